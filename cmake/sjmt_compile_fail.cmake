@@ -1,0 +1,25 @@
+# Runs one compile-fail test (cmake -P). Variables: COMPILER, INCLUDE_DIR, SOURCE.
+# The source names the expected diagnostic on a line `// expect: <text>`.
+file(STRINGS ${SOURCE} expect_lines REGEX "^// expect: ")
+list(LENGTH expect_lines n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "${SOURCE}: needs exactly one '// expect: <message>' line, found ${n}")
+endif()
+string(REGEX REPLACE "^// expect: " "" expected "${expect_lines}")
+
+set(flags -std=c++20 -fsyntax-only -I${INCLUDE_DIR})
+execute_process(COMMAND ${COMPILER} ${flags} -DSJMT_FAILTEST_OK ${SOURCE}
+                RESULT_VARIABLE ok_rc ERROR_VARIABLE ok_err)
+if(NOT ok_rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE}: the 'ok' build must compile, but failed:\n${ok_err}")
+endif()
+execute_process(COMMAND ${COMPILER} ${flags} ${SOURCE} RESULT_VARIABLE ko_rc ERROR_VARIABLE ko_err)
+if(ko_rc EQUAL 0)
+  message(FATAL_ERROR "${SOURCE}: the 'ko' build compiled, but must fail with: ${expected}")
+endif()
+string(FIND "${ko_err}" "${expected}" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "${SOURCE}: the 'ko' build failed, but without the expected message\n"
+                      "  expected: ${expected}\n  got:\n${ko_err}")
+endif()
+message(STATUS "${SOURCE}: fails as expected with '${expected}'")

@@ -1,0 +1,6 @@
+#pragma once
+// sjmt: selective joint multi-task training. The umbrella header.
+
+#include "config.hpp"
+#include "error.hpp"
+#include "labels.hpp"
