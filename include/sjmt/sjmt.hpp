@@ -4,3 +4,4 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "labels.hpp"
+#include "loss.hpp"

@@ -1,0 +1,10 @@
+// A remapping that lists too few targets.
+// expect: the remapping has the wrong size; list exactly one target index per class of the source space
+#include <sjmt/labels.hpp>
+using namespace sjmt;
+#ifdef SJMT_FAILTEST_OK
+using r = label_remap<spaces::fer2013_emotion, spaces::emotion, 0, 1, 2, 3, 5, 6, 4>;
+#else
+using r = label_remap<spaces::fer2013_emotion, spaces::emotion, 0, 1, 2, 3, 5, 6>;
+#endif
+static_assert(r::apply(0) == 0);
