@@ -1,0 +1,10 @@
+#pragma once
+// Data: the synthetic FACS face world (renderer, domains), loaders of the real
+// datasets' released formats, augmentation and the dataset-union sampler.
+
+#include "data/expression.hpp"
+#include "data/face.hpp"
+#include "data/image.hpp"
+#include "data/image_io.hpp"
+#include "data/random.hpp"
+#include "data/render.hpp"
