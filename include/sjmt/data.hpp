@@ -8,3 +8,5 @@
 #include "data/image_io.hpp"
 #include "data/random.hpp"
 #include "data/render.hpp"
+#include "data/sample.hpp"
+#include "data/synthetic.hpp"
