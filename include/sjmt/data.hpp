@@ -2,11 +2,15 @@
 // Data: the synthetic FACS face world (renderer, domains), loaders of the real
 // datasets' released formats, augmentation and the dataset-union sampler.
 
+#include "data/augment.hpp"
 #include "data/expression.hpp"
 #include "data/face.hpp"
 #include "data/image.hpp"
 #include "data/image_io.hpp"
+#include "data/prefetch.hpp"
 #include "data/random.hpp"
 #include "data/render.hpp"
 #include "data/sample.hpp"
+#include "data/sampler.hpp"
 #include "data/synthetic.hpp"
+#include "data/targets.hpp"

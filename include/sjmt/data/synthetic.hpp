@@ -49,7 +49,7 @@ enum class split { train, test, validation };
 
 /// Everything that defines a synthetic domain.
 struct domain_spec {
-  std::string name;
+  std::string name{};
   render_options render{};
   nuisance_level nuisance{};
   expression_variation variation{};
@@ -58,7 +58,7 @@ struct domain_spec {
   bool label_emotion = false;    ///< fills `emotion` (basic categories) and `ckplus_emotion`
   bool label_compound = false;   ///< fills `compound`
   bool label_landmarks = false;
-  std::vector<int> labelled_aus;  ///< AUs whose presence is labelled (others stay unknown)
+  std::vector<int> labelled_aus{};///< AUs whose presence is labelled (others stay unknown)
   bool au_intensity = false;     ///< also give FACS intensities (CK+'s FACS files)
   float unknown_au_rate = 0;     ///< probability that a labelled AU is written as unknown (999)
   /// Probability that a face shows another category of its family than its label says
