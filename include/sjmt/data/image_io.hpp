@@ -55,4 +55,12 @@ inline void write_png(const std::filesystem::path& path, const image& img) {
   SJMT_CHECK(io_error, ok != 0, path.string(), ": cannot write PNG");
 }
 
+/// Writes `img` as a JPEG of the given quality (1..100). Throws io_error on failure.
+inline void write_jpeg(const std::filesystem::path& path, const image& img, int quality = 95) {
+  SJMT_CHECK(value_error, !img.empty(), "write_jpeg: ", path.string(), ": the image is empty");
+  const std::vector<std::uint8_t> bytes = to_bytes(img);
+  const int ok = sjmt_stbi_write_jpg(path.string().c_str(), img.width(), img.height(), img.channels(), bytes.data(), quality);
+  SJMT_CHECK(io_error, ok != 0, path.string(), ": cannot write JPEG");
+}
+
 }  // namespace sjmt::data

@@ -22,6 +22,7 @@
 #define STB_IMAGE_WRITE_STATIC
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #define stbi_write_png sjmt_stbi_write_png
+#define stbi_write_jpg sjmt_stbi_write_jpg
 #include <stb/stb_image_write.h>
 #if defined(__GNUC__)
 #pragma GCC diagnostic pop
@@ -30,3 +31,4 @@
 #undef stbi_failure_reason
 #undef stbi_image_free
 #undef stbi_write_png
+#undef stbi_write_jpg
