@@ -4,6 +4,7 @@
 
 #include "data/augment.hpp"
 #include "data/ckplus.hpp"
+#include "data/contact_sheet.hpp"
 #include "data/emotionet.hpp"
 #include "data/expression.hpp"
 #include "data/face.hpp"
