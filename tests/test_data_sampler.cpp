@@ -163,6 +163,21 @@ TEST_CASE("sampler: synthetic domains fitted to the input, landmarks in [0, 1]")
     }
 }
 
+TEST_CASE("sampler: rendering on several threads gives the same batches as on one") {
+  using u = sjmt::dataset_union<layout, sjmt::datasets::sfew, ck>;
+  auto run = [](int threads) {
+    union_sampler<u> s({source(sfew_like(split::train, 2)), source(ck_like(2))},
+                       {.batch_size = 16, .seed = 4, .threads = threads});
+    s.next();
+    return s.next();
+  };
+  const batch one = run(1), four = run(4);
+  CHECK(one.images == four.images);
+  CHECK(one.targets == four.targets);
+  CHECK(one.known == four.known);
+  CHECK(one.index == four.index);
+}
+
 TEST_CASE("prefetch: the same sequence as calling the producer, errors rethrown") {
   int n = 0;
   prefetcher<int> p([&n] { return n++; }, 3);

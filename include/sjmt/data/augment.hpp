@@ -31,14 +31,28 @@ struct augment_options {
   bool flip = true;   ///< horizontal flip with probability 1/2
 };
 
-/// Pads `f` by o.pad, crops a random window of its original size, and flips it with
-/// probability 1/2. Ensures: the picture keeps its size; landmarks move with the pixels.
-inline void augment(labelled_face& f, const augment_options& o, rng& r) {
+/// One draw of the augmentation: the crop offset from the centred window and the flip.
+struct crop_flip {
+  int dx = 0, dy = 0;
+  bool flip = false;
+};
+
+/// Draws a crop offset uniform in [-pad, pad]^2 and a flip with probability 1/2.
+inline crop_flip draw_crop_flip(const augment_options& o, rng& r) {
   SJMT_CHECK(value_error, o.pad >= 0, "augment: pad ", o.pad, " is negative");
+  crop_flip c;
+  c.dx = static_cast<int>(r.below(static_cast<std::uint32_t>(2 * o.pad + 1))) - o.pad;
+  c.dy = static_cast<int>(r.below(static_cast<std::uint32_t>(2 * o.pad + 1))) - o.pad;
+  c.flip = o.flip && r.bernoulli(0.5f);
+  return c;
+}
+
+/// Applies a drawn crop and flip to `f`: the zero-padded picture shifted by (dx, dy), then
+/// mirrored. Ensures: the picture keeps its size; landmarks move with the pixels.
+inline void apply_crop_flip(labelled_face& f, const crop_flip& a) {
   const int w = f.picture.width(), h = f.picture.height(), ch = f.picture.channels();
-  const int dx = static_cast<int>(r.below(static_cast<std::uint32_t>(2 * o.pad + 1))) - o.pad;
-  const int dy = static_cast<int>(r.below(static_cast<std::uint32_t>(2 * o.pad + 1))) - o.pad;
-  const bool flip = o.flip && r.bernoulli(0.5f);
+  const int dx = a.dx, dy = a.dy;
+  const bool flip = a.flip;
   if (dx == 0 && dy == 0 && !flip) return;
   image out(w, h, ch);
   for (int c = 0; c < ch; ++c)
@@ -64,5 +78,9 @@ inline void augment(labelled_face& f, const augment_options& o, rng& r) {
     f.landmarks = moved;
   }
 }
+
+/// Pads `f` by o.pad, crops a random window of its original size, and flips it with
+/// probability 1/2 (draw_crop_flip then apply_crop_flip).
+inline void augment(labelled_face& f, const augment_options& o, rng& r) { apply_crop_flip(f, draw_crop_flip(o, r)); }
 
 }  // namespace sjmt::data

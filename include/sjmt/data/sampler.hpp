@@ -21,6 +21,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <numeric>
@@ -38,7 +39,8 @@
 
 namespace sjmt::data {
 
-/// A domain's samples: how many, and sample i on demand (called from one thread at a time).
+/// A domain's samples: how many, and sample i on demand. With sampler_options::threads > 1,
+/// `get` is called from several threads at once and must be safe to (the sources below are).
 struct sample_source {
   std::size_t size = 0;
   std::function<labelled_face(std::size_t)> get;
@@ -70,6 +72,9 @@ struct sampler_options {
   bool augment = true;            ///< pad-4 random crop and horizontal flip
   augment_options augmentation{};
   std::uint64_t seed = 0;
+  /// Threads that load and render the rows of a batch (OpenMP; 1: the calling thread only).
+  /// The batches do not depend on it: every random draw is made before the parallel part.
+  int threads = 1;
 };
 
 /// One batch, row-major.
@@ -157,18 +162,37 @@ class union_sampler {
     b.targets.resize(n * Union::size);
     b.known.resize(n * Union::size);
     b.index.resize(n);
+    // Every random draw first, in row order, so that the batch does not depend on threads.
+    std::vector<crop_flip> crops(n);
     for (std::size_t row = 0; row < n; ++row) {
-      const std::size_t d = domains[row];
-      const std::size_t i = take(d);
-      labelled_face f = m_sources[d].get(i);
-      fit_to_input(f, o.channels, o.height, o.width);
-      if (o.augment) augment(f, o.augmentation, m_rng);
-      std::copy(f.picture.pixels().begin(), f.picture.pixels().end(), b.images.begin() + static_cast<std::ptrdiff_t>(row * pixels));
-      b.domain[row] = static_cast<std::int32_t>(d);
-      b.index[row] = i;
-      fill_targets<Union>(f, d, std::span(b.targets).subspan(row * Union::size, Union::size),
-                          std::span(b.known).subspan(row * Union::size, Union::size));
+      b.domain[row] = static_cast<std::int32_t>(domains[row]);
+      b.index[row] = take(domains[row]);
+      if (o.augment) crops[row] = draw_crop_flip(o.augmentation, m_rng);
     }
+    std::exception_ptr error;
+    const auto rows = static_cast<std::ptrdiff_t>(n);
+#if defined(_OPENMP)
+#pragma omp parallel for num_threads(o.threads > 0 ? o.threads : 1) schedule(dynamic)
+#endif
+    for (std::ptrdiff_t r = 0; r < rows; ++r) {
+      const auto row = static_cast<std::size_t>(r);
+      try {
+        const auto d = static_cast<std::size_t>(b.domain[row]);
+        labelled_face f = m_sources[d].get(b.index[row]);
+        fit_to_input(f, o.channels, o.height, o.width);
+        apply_crop_flip(f, crops[row]);
+        std::copy(f.picture.pixels().begin(), f.picture.pixels().end(),
+                  b.images.begin() + static_cast<std::ptrdiff_t>(row * pixels));
+        fill_targets<Union>(f, d, std::span(b.targets).subspan(row * Union::size, Union::size),
+                            std::span(b.known).subspan(row * Union::size, Union::size));
+      } catch (...) {
+#if defined(_OPENMP)
+#pragma omp critical(sjmt_union_sampler_error)
+#endif
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
     m_drawn += n;
     return b;
   }
