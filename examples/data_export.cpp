@@ -6,8 +6,8 @@
 //   ./build/examples/data_export --check          # every domain, small, round-tripped
 //
 // Domains and formats: sfew (SFEW_2.0/Train, Val folders of PNGs), emotionet (manual AU
-// table with 999, JPEG images), compound (AU table + emotion-category CSV), ck (CK+ tree with
-// Emotion, FACS and Landmarks files), fer (fer2013.csv with Training/PublicTest/PrivateTest).
+// table with 999, JPEG images), compound (AU table + emotion-category CSV), ck (CK+ tree of
+// 4-frame neutral-to-peak sequences with Emotion, FACS and Landmarks files), fer (fer2013.csv with Training/PublicTest/PrivateTest).
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -71,8 +71,15 @@ std::size_t export_domain(const std::string& domain, const fs::path& out, std::u
     }
     written = faces;
   } else if (domain == "ck") {
-    const auto faces = take(ck_like(seed), count);
-    write_ckplus(out / "CK+", faces);
+    // Posed sequences, neutral onset to peak, as CK+ distributes them (4 frames each).
+    const synthetic_domain ck = ck_like(seed);
+    std::vector<std::vector<labelled_face>> sequences;
+    std::vector<labelled_face> faces;
+    for (std::size_t i = 0; i < (count == 0 ? ck.size() : std::min(count, ck.size())); ++i) {
+      sequences.push_back(ck.sequence(i, 4));
+      faces.push_back(sequences.back().back());
+    }
+    write_ckplus(out / "CK+", sequences);
     const auto back = load_ckplus(out / "CK+").faces;
     mismatches += back.size() != faces.size();
     for (std::size_t i = 0; i < std::min(back.size(), faces.size()); ++i) {

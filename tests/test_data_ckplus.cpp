@@ -71,6 +71,23 @@ TEST_CASE("ckplus: bad files name the file and line") {
   fs::remove_all(root);
 }
 
+TEST_CASE("ckplus: multi-frame sequences are read at their last (peak) frame") {
+  const synthetic_domain d = ck_like(8);
+  std::vector<std::vector<labelled_face>> seqs{d.sequence(0, 3), d.sequence(1, 4)};
+  const fs::path root = unique_temp("sjmt_test_ckplus_sequences");
+  write_ckplus(root, seqs);
+  CHECK(fs::exists(root / "cohn-kanade-images/S100/002/S100_002_00000004.png"));
+  CHECK(fs::exists(root / "Landmarks/S100/002/S100_002_00000001_landmarks.txt"));
+  CHECK(fs::exists(root / "FACS/S100/002/S100_002_00000004_facs.txt"));
+  CHECK_FALSE(fs::exists(root / "FACS/S100/002/S100_002_00000001_facs.txt"));
+  const loaded_faces back = load_ckplus(root);
+  REQUIRE(back.faces.size() == 2);
+  CHECK(back.faces[1].source.find("S100_002_00000004.png") != std::string::npos);
+  CHECK(back.faces[1].ckplus_emotion == seqs[1].back().ckplus_emotion);
+  CHECK((*back.faces[1].landmarks)[8].y == doctest::Approx((*seqs[1].back().landmarks)[8].y).epsilon(1e-5));
+  fs::remove_all(root);
+}
+
 TEST_CASE("ckplus: write_ckplus round-trips a ck-like domain") {
   const synthetic_domain d = ck_like(4);
   std::vector<labelled_face> faces;

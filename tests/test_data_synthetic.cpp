@@ -119,3 +119,32 @@ TEST_CASE("synthetic: sfew-like label noise keeps the label counts exact") {
   const auto want = apportion<7>(958, {4953, 547, 5121, 8989, 6198, 6077, 4002});
   CHECK(n == want);
 }
+
+TEST_CASE("synthetic: sequences ramp from a neutral onset to the sample at its peak") {
+  const synthetic_domain d = ck_like(6);
+  std::size_t i = 0;
+  while (d.category(i) != 6) ++i;  // a surprise: AU26 drops the jaw
+  const std::vector<labelled_face> s = d.sequence(i, 5);
+  REQUIRE(s.size() == 5);
+  const labelled_face peak = d[i];
+  CHECK(s.back().picture == peak.picture);
+  CHECK(s.back().emotion == peak.emotion);
+  CHECK(s.back().au == peak.au);
+  CHECK(s.front().emotion == -1);  // labels on the peak frame only
+  REQUIRE(s.front().landmarks.has_value());
+  // The chin (point 8) moves down through the sequence (pixel y grows) when AU26 is shown.
+  if (peak.au[26] == au_label::present) {
+    float last = -1;
+    for (const labelled_face& f : s) {
+      CHECK((*f.landmarks)[8].y >= last);
+      last = (*f.landmarks)[8].y;
+    }
+    CHECK((*s.back().landmarks)[8].y > (*s.front().landmarks)[8].y + 0.5f);
+  }
+  expression e;
+  e.set(12, 5), e.set(6, 1);
+  CHECK(ramp(e, 0).intensity[12] == 0);
+  CHECK(ramp(e, 0.5f).intensity[12] == 3);
+  CHECK(ramp(e, 0.1f).intensity[6] == 1);
+  CHECK(ramp(e, 1).intensity == e.intensity);
+}

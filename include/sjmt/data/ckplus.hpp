@@ -143,43 +143,57 @@ inline loaded_faces load_ckplus(const std::filesystem::path& root, const ckplus_
   return out;
 }
 
-/// Writes faces as CK+ sequences of one (peak) frame each: S<100 + i/10>/<i%10 + 1>, with
-/// Landmarks, FACS (present AUs with their intensity) and, where ckplus_emotion >= 0, Emotion.
-inline void write_ckplus(const std::filesystem::path& root, const std::vector<labelled_face>& faces) {
+/// Writes sequences as CK+ trees: sequence i is S<100 + i/10>/<i%10 + 1>, frames numbered from
+/// 1, Landmarks for every frame that has them, and for the last (peak) frame FACS (present
+/// AUs with intensity) and, where ckplus_emotion >= 0, Emotion. Requires: no empty sequence.
+inline void write_ckplus(const std::filesystem::path& root, const std::vector<std::vector<labelled_face>>& sequences) {
   namespace fs = std::filesystem;
   auto number = [](double v) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%16.7e", v);
     return std::string(buf);
   };
-  for (std::size_t i = 0; i < faces.size(); ++i) {
-    const labelled_face& f = faces[i];
-    auto padded = [](std::size_t v, std::size_t digits) {
-      std::string t = std::to_string(v);
-      t.insert(0, digits - std::min(digits, t.size()), '0');
-      return t;
-    };
+  auto padded = [](std::size_t v, std::size_t digits) {
+    std::string t = std::to_string(v);
+    t.insert(0, digits - std::min(digits, t.size()), '0');
+    return t;
+  };
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    SJMT_CHECK(value_error, !sequences[i].empty(), "write_ckplus: sequence ", i, " has no frame");
     const std::string subject = "S" + padded(100 + i / 10, 3), seq = padded(i % 10 + 1, 3);
-    const std::string stem = subject + "_" + seq + "_" + padded(1, 8);
     const fs::path rel = fs::path(subject) / seq;
     fs::create_directories(root / "cohn-kanade-images" / rel);
-    write_png(root / "cohn-kanade-images" / rel / (stem + ".png"), f.picture);
-    if (f.landmarks) {
-      fs::create_directories(root / "Landmarks" / rel);
-      std::ofstream lm(root / "Landmarks" / rel / (stem + "_landmarks.txt"));
-      for (const point& p : *f.landmarks) lm << number(p.x) << number(p.y) << '\n';
+    std::string stem;
+    for (std::size_t k = 0; k < sequences[i].size(); ++k) {
+      const labelled_face& f = sequences[i][k];
+      stem = subject + "_" + seq + "_" + padded(k + 1, 8);
+      write_png(root / "cohn-kanade-images" / rel / (stem + ".png"), f.picture);
+      if (f.landmarks) {
+        fs::create_directories(root / "Landmarks" / rel);
+        std::ofstream lm(root / "Landmarks" / rel / (stem + "_landmarks.txt"));
+        for (const point& p : *f.landmarks) lm << number(p.x) << number(p.y) << '\n';
+      }
     }
+    const labelled_face& peak = sequences[i].back();
     fs::create_directories(root / "FACS" / rel);
     std::ofstream facs(root / "FACS" / rel / (stem + "_facs.txt"));
     for (int au = 1; au <= max_labelled_au; ++au)
-      if (f.au[static_cast<std::size_t>(au)] == au_label::present)
-        facs << number(au) << number(f.au_intensity[static_cast<std::size_t>(au)]) << '\n';
-    if (f.ckplus_emotion >= 0) {
+      if (peak.au[static_cast<std::size_t>(au)] == au_label::present)
+        facs << number(au) << number(peak.au_intensity[static_cast<std::size_t>(au)]) << '\n';
+    if (peak.ckplus_emotion >= 0) {
       fs::create_directories(root / "Emotion" / rel);
       std::ofstream em(root / "Emotion" / rel / (stem + "_emotion.txt"));
-      em << number(f.ckplus_emotion) << '\n';
+      em << number(peak.ckplus_emotion) << '\n';
     }
   }
+}
+
+/// Writes each face as a CK+ sequence of one (peak) frame.
+inline void write_ckplus(const std::filesystem::path& root, const std::vector<labelled_face>& faces) {
+  std::vector<std::vector<labelled_face>> sequences;
+  sequences.reserve(faces.size());
+  for (const labelled_face& f : faces) sequences.push_back({f});
+  write_ckplus(root, sequences);
 }
 
 }  // namespace sjmt::data

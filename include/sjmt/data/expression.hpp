@@ -56,6 +56,19 @@ struct expression {
   friend bool operator==(const expression&, const expression&) = default;
 };
 
+/// `e` on the way to its apex: every intensity scaled by t in [0, 1] and rounded up, so
+/// t = 0 is neutral, t = 1 is `e`, and an AU present at t > 0 shows at least at A.
+inline expression ramp(const expression& e, float t) {
+  expression out = e;
+  for (auto& level : out.intensity) {
+    const float v = static_cast<float>(level) * (t < 0 ? 0 : (t > 1 ? 1 : t));
+    auto up = static_cast<std::uint8_t>(v);
+    if (static_cast<float>(up) < v) ++up;
+    level = up;
+  }
+  return out;
+}
+
 /// An emotion as AUs: `core` always intended, `variants` optional extras. Zero ends a list.
 struct prototype {
   std::string_view name;

@@ -111,9 +111,16 @@ class synthetic_domain {
 
   /// Sample i, rendered now. Requires: i < size(). Ensures: the same (spec, i) gives the
   /// same sample, bit for bit.
-  labelled_face operator[](std::size_t i) const {
+  labelled_face operator[](std::size_t i) const { return std::move(sequence(i, 1).back()); }
+
+  /// Sample i as a posed sequence of `frames` pictures (CK+'s onset to peak): the same face,
+  /// camera and noise, every AU intensity ramped from 0 (frame 0, neutral) to its value
+  /// (the last frame, equal to (*this)[i]). Only the last frame carries the labels; every
+  /// frame carries its landmarks when the domain labels landmarks. Requires: frames >= 1.
+  std::vector<labelled_face> sequence(std::size_t i, std::size_t frames) const {
     SJMT_CHECK(value_error, i < size(), "synthetic_domain '", m_spec.name, "': sample ", i,
                " of ", size());
+    SJMT_CHECK(value_error, frames >= 1, "synthetic_domain::sequence: 0 frames");
     const std::size_t labelled = m_categories[i];
     rng r(derive_seed(m_spec.seed, i));
     std::size_t shown = labelled;
@@ -126,23 +133,32 @@ class synthetic_domain {
     const identity id = random_identity(r);
     const expression e = sample_expression(category_prototype(shown), r, m_spec.variation);
     const nuisance nu = random_nuisance(r, m_spec.nuisance);
-    rendered_face face = render_face(id, e, nu, m_spec.render, r);
-
-    labelled_face out;
-    out.picture = std::move(face.picture);
-    out.source = m_spec.name + "#" + std::to_string(i);
+    std::vector<labelled_face> out(frames);
+    rng noise = r;
+    for (std::size_t k = 0; k < frames; ++k) {
+      noise = r;  // every frame has the same pixel noise; the last leaves r where it ends
+      const float t = frames == 1 ? 1.0f : static_cast<float>(k) / static_cast<float>(frames - 1);
+      rendered_face face = render_face(id, ramp(e, t), nu, m_spec.render, noise);
+      out[k].picture = std::move(face.picture);
+      // Built by appends: GCC 12 warns (-Wrestrict, a false positive) on "/" + to_string(k).
+      std::string& src = out[k].source;
+      src.append(m_spec.name).append("#").append(std::to_string(i));
+      if (frames > 1) src.append("/").append(std::to_string(k));
+      if (m_spec.label_landmarks) out[k].landmarks = face.landmarks;
+    }
+    r = noise;
+    labelled_face& peak = out.back();
     if (m_spec.label_emotion && labelled < first_compound_category) {
-      out.emotion = labelled < 7 ? static_cast<std::int32_t>(labelled) : -1;
-      out.ckplus_emotion = ckplus_code(labelled);
+      peak.emotion = labelled < 7 ? static_cast<std::int32_t>(labelled) : -1;
+      peak.ckplus_emotion = ckplus_code(labelled);
     }
     if (m_spec.label_compound && labelled >= first_compound_category)
-      out.compound = static_cast<std::int32_t>(labelled - first_compound_category);
-    if (m_spec.label_landmarks) out.landmarks = face.landmarks;
+      peak.compound = static_cast<std::int32_t>(labelled - first_compound_category);
     for (int au : m_spec.labelled_aus) {
       const auto k = static_cast<std::size_t>(au);
       if (r.bernoulli(m_spec.unknown_au_rate)) continue;  // stays unknown
-      out.au[k] = e.has(au) ? au_label::present : au_label::absent;
-      if (m_spec.au_intensity) out.au_intensity[k] = e.intensity[k];
+      peak.au[k] = e.has(au) ? au_label::present : au_label::absent;
+      if (m_spec.au_intensity) peak.au_intensity[k] = e.intensity[k];
     }
     return out;
   }
