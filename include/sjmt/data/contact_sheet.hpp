@@ -51,8 +51,9 @@ inline std::string caption(const labelled_face& f) {
 
 namespace sjmt::detail {
 
-/// Draws `text` (stb_easy_font, about 6 px per character) at (x, y) in RGB colour v.
-inline void draw_text(data::image& img, int x, int y, const std::string& text, float v) {
+/// Draws `text` (stb_easy_font, about 6 px per character) at (x, y) in grey level v, clipped
+/// to columns before `x_end`.
+inline void draw_text(data::image& img, int x, int y, const std::string& text, float v, int x_end) {
   std::vector<char> buf(text.size() * 300 + 64);
   std::string copy = text;
   const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
@@ -65,7 +66,7 @@ inline void draw_text(data::image& img, int x, int y, const std::string& text, f
     for (int py = static_cast<int>(y0); py < static_cast<int>(y1); ++py)
       for (int px = static_cast<int>(x0); px < static_cast<int>(x1); ++px) {
         const int X = x + px, Y = y + py;
-        if (X < 0 || Y < 0 || X >= img.width() || Y >= img.height()) continue;
+        if (X < 0 || Y < 0 || X >= std::min(img.width(), x_end) || Y >= img.height()) continue;
         for (int c = 0; c < img.channels(); ++c) img.at(c, Y, X) = v;
       }
   }
@@ -95,7 +96,7 @@ inline image contact_sheet(std::span<const labelled_face> faces, const contact_s
         if (px >= x0 && py >= y0 && px < x0 + o.tile && py < y0 + o.tile)
           sheet.at(0, py, px) = 1, sheet.at(1, py, px) = 1, sheet.at(2, py, px) = 0;
       }
-    detail::draw_text(sheet, x0 + 2, y0 + o.tile + 2, caption(faces[i]), 1.0f);
+    detail::draw_text(sheet, x0 + 2, y0 + o.tile + 2, caption(faces[i]), 1.0f, x0 + o.tile - 1);
   }
   return sheet;
 }

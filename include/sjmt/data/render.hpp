@@ -243,7 +243,7 @@ inline rendered_face render_face(const identity& id, const expression& e, const 
     crease({{-0.09f, y}, {-0.02f, y + 0.02f}}, s9, dark);
     crease({{0.02f, y + 0.02f}, {0.09f, y}}, s9, dark);
   }
-  crease({{-0.08f, face[8].y + 0.12f}, {0, face[8].y + 0.1f}, {0.08f, face[8].y + 0.12f}}, e.strength(17), shadow);
+  crease({{-0.08f, face[8].y + 0.12f}, {0, face[8].y + 0.1f}, {0.08f, face[8].y + 0.12f}}, e.strength(17), dark);
   // Eyes: sclera, iris and pupil clipped by the lids, lid lines.
   for (int eye = 0; eye < 2; ++eye) {
     const std::size_t b = eye == 0 ? 36 : 42;
