@@ -6,6 +6,7 @@
 #include <string>
 
 #include <sjmt/data/emotionet.hpp>
+#include <sjmt/data/sampler.hpp>
 #include <sjmt/data/synthetic.hpp>
 
 using namespace sjmt::data;
@@ -103,4 +104,16 @@ TEST_CASE("emotionet: write then load round-trips AU labels (999 included), pict
     CHECK(cats.faces[i].compound == faces[i].compound);
   }
   fs::remove_all(root);
+}
+
+TEST_CASE("emotionet: labels in memory, pictures decoded on demand through lazy_source") {
+  const loaded_faces labels = load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv");
+  REQUIRE(labels.faces[0].picture.empty());
+  const sample_source s = lazy_source(labels.faces, emotionet_picture_reader(dir / "images"));
+  CHECK(s.size == 2);
+  const labelled_face f = s.get(1);
+  CHECK(f.picture.width() == 40);
+  CHECK(f.au[5] == au_label::present);
+  const sample_source missing = lazy_source(labels.faces, emotionet_picture_reader(dir / "nowhere"));
+  CHECK_THROWS_AS(missing.get(0), sjmt::io_error);
 }

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -205,6 +206,15 @@ inline loaded_faces load_emotionet_emotions(const std::filesystem::path& path, c
     ++out.report.loaded;
   }
   return out;
+}
+
+/// Reads the picture of an EmotioNet record from `image_root` (the file named as its URL,
+/// `source`), for lazy_source: labels loaded without an image root, pictures on demand.
+inline std::function<image(const labelled_face&)> emotionet_picture_reader(std::filesystem::path image_root,
+                                                                          int channels = 3) {
+  return [root = std::move(image_root), channels](const labelled_face& f) {
+    return read_image(root / detail::url_file_name(f.source), channels);
+  };
 }
 
 /// EmotioNet-style image URL and file name of face i.

@@ -58,6 +58,19 @@ inline sample_source source(std::vector<labelled_face> faces) {
   return {shared->size(), [shared](std::size_t i) { return (*shared)[i]; }};
 }
 
+/// Labels held in memory, pictures decoded when a sample is asked for: for datasets too
+/// large to hold decoded (EmotioNet's 950,000 automatically coded images). `picture(f)`
+/// returns the picture of the label record `f` (e.g. read_image(root / file of f.source)).
+inline sample_source lazy_source(std::vector<labelled_face> labels,
+                                 std::function<image(const labelled_face&)> picture) {
+  auto shared = std::make_shared<const std::vector<labelled_face>>(std::move(labels));
+  return {shared->size(), [shared, picture = std::move(picture)](std::size_t i) {
+            labelled_face f = (*shared)[i];
+            f.picture = picture(f);
+            return f;
+          }};
+}
+
 enum class batch_mode { mixed, alternating, single };
 
 struct sampler_options {
