@@ -1,0 +1,66 @@
+#pragma once
+// Image files through stb_image / stb_image_write: PNG, JPEG, BMP, ... in; PNG out.
+// Decoding errors (missing file, corrupt data) throw io_error naming the file.
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "../error.hpp"
+#include "detail/stb.hpp"
+#include "image.hpp"
+
+namespace sjmt::data {
+
+/// Decodes the image file at `path` with `channels` channels (1 grey, 3 RGB; converted as
+/// needed). Throws io_error if the file is missing or not a decodable image.
+inline image read_image(const std::filesystem::path& path, int channels = 3) {
+  SJMT_CHECK(value_error, channels == 1 || channels == 3, "read_image: ", channels,
+             " channels; expected 1 or 3");
+  int w = 0, h = 0, n = 0;
+  unsigned char* data = sjmt_stbi_load(path.string().c_str(), &w, &h, &n, channels);
+  if (data == nullptr)
+    detail::throw_error<io_error>(std::source_location::current(), path.string(),
+                                  ": cannot decode image (", sjmt_stbi_failure_reason(), ")");
+  image out(w, h, channels);
+  const std::size_t plane = static_cast<std::size_t>(w) * h;
+  for (std::size_t i = 0; i < plane; ++i)
+    for (std::size_t c = 0; c < static_cast<std::size_t>(channels); ++c)
+      out.pixels()[c * plane + i] = static_cast<float>(data[i * channels + c]) / 255.0f;
+  sjmt_stbi_image_free(data);
+  return out;
+}
+
+/// 8-bit interleaved pixels of `img`, rounded.
+inline std::vector<std::uint8_t> to_bytes(const image& img) {
+  const std::size_t plane = static_cast<std::size_t>(img.width()) * img.height();
+  const auto ch = static_cast<std::size_t>(img.channels());
+  std::vector<std::uint8_t> bytes(plane * ch);
+  for (std::size_t i = 0; i < plane; ++i)
+    for (std::size_t c = 0; c < ch; ++c) {
+      const float v = img.pixels()[c * plane + i];
+      bytes[i * ch + c] = static_cast<std::uint8_t>(v <= 0 ? 0 : (v >= 1 ? 255 : v * 255.0f + 0.5f));
+    }
+  return bytes;
+}
+
+/// Writes `img` as an 8-bit PNG. Throws io_error if the file cannot be written.
+inline void write_png(const std::filesystem::path& path, const image& img) {
+  SJMT_CHECK(value_error, !img.empty(), "write_png: ", path.string(), ": the image is empty");
+  const std::vector<std::uint8_t> bytes = to_bytes(img);
+  const int ok = sjmt_stbi_write_png(path.string().c_str(), img.width(), img.height(), img.channels(),
+                                     bytes.data(), img.width() * img.channels());
+  SJMT_CHECK(io_error, ok != 0, path.string(), ": cannot write PNG");
+}
+
+/// Writes `img` as a JPEG of the given quality (1..100). Throws io_error on failure.
+inline void write_jpeg(const std::filesystem::path& path, const image& img, int quality = 95) {
+  SJMT_CHECK(value_error, !img.empty(), "write_jpeg: ", path.string(), ": the image is empty");
+  const std::vector<std::uint8_t> bytes = to_bytes(img);
+  const int ok = sjmt_stbi_write_jpg(path.string().c_str(), img.width(), img.height(), img.channels(), bytes.data(), quality);
+  SJMT_CHECK(io_error, ok != 0, path.string(), ": cannot write JPEG");
+}
+
+}  // namespace sjmt::data

@@ -1,0 +1,119 @@
+// Tests of <sjmt/data/emotionet.hpp> on fixtures in EmotioNet's formats (tests/data/emotionet).
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include <sjmt/data/emotionet.hpp>
+#include <sjmt/data/sampler.hpp>
+#include <sjmt/data/synthetic.hpp>
+
+using namespace sjmt::data;
+namespace fs = std::filesystem;
+
+namespace {
+/// A temporary path no other test process uses (the suite may run twice at once).
+fs::path unique_temp(const std::string& name) {
+  const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
+  return fs::temp_directory_path() / (std::to_string(tick) + "_" + name);
+}
+const fs::path dir = fs::path(SJMT_TEST_DATA_DIR) / "emotionet";
+}
+
+TEST_CASE("emotionet: the automatic tab-separated file, AU k at column k+1, 999 unknown") {
+  const loaded_faces a = load_emotionet_aus(dir / "dataFile_1001.txt");
+  REQUIRE(a.faces.size() == 2);
+  const labelled_face& f = a.faces[0];
+  CHECK(f.au[1] == au_label::present);
+  CHECK(f.au[2] == au_label::absent);
+  CHECK(f.au[5] == au_label::unknown);
+  CHECK(f.au[12] == au_label::present);
+  CHECK(f.au[25] == au_label::present);
+  CHECK(f.au[60] == au_label::absent);
+  CHECK(a.faces[1].au[1] == au_label::unknown);
+  CHECK(a.faces[1].au[2] == au_label::absent);
+  CHECK(a.faces[1].au[26] == au_label::present);
+  CHECK(f.source.find("N_0000000001_00001.jpg") != std::string::npos);
+  CHECK(f.picture.empty());  // labels only without an image root
+  try {
+    load_emotionet_aus(dir / "dataFile_bad_columns.txt");
+    FAIL("expected an io_error");
+  } catch (const sjmt::io_error& e) {
+    CHECK(std::string(e.what()).find("dataFile_bad_columns.txt:2: 61 columns, expected 62") != std::string::npos);
+  }
+}
+
+TEST_CASE("emotionet: the manual table with 'AU k' headers, stray quotes, pictures from an image root") {
+  emotionet_options o;
+  o.image_root = dir / "images";
+  o.width = o.height = 32;
+  const loaded_faces m = load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv", o);
+  REQUIRE(m.faces.size() == 2);
+  CHECK(m.faces[0].source == "https://s3.us-east-2.amazonaws.com/emotionet/Images/dir01/N_0000000001_00001.jpg");
+  CHECK(m.faces[1].source == "https://s3.us-east-2.amazonaws.com/emotionet/Images/dir01/N_0000000002_00001.jpg");
+  CHECK(m.faces[0].au[4] == au_label::present);
+  CHECK(m.faces[0].au[26] == au_label::unknown);
+  CHECK(m.faces[0].au[7] == au_label::unknown);  // not a column: not annotated
+  CHECK(m.faces[1].au[5] == au_label::present);
+  CHECK(m.faces[0].picture.width() == 32);
+  CHECK(m.faces[0].picture.channels() == 3);
+  try {
+    load_emotionet_aus(dir / "bad_value.csv");
+    FAIL("expected a value_error");
+  } catch (const sjmt::value_error& e) {
+    CHECK(std::string(e.what()).find("bad_value.csv:2: AU4 value '2'") != std::string::npos);
+  }
+  emotionet_options missing;
+  missing.image_root = dir / "no-such-folder";
+  CHECK_THROWS_AS(load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv", missing), sjmt::io_error);
+  missing.skip_bad = true;
+  CHECK(load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv", missing).report.skipped == 2);
+}
+
+TEST_CASE("emotionet: emotion categories map to basic and compound labels") {
+  const loaded_faces e = load_emotionet_emotions(dir / "URLsWithEmotionCat_aws_free.csv");
+  REQUIRE(e.faces.size() == 3);
+  CHECK(e.faces[0].compound == 0);  // happily_surprised
+  CHECK(e.faces[0].emotion == -1);
+  CHECK(e.faces[1].emotion == 3);   // happy
+  CHECK(e.faces[1].compound == -1);
+  CHECK(e.faces[2].emotion == -1);  // awed: neither
+  CHECK(e.faces[2].compound == -1);
+}
+
+TEST_CASE("emotionet: write then load round-trips AU labels (999 included), pictures and compounds") {
+  const synthetic_domain d = emotionet_compound_like(2);
+  std::vector<labelled_face> faces;
+  for (std::size_t i = 0; i < 12; ++i) faces.push_back(d[i]);
+  const fs::path root = unique_temp("sjmt_test_emotionet_roundtrip");
+  fs::remove_all(root);
+  fs::create_directories(root);
+  write_emotionet_aus(root / "aus.csv", faces, root / "Images");
+  write_emotionet_emotions(root / "emotions.csv", faces);
+  emotionet_options o;
+  o.image_root = root / "Images";
+  const loaded_faces back = load_emotionet_aus(root / "aus.csv", o);
+  const loaded_faces cats = load_emotionet_emotions(root / "emotions.csv");
+  REQUIRE(back.faces.size() == 12);
+  REQUIRE(cats.faces.size() == 12);
+  for (std::size_t i = 0; i < 12; ++i) {
+    for (int au : sjmt::spaces::emotionet_aus::au)
+      CHECK(back.faces[i].au[static_cast<std::size_t>(au)] == faces[i].au[static_cast<std::size_t>(au)]);
+    CHECK(back.faces[i].picture.width() == faces[i].picture.width());
+    CHECK(cats.faces[i].compound == faces[i].compound);
+  }
+  fs::remove_all(root);
+}
+
+TEST_CASE("emotionet: labels in memory, pictures decoded on demand through lazy_source") {
+  const loaded_faces labels = load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv");
+  REQUIRE(labels.faces[0].picture.empty());
+  const sample_source s = lazy_source(labels.faces, emotionet_picture_reader(dir / "images"));
+  CHECK(s.size == 2);
+  const labelled_face f = s.get(1);
+  CHECK(f.picture.width() == 40);
+  CHECK(f.au[5] == au_label::present);
+  const sample_source missing = lazy_source(labels.faces, emotionet_picture_reader(dir / "nowhere"));
+  CHECK_THROWS_AS(missing.get(0), sjmt::io_error);
+}
