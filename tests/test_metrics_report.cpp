@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>  // getpid, for a per-process temporary folder
+
 namespace {
 
 using namespace sjmt;
