@@ -22,7 +22,6 @@
 // definition, documented in docs/metrics.md. F1 is reported beside it because
 // accuracy alone flatters rare AUs.
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
