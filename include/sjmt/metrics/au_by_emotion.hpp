@@ -1,5 +1,5 @@
 #pragma once
-// The paper's Figure 2 and Table 3 (Pons & Masip, arXiv 1802.06664, Sec. 4):
+// The paper's Figure 2 and Table 3 (Pons & Masip, arXiv 1802.06664, experiments):
 // on emotion-only test images (SFEW: no AU labels), the network's AU outputs
 // are read anyway, and averaged per *predicted* emotion.
 //

@@ -14,9 +14,11 @@
 //   mean_per_class_accuracy  = mean of recall_c over classes with samples
 //   macro_f1                 = mean of the defined f1_c
 //
-// These are the paper's reported figures for emotion (Pons & Masip, arXiv
-// 1802.06664, Tables 2 and 4: per-class accuracy, mean over classes, over all
-// images); undefined ratios are NaN (see ratio.hpp).
+// These are the figures the paper reports for emotion as the trainers'
+// issue lists them (Pons & Masip, arXiv 1802.06664, Tables 2 and 4: accuracy
+// over all images, per-class accuracy, its mean over classes); the standard
+// definitions, as the paper's text past its introduction could not be read
+// here. Undefined ratios are NaN (see ratio.hpp).
 
 #include <cstddef>
 #include <cstdint>

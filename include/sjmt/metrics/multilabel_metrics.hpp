@@ -15,11 +15,11 @@
 //   macro precision/recall/f1 = mean of the defined per-label values
 //   pooled_accuracy = sum_l (TP + TN) / sum_l (TP + TN + FP + FN)
 //
-// The AU accuracy of the paper (Pons & Masip, arXiv 1802.06664, Sec. 4,
-// Eq. 3) is an accuracy per AU averaged over AUs, the EmotioNet challenge's
-// criterion; the paper's text past its introduction could not be retrieved
-// while writing this, so the formula above is the standard (challenge)
-// definition, documented in docs/metrics.md. F1 is reported beside it because
+// The paper (Pons & Masip, arXiv 1802.06664) reports an AU accuracy, its
+// Eq. 3; its text past the introduction could not be retrieved while writing
+// this, so the formula above is the standard definition (the EmotioNet
+// challenge's accuracy per AU, averaged over AUs), documented as such in
+// docs/metrics.md. F1 is reported beside it because
 // accuracy alone flatters rare AUs.
 
 #include <cstddef>
