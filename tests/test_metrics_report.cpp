@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sjmt/labels.hpp>
 #include <sjmt/metrics/report.hpp>
+#include <sjmt/metrics/seed_summary.hpp>
 #include <string>
 #include <vector>
 
@@ -174,4 +175,35 @@ TEST_CASE("errors: unwritable and missing paths name the path; malformed JSON") 
   metrics::write_file_atomic(dir.path / "short.json", R"({"spaces": []})");
   CHECK_THROWS_WITH_AS(metrics::read_evaluation(dir.path / "short.json"), doctest::Contains("samples"),
                        value_error);
+}
+
+TEST_CASE("seed summary: mean, sample std, min, max of the headline metrics over runs") {
+  metrics::evaluation_result a = sample_result(), b = sample_result(), c = sample_result();
+  std::get<metrics::exclusive_result>(a.spaces[0]).accuracy = 0.5;
+  std::get<metrics::exclusive_result>(b.spaces[0]).accuracy = 0.7;
+  std::get<metrics::exclusive_result>(c.spaces[0]).accuracy = 0.6;
+  std::get<metrics::multilabel_result>(c.spaces[1]).macro_f1 = metrics::undefined;
+  const metrics::seed_summary s = metrics::summarize_runs({a, b, c});
+  const metrics::metric_spread* acc = s.find("emo", "accuracy");
+  REQUIRE(acc != nullptr);
+  CHECK(acc->runs == 3);
+  CHECK(acc->mean == doctest::Approx(0.6));
+  CHECK(acc->std == doctest::Approx(0.1));  // sqrt((0.01 + 0.01 + 0) / 2)
+  CHECK(acc->min == doctest::Approx(0.5));
+  CHECK(acc->max == doctest::Approx(0.7));
+  const metrics::metric_spread* f1 = s.find("aus", "macro_f1");
+  CHECK(f1->runs == 2);  // undefined in run c
+  CHECK(f1->std == doctest::Approx(0.0));
+  CHECK(s.find("pts", "nme") != nullptr);
+  CHECK(s.find("aus", "rmse") == nullptr);
+  const std::string md = metrics::to_markdown(s);
+  CHECK(md.find("| emo | accuracy | 0.6000 ± 0.1000 | 0.5000 | 0.7000 | 3/3 |") != std::string::npos);
+  CHECK(md.find("| aus | macro_f1 |") != std::string::npos);
+  CHECK(nlohmann::json(s)[0]["values"].size() == 3);
+
+  CHECK(std::isnan(metrics::summarize_runs({a}).find("emo", "accuracy")->std));  // one run
+  CHECK_THROWS_AS(metrics::summarize_runs({}), value_error);
+  metrics::evaluation_result fewer = a;
+  fewer.spaces.pop_back();
+  CHECK_THROWS_WITH_AS(metrics::summarize_runs({a, fewer}), doctest::Contains("run 1"), value_error);
 }

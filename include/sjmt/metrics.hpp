@@ -17,4 +17,5 @@
 #include "metrics/regression_metrics.hpp"
 #include "metrics/report.hpp"
 #include "metrics/scores.hpp"
+#include "metrics/seed_summary.hpp"
 #include "metrics/tables.hpp"
