@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <sjmt/labels.hpp>
 #include <sjmt/metrics.hpp>
 #include <sstream>
 #include <string>
@@ -160,4 +161,37 @@ TEST_CASE("progress bar on a FILE*: a file is not a terminal") {
   const std::string s(buf, n);
   CHECK(s.find("4/4 100.0%") != std::string::npos);
   CHECK(std::count(s.begin(), s.end(), '\n') == 2);  // the first update and the completion
+}
+
+TEST_CASE("the paper's layout end to end: Figure 2 on SFEW-like rows, its table and its heat map") {
+  using paper = dataset_union<joint_layout<spaces::emotion, spaces::emotionet_aus>, datasets::sfew,
+                              datasets::emotionet>;
+  constexpr std::size_t W = paper::layout::size;  // 7 + 11
+  constexpr std::size_t happy = spaces::emotion::index_of("happy");
+  constexpr std::size_t au12 = paper::layout::offset<spaces::emotionet_aus> +
+                               spaces::emotionet_aus::index_of_au(12);
+  std::vector<float> z(4 * W, -2.0f);  // every AU at sigmoid(-2)
+  const std::vector<std::int32_t> d{0, 0, 0, 1};
+  for (std::size_t r = 0; r < 4; ++r) z[r * W + happy] = 3.0f;  // all predicted happy
+  z[0 * W + au12] = 2.0f;                                        // AU12 high on two of three
+  z[1 * W + au12] = 2.0f;
+  z[3 * W + au12] = 9.0f;  // an EmotioNet row: not an emotion-only image, ignored
+  metrics::au_by_emotion<paper, spaces::emotion, spaces::emotionet_aus> fig2;
+  fig2.update(z, d);
+  const metrics::au_by_emotion_result m = fig2.result();
+  const double lo = 1.0 / (1.0 + std::exp(2.0)), hi = 1.0 / (1.0 + std::exp(-2.0));
+  CHECK(m.counts[happy] == 3);
+  CHECK(m.mean[happy][6] == doctest::Approx((2 * hi + lo) / 3));  // AU12 is the 7th AU
+  CHECK(m.top_aus(1)[happy] == std::vector<std::size_t>{6});
+  const std::string md = metrics::to_markdown(m, 1);
+  CHECK(md.find("aus/AU12") != std::string::npos);
+  CHECK(md.find("| emotion/happy | AU12 (") != std::string::npos);
+  CHECK(md.find("| emotion/angry | never predicted |") != std::string::npos);
+  metrics::heat_map_options o;
+  o.cell = 10;
+  o.colour_bar = false;
+  const metrics::rgb_image img = metrics::render_heat_map(m.mean, o);
+  CHECK(img.width == 11 * 11 + 1);
+  CHECK(img.height == 7 * 11 + 1);
+  CHECK(img.pixel(1, 1) == rgb{160, 160, 160});  // angry: never predicted
 }
