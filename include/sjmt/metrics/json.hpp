@@ -30,12 +30,15 @@ inline double number_from_json(const nlohmann::json& j) {
   return j.is_null() ? metrics::undefined : j.get<double>();
 }
 inline std::string qualified(std::string_view space, std::string_view label) {
-  return std::string(space) + "/" + std::string(label);
+  std::string out(space);
+  out.push_back('/');
+  out.append(label);
+  return out;
 }
 /// "space/label" -> "label" (a name without the space's prefix is kept whole).
 inline std::string unqualified(std::string_view space, const std::string& name) {
-  const std::string prefix = std::string(space) + "/";
-  return name.starts_with(prefix) ? name.substr(prefix.size()) : name;
+  const bool prefixed = name.size() > space.size() && name.starts_with(space) && name[space.size()] == '/';
+  return prefixed ? name.substr(space.size() + 1) : name;
 }
 inline const nlohmann::json& json_at(const nlohmann::json& j, std::string_view key) {
   SJMT_CHECK(value_error, j.is_object() && j.contains(key), "metrics JSON: missing key '", key, "'");
