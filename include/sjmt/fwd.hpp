@@ -17,5 +17,6 @@ class selective_softmax_loss;
 class error;
 class shape_error;
 class value_error;
+class io_error;
 
 }  // namespace sjmt

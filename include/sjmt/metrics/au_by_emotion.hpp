@@ -84,10 +84,10 @@ class au_by_emotion {
 
   /// Scores (N, layout size) and domains (N). Rows of datasets that annotate the
   /// AU space, or do not annotate the emotion space, are skipped.
-  template <detail::metric_buffer<T> Scores, detail::metric_buffer<std::int32_t> Domains>
+  template <detail::buffer_of<const T> Scores, detail::buffer_of<const std::int32_t> Domains>
   void update(const Scores& scores, const Domains& domains) {
     constexpr std::size_t W = layout::size;
-    const std::span<const T> z = detail::metric_view<T>(scores, W, "au_by_emotion", "scores");
+    const std::span<const T> z = detail::view_of<const T>(scores, W, "au_by_emotion", "scores");
     const std::span<const std::int32_t> d(std::data(domains), std::size(domains));
     detail::check_metric_batch<T>("au_by_emotion", z, z, {}, d, W, Union::num_domains);
     constexpr std::size_t se = layout::template space_index<Emotion>;

@@ -92,18 +92,18 @@ class evaluator {
 
   const evaluation_options& options() const { return m_options; }
 
-  template <detail::metric_buffer<T> Scores, detail::metric_buffer<T> Targets,
-            detail::metric_buffer<std::int32_t> Domains>
+  template <detail::buffer_of<const T> Scores, detail::buffer_of<const T> Targets,
+            detail::buffer_of<const std::int32_t> Domains>
   void update(const Scores& scores, const Targets& targets, const Domains& domains) {
     feed(scores, targets, domains, std::span<const std::uint8_t>{});
   }
-  template <detail::metric_buffer<T> Scores, detail::metric_buffer<T> Targets,
-            detail::metric_buffer<std::int32_t> Domains,
-            detail::metric_buffer<std::uint8_t> Known>
+  template <detail::buffer_of<const T> Scores, detail::buffer_of<const T> Targets,
+            detail::buffer_of<const std::int32_t> Domains,
+            detail::buffer_of<const std::uint8_t> Known>
   void update(const Scores& scores, const Targets& targets, const Domains& domains,
               const Known& known) {
     feed(scores, targets, domains,
-         detail::metric_view<std::uint8_t>(known, layout::size, "evaluator", "known-mask"));
+         detail::view_of<const std::uint8_t>(known, layout::size, "evaluator", "known-mask"));
   }
 
   void reset() {
@@ -126,8 +126,8 @@ class evaluator {
             std::span<const std::uint8_t> known) {
     constexpr std::size_t W = layout::size;
     const auto b = detail::check_metric_batch<T>(
-        "evaluator", detail::metric_view<T>(scores, W, "evaluator", "scores"),
-        detail::metric_view<T>(targets, W, "evaluator", "targets"), known,
+        "evaluator", detail::view_of<const T>(scores, W, "evaluator", "scores"),
+        detail::view_of<const T>(targets, W, "evaluator", "targets"), known,
         std::span<const std::int32_t>(std::data(domains), std::size(domains)), W,
         Union::num_domains);
     for (std::size_t r = 0; r < b.rows(); ++r) {

@@ -15,6 +15,7 @@
 #include <span>
 #include <string_view>
 
+#include "../detail/buffer.hpp"
 #include "../error.hpp"
 
 namespace sjmt::metrics {
@@ -39,13 +40,6 @@ inline double probability(double s, score_kind k) {
 
 namespace sjmt::detail {
 
-/// A contiguous buffer of T: std::vector, std::array, std::span, xt::xtensor, ...
-template <class X, class T>
-concept metric_buffer = requires(const X& x) {
-  { std::data(x) } -> std::convertible_to<const T*>;
-  { std::size(x) } -> std::convertible_to<std::size_t>;
-};
-
 /// A read-only view of one batch, checked against the layout width.
 template <class T>
 struct metric_batch {
@@ -63,17 +57,6 @@ struct metric_batch {
   }
   std::size_t domain(std::size_t r) const { return static_cast<std::size_t>(domains[r]); }
 };
-
-template <class T, class X>
-std::span<const T> metric_view(const X& x, std::size_t width, std::string_view who,
-                               std::string_view what) {
-  if constexpr (requires { x.shape(); x.dimension(); }) {
-    SJMT_CHECK(shape_error, x.dimension() == 2 && x.shape()[1] == width, who, ": ", what,
-               " must have shape (N, ", width, "); it has ", x.dimension(), " dimensions",
-               x.dimension() >= 2 ? " and the wrong number of columns" : "");
-  }
-  return std::span<const T>(std::data(x), std::size(x));
-}
 
 /// Checks the sizes and domain indices of a batch and returns its view.
 template <class T>

@@ -8,28 +8,11 @@
 #include <iterator>
 #include <span>
 
+#include "../../detail/buffer.hpp"
 #include "../../error.hpp"
 #include "loss_engine.hpp"
 
 namespace sjmt::detail {
-
-/// A contiguous buffer of T: std::vector, std::array, std::span, xt::xtensor, ...
-template <class X, class T>
-concept buffer_of = requires(X& x) {
-  { std::data(x) } -> std::convertible_to<T*>;
-  { std::size(x) } -> std::convertible_to<std::size_t>;
-};
-
-/// View of a buffer; where the buffer has a shape (xtensor), it must be (N, width).
-template <class T, class X>
-std::span<T> view_of(X& x, std::size_t width, std::string_view loss, std::string_view what) {
-  if constexpr (requires { x.shape(); x.dimension(); }) {
-    SJMT_CHECK(shape_error, x.dimension() == 2 && x.shape()[1] == width, loss, ": ", what,
-               " must have shape (N, ", width, "); it has ", x.dimension(), " dimensions",
-               x.dimension() >= 2 ? " and the wrong number of columns" : "");
-  }
-  return std::span<T>(std::data(x), std::size(x));
-}
 
 template <class T>
 class loss_base {
