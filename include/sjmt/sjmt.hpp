@@ -4,3 +4,7 @@
 #include "config.hpp"
 #include "error.hpp"
 #include "labels.hpp"
+#include "tensor.hpp"
+#include "backend.hpp"
+#include "nn.hpp"
+#include "optim.hpp"
