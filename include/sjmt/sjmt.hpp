@@ -8,3 +8,4 @@
 #include "backend.hpp"
 #include "nn.hpp"
 #include "optim.hpp"
+#include "train.hpp"

@@ -43,7 +43,7 @@ class conv2d {
   }
 
   void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
-    out.push_back({prefix + "weight", &m_w, &m_dw, true});
+    out.push_back({prefix + "weight", &m_w, &m_dw, true, tensor_role::filter});
   }
 
   const conv2d_geometry& geometry() const { return m_geometry; }

@@ -27,6 +27,11 @@ namespace sjmt {
 /// Training uses batch statistics and dropout; inference uses running statistics.
 enum class mode : unsigned char { train, infer };
 
+/// How a parameter maps to the usual PyTorch layout (checkpoints convert):
+/// filter (R, S, C, K) <-> (K, C, R, S); matrix (1, 1, In, Out) <-> (Out, In);
+/// vector (1, 1, 1, C) <-> (C).
+enum class tensor_role : unsigned char { vector, matrix, filter };
+
 /// A named tensor of a model. Trainable parameters have a gradient; buffers
 /// (batch-norm running averages) have grad == nullptr. `decay` says whether
 /// weight decay applies (by default: convolution and linear weights only).
@@ -36,6 +41,7 @@ struct parameter {
   typename Backend::template tensor<T>* value = nullptr;
   typename Backend::template tensor<T>* grad = nullptr;
   bool decay = false;
+  tensor_role role = tensor_role::vector;
 };
 
 template <class Backend, class T>

@@ -39,7 +39,7 @@ class linear {
     return m_dx;
   }
   void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
-    out.push_back({prefix + "weight", &m_w, &m_dw, true});
+    out.push_back({prefix + "weight", &m_w, &m_dw, true, tensor_role::matrix});
     out.push_back({prefix + "bias", &m_b, &m_db, false});
   }
 
