@@ -130,7 +130,7 @@ TEST_CASE("training: a ResNet-8 overfits 64 random images to 100% training accur
   double loss = 0;
   sjmt::host_tensor<float> grad;
   const double initial = softmax_cross_entropy(net.forward(p.images, mode::train), p.labels, grad);
-  train(net, p, 120, &loss);
+  train(net, p, 60, &loss);
   INFO("loss ", initial, " -> ", loss);
   CHECK(loss < 0.1 * initial);
   CHECK(accuracy(net.forward(p.images, mode::train), p.labels) == 1.0);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../../tensor/host_tensor.hpp"
+#include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -18,38 +19,39 @@ inline void check_channel_vector(const char* name, const shape4& s, std::size_t 
              s[3], "), expected (1, 1, 1, ", C, ")");
 }
 
-/// Sums over rows of the (M, C) matrix `a` (and of a * b when b is given), in
-/// double, split across threads by rows.
-template <class T>
-void column_sums(const T* a, const T* b, std::size_t M, std::size_t C, std::vector<double>& sum_a,
-                 std::vector<double>& sum_ab) {
-  sum_a.assign(C, 0.0);
-  sum_ab.assign(C, 0.0);
-#pragma omp parallel
-  {
-    std::vector<double> la(C, 0.0), lab(C, 0.0);
-#pragma omp for schedule(static)
-    for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
-      const T* ra = a + static_cast<std::size_t>(m) * C;
-      const T* rb = b ? b + static_cast<std::size_t>(m) * C : nullptr;
+/// Per-channel sums over the M rows of (M, C) matrices: sum_a = sum f(m, c)
+/// and sum_b = sum g(m, c), in double. Rows are cut into a fixed number of
+/// slices whose partial sums are added in slice order, so the result is the
+/// same for any number of threads (same seed, same weights).
+template <class F, class G>
+void column_sums(std::size_t M, std::size_t C, F&& f, G&& g, std::vector<double>& sum_a, std::vector<double>& sum_b) {
+  constexpr std::size_t slices = 16;
+  std::vector<double> partial(2 * slices * C, 0.0);
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
+  for (std::ptrdiff_t sl = 0; sl < static_cast<std::ptrdiff_t>(slices); ++sl) {
+    const std::size_t s = static_cast<std::size_t>(sl);
+    double* pa = partial.data() + 2 * s * C;
+    double* pb = pa + C;
+    for (std::size_t m = s * M / slices; m < (s + 1) * M / slices; ++m)
       for (std::size_t c = 0; c < C; ++c) {
-        la[c] += ra[c];
-        if (rb) lab[c] += static_cast<double>(ra[c]) * rb[c];
+        pa[c] += f(m, c);
+        pb[c] += g(m, c);
       }
-    }
-#pragma omp critical
-    for (std::size_t c = 0; c < C; ++c) {
-      sum_a[c] += la[c];
-      sum_ab[c] += lab[c];
-    }
   }
+  sum_a.assign(C, 0.0);
+  sum_b.assign(C, 0.0);
+  for (std::size_t s = 0; s < slices; ++s)
+    for (std::size_t c = 0; c < C; ++c) {
+      sum_a[c] += partial[2 * s * C + c];
+      sum_b[c] += partial[(2 * s + 1) * C + c];
+    }
 }
 
 /// y = (x - mean) * invstd * gamma + beta, per channel.
 template <class T>
 void affine_rows(const T* x, const std::vector<T>& scale, const std::vector<T>& shift, std::size_t M, std::size_t C,
                  T* y) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
   for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
     const T* rx = x + static_cast<std::size_t>(m) * C;
     T* ry = y + static_cast<std::size_t>(m) * C;
@@ -70,26 +72,22 @@ void batch_norm_forward_train(const host_tensor<T>& x, const host_tensor<T>& gam
   ensure_shape(saved_mean, {1, 1, 1, C});
   ensure_shape(saved_invstd, {1, 1, 1, C});
   ensure_shape(y, x.shape());
+  const T* px = x.data();
   std::vector<double> sum, unused;
-  column_sums<T>(x.data(), nullptr, M, C, sum, unused);
+  column_sums(
+      M, C, [&](std::size_t m, std::size_t c) { return static_cast<double>(px[m * C + c]); },
+      [](std::size_t, std::size_t) { return 0.0; }, sum, unused);
   std::vector<T> mean(C);
   for (std::size_t c = 0; c < C; ++c) mean[c] = static_cast<T>(sum[c] / static_cast<double>(M));
   // Second pass on centred values: no cancellation when |mean| >> std.
-  std::vector<double> sq(C, 0.0);
-#pragma omp parallel
-  {
-    std::vector<double> local(C, 0.0);
-#pragma omp for schedule(static)
-    for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
-      const T* rx = x.data() + static_cast<std::size_t>(m) * C;
-      for (std::size_t c = 0; c < C; ++c) {
-        const double d = static_cast<double>(rx[c]) - mean[c];
-        local[c] += d * d;
-      }
-    }
-#pragma omp critical
-    for (std::size_t c = 0; c < C; ++c) sq[c] += local[c];
-  }
+  std::vector<double> sq;
+  column_sums(
+      M, C,
+      [&](std::size_t m, std::size_t c) {
+        const double d = static_cast<double>(px[m * C + c]) - mean[c];
+        return d * d;
+      },
+      [](std::size_t, std::size_t) { return 0.0; }, sq, unused);
   std::vector<T> scale(C), shift(C);
   for (std::size_t c = 0; c < C; ++c) {
     const double var = sq[c] / static_cast<double>(M);
@@ -140,8 +138,13 @@ void batch_norm_backward(const host_tensor<T>& x, const host_tensor<T>& dy, cons
   ensure_shape(dbeta, {1, 1, 1, C});
   const T* mean = saved_mean.data();
   const T* invstd = saved_invstd.data();
+  const T* px = x.data();
+  const T* pdy = dy.data();
   std::vector<double> sum_dy, sum_dy_x;
-  column_sums<T>(dy.data(), x.data(), M, C, sum_dy, sum_dy_x);
+  column_sums(
+      M, C, [&](std::size_t m, std::size_t c) { return static_cast<double>(pdy[m * C + c]); },
+      [&](std::size_t m, std::size_t c) { return static_cast<double>(pdy[m * C + c]) * px[m * C + c]; }, sum_dy,
+      sum_dy_x);
   std::vector<T> k_dy(C), k_x(C), k_0(C);
   for (std::size_t c = 0; c < C; ++c) {
     // sum dy xhat = invstd (sum dy x - mean sum dy)
@@ -155,7 +158,7 @@ void batch_norm_backward(const host_tensor<T>& x, const host_tensor<T>& dy, cons
     k_x[c] = static_cast<T>(-a * inv_m * dg * invstd[c]);
     k_0[c] = static_cast<T>(-a * inv_m * sum_dy[c] + a * inv_m * dg * invstd[c] * mean[c]);
   }
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
   for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
     const std::size_t o = static_cast<std::size_t>(m) * C;
     for (std::size_t c = 0; c < C; ++c) dx.data()[o + c] = k_dy[c] * dy.data()[o + c] + k_x[c] * x.data()[o + c] + k_0[c];

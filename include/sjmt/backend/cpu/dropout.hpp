@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "../../tensor/host_tensor.hpp"
+#include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -26,7 +27,7 @@ void dropout_forward(const host_tensor<T>& x, double p, std::uint64_t seed, host
   const T keep = static_cast<T>(1.0 / (1.0 - p));
   const auto threshold = static_cast<std::uint64_t>(p * 18446744073709551616.0);
   const std::uint64_t key = mix64(seed);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.size()))
   for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(x.size()); ++i) {
     const T m = mix64(key ^ static_cast<std::uint64_t>(i)) >= threshold ? keep : T(0);
     mask.data()[i] = m;
@@ -39,7 +40,7 @@ template <class T>
 void dropout_backward(const host_tensor<T>& mask, const host_tensor<T>& dy, host_tensor<T>& dx) {
   SJMT_CHECK(shape_error, mask.shape() == dy.shape(), "dropout_backward: dy and mask differ in shape");
   ensure_shape(dx, dy.shape());
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(dy.size()))
   for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(dy.size()); ++i) dx.data()[i] = dy.data()[i] * mask.data()[i];
 }
 

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "../../tensor/host_tensor.hpp"
+#include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -15,7 +16,7 @@ void relu_forward(const host_tensor<T>& x, host_tensor<T>& y) {
   ensure_shape(y, x.shape());
   const T* in = x.data();
   T* out = y.data();
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(x.size()))
   for (std::ptrdiff_t i = 0; i < signed_size(x.size()); ++i) out[i] = std::max(in[i], T(0));
 }
 
@@ -27,7 +28,7 @@ void relu_backward(const host_tensor<T>& y, const host_tensor<T>& dy, host_tenso
   const T* fy = y.data();
   const T* g = dy.data();
   T* out = dx.data();
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(y.size()))
   for (std::ptrdiff_t i = 0; i < signed_size(y.size()); ++i) out[i] = fy[i] > T(0) ? g[i] : T(0);
 }
 
@@ -41,7 +42,7 @@ void add(const host_tensor<T>& a, const host_tensor<T>& b, host_tensor<T>& y) {
   const T* pa = a.data();
   const T* pb = b.data();
   T* out = y.data();
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(a.size()))
   for (std::ptrdiff_t i = 0; i < signed_size(a.size()); ++i) out[i] = pa[i] + pb[i];
 }
 

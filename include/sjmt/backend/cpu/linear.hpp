@@ -7,6 +7,7 @@
 
 #include "../../tensor/host_tensor.hpp"
 #include "conv2d.hpp"
+#include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -24,9 +25,11 @@ void linear_forward(const host_tensor<T>& x, const host_tensor<T>& w, const host
   const auto N = static_cast<Eigen::Index>(x.shape()[0]);
   const auto in = static_cast<Eigen::Index>(w.shape()[2]), out = static_cast<Eigen::Index>(w.shape()[3]);
   ensure_shape(y, {x.shape()[0], 1, 1, w.shape()[3]});
-  matrix_map<T> ym(y.data(), N, out);
-  ym.noalias() = const_matrix_map<T>(x.data(), N, in) * const_matrix_map<T>(w.data(), in, out);
-  ym.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data(), out);
+  with_serial_eigen([&] {
+    matrix_map<T> ym(y.data(), N, out);
+    ym.noalias() = const_matrix_map<T>(x.data(), N, in) * const_matrix_map<T>(w.data(), in, out);
+    ym.rowwise() += Eigen::Map<const Eigen::Matrix<T, 1, Eigen::Dynamic>>(b.data(), out);
+  });
 }
 
 template <class T>
@@ -40,10 +43,12 @@ void linear_backward(const host_tensor<T>& x, const host_tensor<T>& w, const hos
   ensure_shape(dx, x.shape());
   ensure_shape(dw, w.shape());
   ensure_shape(db, {1, 1, 1, w.shape()[3]});
-  const_matrix_map<T> dym(dy.data(), N, out);
-  matrix_map<T>(dx.data(), N, in).noalias() = dym * const_matrix_map<T>(w.data(), in, out).transpose();
-  matrix_map<T>(dw.data(), in, out).noalias() = const_matrix_map<T>(x.data(), N, in).transpose() * dym;
-  Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(db.data(), out) = dym.colwise().sum();
+  with_serial_eigen([&] {
+    const_matrix_map<T> dym(dy.data(), N, out);
+    matrix_map<T>(dx.data(), N, in).noalias() = dym * const_matrix_map<T>(w.data(), in, out).transpose();
+    matrix_map<T>(dw.data(), in, out).noalias() = const_matrix_map<T>(x.data(), N, in).transpose() * dym;
+    Eigen::Map<Eigen::Matrix<T, 1, Eigen::Dynamic>>(db.data(), out) = dym.colwise().sum();
+  });
 }
 
 }  // namespace sjmt::detail::cpu

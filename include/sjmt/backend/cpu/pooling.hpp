@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "../../tensor/host_tensor.hpp"
+#include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -14,7 +15,7 @@ void global_avg_pool_forward(const host_tensor<T>& x, host_tensor<T>& y) {
   const auto [N, H, W, C] = x.shape();
   ensure_shape(y, {N, 1, 1, C});
   const T inv = T(1) / static_cast<T>(H * W);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.size()))
   for (std::ptrdiff_t n = 0; n < static_cast<std::ptrdiff_t>(N); ++n) {
     T* out = y.data() + static_cast<std::size_t>(n) * C;
     std::fill(out, out + C, T(0));
@@ -32,7 +33,7 @@ void global_avg_pool_backward(const host_tensor<T>& dy, const shape4& x_shape, h
              ", ", dy.shape()[1], ", ", dy.shape()[2], ", ", dy.shape()[3], "), expected (", N, ", 1, 1, ", C, ")");
   ensure_shape(dx, x_shape);
   const T inv = T(1) / static_cast<T>(H * W);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(element_count(x_shape)))
   for (std::ptrdiff_t n = 0; n < static_cast<std::ptrdiff_t>(N); ++n) {
     const T* g = dy.data() + static_cast<std::size_t>(n) * C;
     T* out = dx.data() + static_cast<std::size_t>(n) * H * W * C;
@@ -49,7 +50,7 @@ void max_pool2_forward(const host_tensor<T>& x, host_tensor<T>& y) {
              ", expected even, non-zero height and width");
   const std::size_t P = H / 2, Q = W / 2;
   ensure_shape(y, {N, P, Q, C});
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.size()))
   for (std::ptrdiff_t np = 0; np < static_cast<std::ptrdiff_t>(N * P); ++np) {
     const std::size_t n = static_cast<std::size_t>(np) / P, p = static_cast<std::size_t>(np) % P;
     for (std::size_t q = 0; q < Q; ++q) {
@@ -71,7 +72,7 @@ void max_pool2_backward(const host_tensor<T>& x, const host_tensor<T>& y, const 
   SJMT_CHECK(shape_error, y.shape() == dy.shape() && y.shape() == (shape4{N, P, Q, C}),
              "max_pool2_backward: y or dy is not (", N, ", ", P, ", ", Q, ", ", C, ")");
   ensure_shape(dx, x.shape());
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (worth_threads(x.size()))
   for (std::ptrdiff_t np = 0; np < static_cast<std::ptrdiff_t>(N * P); ++np) {
     const std::size_t n = static_cast<std::size_t>(np) / P, p = static_cast<std::size_t>(np) % P;
     for (std::size_t q = 0; q < Q; ++q) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "../../tensor/host_tensor.hpp"
+#include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -15,7 +16,7 @@ void sgd_update(host_tensor<T>& w, const host_tensor<T>& g, host_tensor<T>& v, T
   T* pw = w.data();
   const T* pg = g.data();
   T* pv = v.data();
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if (worth_threads(w.size()))
   for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(w.size()); ++i) {
     pv[i] = momentum * pv[i] + (pg[i] + weight_decay * pw[i]);
     pw[i] -= lr * pv[i];
