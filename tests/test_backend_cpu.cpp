@@ -69,13 +69,18 @@ TEST_CASE("conv2d: 3x3 box filter with padding sums each neighbourhood") {
 
 TEST_CASE("conv2d: forward, backward-data and backward-filter match a direct convolution") {
   std::mt19937_64 rng(7);
+  // 4 -> 5 channels take the Eigen path; 8 -> 16 and 16 -> 24 the narrow GEMM
+  // (columns a multiple of 8 doubles), with row tiles that do not divide.
+  for (const auto& [C, K] : {std::pair<std::size_t, std::size_t>{4, 5}, {8, 16}, {16, 24}})
   for (const conv2d_geometry g : {conv2d_geometry{3, 1, 1}, conv2d_geometry{3, 2, 1}, conv2d_geometry{1, 1, 0},
                                   conv2d_geometry{1, 2, 0}, conv2d_geometry{3, 1, 0}}) {
+    CAPTURE(C);
+    CAPTURE(K);
     CAPTURE(g.kernel);
     CAPTURE(g.stride);
     CAPTURE(g.pad);
-    const auto x = random_tensor<double>({3, 6, 5, 4}, rng);
-    const auto w = random_tensor<double>({g.kernel, g.kernel, 4, 5}, rng);
+    const auto x = random_tensor<double>({3, 6, 5, C}, rng);
+    const auto w = random_tensor<double>({g.kernel, g.kernel, C, K}, rng);
     host_tensor<double> y;
     cpu_backend::conv2d_forward(g, x, w, y);
     const auto ref = reference_conv(g, x, w);
@@ -89,6 +94,18 @@ TEST_CASE("conv2d: forward, backward-data and backward-filter match a direct con
     CHECK(dot(dx, x) == doctest::Approx(dot(y, dy)).epsilon(1e-12));
     CHECK(dot(dw, w) == doctest::Approx(dot(y, dy)).epsilon(1e-12));
   }
+}
+
+TEST_CASE("conv2d: the float narrow-GEMM path matches the double reference") {
+  std::mt19937_64 rng(8);
+  const conv2d_geometry g{3, 1, 1};
+  const auto xd = random_tensor<double>({2, 7, 7, 16}, rng);
+  const auto wd = random_tensor<double>({3, 3, 16, 48}, rng);
+  const host_tensor<float> xf = xd, wf = wd;
+  host_tensor<float> y;
+  cpu_backend::conv2d_forward(g, xf, wf, y);
+  const auto ref = reference_conv(g, xd, wd);
+  for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
 }
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../tensor/host_tensor.hpp"
+#include "gemm.hpp"
 #include "parallel.hpp"
 #include "../conv2d_geometry.hpp"
 #include "workspace.hpp"
@@ -126,8 +127,11 @@ void conv2d_forward(const conv2d_geometry& g, const host_tensor<T>& x, const hos
       im2col(g, x.data(), x.shape(), n0, n, ys[1], ys[2], buffer);
       col = buffer;
     }
-    unaligned_map<T>(y.data() + n0 * PQ * K, rows, static_cast<Eigen::Index>(K)).noalias() =
-        const_matrix_map<T>(col, rows, static_cast<Eigen::Index>(rsc)) * wm;
+    if (narrow_gemm_fits<T>(K))
+      gemm_narrow(col, rsc, 1, w.data(), y.data() + n0 * PQ * K, n * PQ, rsc, K);
+    else
+      unaligned_map<T>(y.data() + n0 * PQ * K, rows, static_cast<Eigen::Index>(K)).noalias() =
+          const_matrix_map<T>(col, rows, static_cast<Eigen::Index>(rsc)) * wm;
   });
 }
 
@@ -144,15 +148,24 @@ void conv2d_backward_data(const conv2d_geometry& g, const host_tensor<T>& dy, co
   const std::size_t image = x_shape[1] * x_shape[2] * x_shape[3];
   const_matrix_map<T> wm(w.data(), static_cast<Eigen::Index>(rsc), static_cast<Eigen::Index>(K));
   const std::size_t block = conv_block(N, PQ * rsc);
+  // W^T (K, rsc) row-major, for the narrow GEMM.
+  const bool narrow = narrow_gemm_fits<T>(rsc);
+  std::vector<T, aligned_allocator<T>> wt(narrow ? rsc * K : 0);
+  for (std::size_t i = 0; i < wt.size(); ++i) wt[(i % K) * rsc + i / K] = w.data()[i];
+  const auto dcol_of = [&](const T* dyb, T* out, std::size_t rows) {
+    if (narrow)
+      gemm_narrow(dyb, K, 1, wt.data(), out, rows, K, rsc);
+    else
+      unaligned_map<T>(out, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(rsc)).noalias() =
+          const_matrix_map<T>(dyb, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(K)) * wm.transpose();
+  };
   for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
-    const auto rows = static_cast<Eigen::Index>(n * PQ);
-    const_matrix_map<T> dym(dy.data() + n0 * PQ * K, rows, static_cast<Eigen::Index>(K));
     if (is_pointwise(g)) {
-      unaligned_map<T>(dx.data() + n0 * image, rows, static_cast<Eigen::Index>(rsc)).noalias() = dym * wm.transpose();
+      dcol_of(dy.data() + n0 * PQ * K, dx.data() + n0 * image, n * PQ);
       return;
     }
     T* dcol = workspace<T>(n * PQ * rsc);
-    unaligned_map<T>(dcol, rows, static_cast<Eigen::Index>(rsc)).noalias() = dym * wm.transpose();
+    dcol_of(dy.data() + n0 * PQ * K, dcol, n * PQ);
     std::fill(dx.data() + n0 * image, dx.data() + (n0 + n) * image, T(0));
     col2im_add(g, dcol, x_shape, n0, n, ys[1], ys[2], dx.data());
   });
@@ -181,10 +194,13 @@ void conv2d_backward_filter(const conv2d_geometry& g, const host_tensor<T>& x, c
       im2col(g, x.data(), x.shape(), n0, n, ys[1], ys[2], buffer);
       col = buffer;
     }
-    unaligned_map<T>(partial.data() + (n0 / block) * rsc * K, static_cast<Eigen::Index>(rsc),
-                     static_cast<Eigen::Index>(K))
-        .noalias() = const_matrix_map<T>(col, rows, static_cast<Eigen::Index>(rsc)).transpose() *
-                     const_matrix_map<T>(dy.data() + n0 * PQ * K, rows, static_cast<Eigen::Index>(K));
+    T* part = partial.data() + (n0 / block) * rsc * K;
+    if (narrow_gemm_fits<T>(K))  // dW (rsc, K) = col^T (rsc, rows) * dY (rows, K)
+      gemm_narrow(col, 1, rsc, dy.data() + n0 * PQ * K, part, rsc, n * PQ, K);
+    else
+      unaligned_map<T>(part, static_cast<Eigen::Index>(rsc), static_cast<Eigen::Index>(K)).noalias() =
+          const_matrix_map<T>(col, rows, static_cast<Eigen::Index>(rsc)).transpose() *
+          const_matrix_map<T>(dy.data() + n0 * PQ * K, rows, static_cast<Eigen::Index>(K));
   });
   const std::size_t size = rsc * K;
   T* out = dw.data();
