@@ -12,6 +12,7 @@
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <sys/resource.h>
 #include <sjmt/backend.hpp>
 #include <sjmt/labels.hpp>
 #include <sjmt/nn.hpp>
@@ -25,6 +26,14 @@ constexpr std::size_t batch = 128;
 
 template <std::size_t Depth>
 using model = sjmt::network<sjmt::resnet_cifar<B, float, Depth>, sjmt::joint_head<B, float, layout>>;
+
+/// Peak resident memory of the process so far, MiB (a high-water mark: run one
+/// benchmark per process, with --benchmark_filter, to read it per workload).
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
 
 sjmt::host_tensor<float> random_images(std::mt19937_64& rng) {
   std::normal_distribution<float> normal;
@@ -54,6 +63,7 @@ void train_step(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_MiB"] = peak_rss_mib();
 }
 
 template <std::size_t Depth>
@@ -67,6 +77,7 @@ void inference(benchmark::State& state) {
     benchmark::ClobberMemory();
   }
   state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_MiB"] = peak_rss_mib();
 }
 
 }  // namespace

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
 """PyTorch reference for sjmt's ResNet-CIFAR: run by tests/test_pytorch_reference.cpp.
 
-    /usr/bin/python3 tests/pytorch/resnet_reference.py DIR DEPTH
+    /usr/bin/python3 tests/pytorch/resnet_reference.py DIR DEPTH [--logits-only]
 
 DIR holds, written by sjmt: before.safetensors (initial weights), io.safetensors
 (input NHWC, targets, masks, logits in inference and training mode) and
 after.safetensors (weights after one SGD step with the selective loss). This
 builds the same network in PyTorch (option-B shortcuts, parameter names as
 sjmt's), loads the initial weights, and checks the logits and the weights after
-one step. Prints one line per check and exits 1 on a failure.
+one step (in the files' precision, F32 or F64; --logits-only skips the step).
+Prints one line per check and exits 1 on a failure.
 """
 import json
 import struct
@@ -29,9 +30,9 @@ def load_safetensors(path):
     for name, info in header.items():
         if name == "__metadata__":
             continue
-        assert info["dtype"] == "F32", name
+        dtype = {"F32": torch.float32, "F64": torch.float64}[info["dtype"]]
         b, e = info["data_offsets"]
-        out[name] = torch.frombuffer(bytearray(data[b:e]), dtype=torch.float32).reshape(info["shape"])
+        out[name] = torch.frombuffer(bytearray(data[b:e]), dtype=dtype).reshape(info["shape"])
     return out, header.get("__metadata__", {})
 
 
@@ -98,14 +99,15 @@ def rel_error(a, b):
 
 def main():
     directory, depth = sys.argv[1], int(sys.argv[2])
+    logits_only = "--logits-only" in sys.argv[3:]
     torch.set_num_threads(2)
     before, _ = load_safetensors(f"{directory}/before.safetensors")
-    after, _ = load_safetensors(f"{directory}/after.safetensors")
     io, _ = load_safetensors(f"{directory}/io.safetensors")
+    torch.set_default_dtype(io["input"].dtype)
     n, h, w, c = [int(v) for v in io["shape"].tolist()]
     x = io["input"].reshape(n, h, w, c).permute(0, 3, 1, 2).contiguous()
     targets, masks = io["targets"].reshape(n, -1), io["masks"].reshape(n, -1)
-    net = Net(depth, targets.shape[1])
+    net = Net(depth, targets.shape[1]).to(io["input"].dtype)
     missing, unexpected = net.load_state_dict(before, strict=False)
     assert not unexpected, unexpected
     assert all(k.endswith("num_batches_tracked") for k in missing), missing
@@ -132,6 +134,10 @@ def main():
     opt = torch.optim.SGD(groups, lr=0.05, momentum=0.9, weight_decay=5e-4)
     z = net(x)
     check("logits, training", io["logits_train"].reshape(n, -1), z.detach())
+    if logits_only:
+        print("Passed" if ok else "Failed")
+        sys.exit(0 if ok else 1)
+    after, _ = load_safetensors(f"{directory}/after.safetensors")
     loss = (masks * F.binary_cross_entropy_with_logits(z, targets, reduction="none")).sum() / n
     opt.zero_grad()
     loss.backward()
