@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """PyTorch side of bench/bench_resnet.cpp: the same ResNet-CIFAR (option-B
-shortcuts), batch 128, 3x32x32, 18 outputs, 2 threads, channels_last and
+shortcuts), batch 128, 3x32x32, 18 outputs, OMP_NUM_THREADS threads (2 by
+default), channels_last and
 contiguous, SGD step with a masked BCE loss; prints median images/s.
 
     ATEN_CPU_CAPABILITY=avx512 /usr/bin/python3 bench/pytorch_resnet.py 32 [steps]
@@ -30,7 +31,7 @@ def median_rate(fn, steps, batch):
 def main():
     depth = int(sys.argv[1]) if len(sys.argv) > 1 else 32
     steps = int(sys.argv[2]) if len(sys.argv) > 2 else 10
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     batch = 128
     for fmt in (torch.channels_last, torch.contiguous_format):
         net = Net(depth, 18).to(memory_format=fmt)
