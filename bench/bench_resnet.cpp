@@ -1,0 +1,90 @@
+// ResNet-CIFAR training step (forward, backward, SGD) and inference on the CPU
+// backend, batch 128, 3x32x32 input, 18 outputs (7 emotions + 11 AUs).
+//
+//   cmake --build build -j2 --target bench_resnet
+//   OMP_NUM_THREADS=2 ./build/bench/bench_resnet --benchmark_min_time=3 --benchmark_repetitions=3
+//
+// The loss here is a plain sum of squares (gradient = logits / N): its cost is
+// negligible next to the network; the selective loss replaces it in training.
+// "img/s" is the throughput counter; compare with PyTorch's figures in
+// BENCHMARKING.md (same machine, 2 threads).
+
+#include <benchmark/benchmark.h>
+
+#include <random>
+#include <sys/resource.h>
+#include <sjmt/backend.hpp>
+#include <sjmt/labels.hpp>
+#include <sjmt/nn.hpp>
+#include <sjmt/optim.hpp>
+
+namespace {
+
+using B = sjmt::cpu_backend;
+using layout = sjmt::joint_layout<sjmt::spaces::emotion, sjmt::spaces::emotionet_aus>;
+constexpr std::size_t batch = 128;
+
+template <std::size_t Depth>
+using model = sjmt::network<sjmt::resnet_cifar<B, float, Depth>, sjmt::joint_head<B, float, layout>>;
+
+/// Peak resident memory of the process so far, MiB (a high-water mark: run one
+/// benchmark per process, with --benchmark_filter, to read it per workload).
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+sjmt::host_tensor<float> random_images(std::mt19937_64& rng) {
+  std::normal_distribution<float> normal;
+  sjmt::host_tensor<float> x({batch, 32, 32, 3});
+  for (auto& v : x) v = normal(rng);
+  return x;
+}
+
+template <std::size_t Depth>
+void train_step(benchmark::State& state) {
+  std::mt19937_64 rng(1);
+  model<Depth> net(rng);
+  sjmt::parameter_list<B, float> ps;
+  net.collect(ps);
+  sjmt::sgd<B, float> opt(ps);
+  const auto x = random_images(rng);
+  sjmt::host_tensor<float> grad({batch, 1, 1, layout::size});
+  const auto step = [&] {
+    const auto& logits = net.forward(x, sjmt::mode::train);
+    for (std::size_t i = 0; i < logits.size(); ++i) grad.data()[i] = logits.data()[i] / float(batch);
+    net.backward(grad);
+    opt.step(0.05);
+  };
+  step();  // warm-up: first-step allocations are not timed
+  for (auto _ : state) {
+    step();
+    benchmark::ClobberMemory();
+  }
+  state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_MiB"] = peak_rss_mib();
+}
+
+template <std::size_t Depth>
+void inference(benchmark::State& state) {
+  std::mt19937_64 rng(1);
+  model<Depth> net(rng);
+  const auto x = random_images(rng);
+  benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_MiB"] = peak_rss_mib();
+}
+
+}  // namespace
+
+BENCHMARK(train_step<32>)->Name("resnet32/train_step/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(inference<32>)->Name("resnet32/inference/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(train_step<110>)->Name("resnet110/train_step/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(inference<110>)->Name("resnet110/inference/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();

@@ -1,0 +1,168 @@
+#pragma once
+// Batch normalisation on the CPU over (N, H, W, C): statistics per channel over
+// the M = N H W rows. Training normalises with the batch statistics (biased
+// variance) and updates the running averages with the unbiased variance, as
+// PyTorch does; inference normalises with the running averages.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include "../../tensor/host_tensor.hpp"
+#include "parallel.hpp"
+
+namespace sjmt::detail::cpu {
+
+inline void check_channel_vector(const char* name, const shape4& s, std::size_t C) {
+  SJMT_CHECK(shape_error, (s == shape4{1, 1, 1, C}), "batch_norm: ", name, " is (", s[0], ", ", s[1], ", ", s[2], ", ",
+             s[3], "), expected (1, 1, 1, ", C, ")");
+}
+
+/// Per-channel sums over the M rows of (M, C) matrices: sum_a = sum f(m, c)
+/// and sum_b = sum g(m, c), in double. Rows are cut into a fixed number of
+/// slices whose partial sums are added in slice order, so the result is the
+/// same for any number of threads (same seed, same weights).
+template <class F, class G>
+void column_sums(std::size_t M, std::size_t C, F&& f, G&& g, std::vector<double>& sum_a, std::vector<double>& sum_b) {
+  constexpr std::size_t slices = 16;
+  std::vector<double> partial(2 * slices * C, 0.0);
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
+  for (std::ptrdiff_t sl = 0; sl < static_cast<std::ptrdiff_t>(slices); ++sl) {
+    const std::size_t s = static_cast<std::size_t>(sl);
+    double* pa = partial.data() + 2 * s * C;
+    double* pb = pa + C;
+    for (std::size_t m = s * M / slices; m < (s + 1) * M / slices; ++m)
+      for (std::size_t c = 0; c < C; ++c) {
+        pa[c] += f(m, c);
+        pb[c] += g(m, c);
+      }
+  }
+  sum_a.assign(C, 0.0);
+  sum_b.assign(C, 0.0);
+  for (std::size_t s = 0; s < slices; ++s)
+    for (std::size_t c = 0; c < C; ++c) {
+      sum_a[c] += partial[2 * s * C + c];
+      sum_b[c] += partial[(2 * s + 1) * C + c];
+    }
+}
+
+/// y = (x - mean) * invstd * gamma + beta, per channel.
+template <class T>
+void affine_rows(const T* x, const std::vector<T>& scale, const std::vector<T>& shift, std::size_t M, std::size_t C,
+                 T* y) {
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
+  for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
+    const T* rx = x + static_cast<std::size_t>(m) * C;
+    T* ry = y + static_cast<std::size_t>(m) * C;
+    for (std::size_t c = 0; c < C; ++c) ry[c] = rx[c] * scale[c] + shift[c];
+  }
+}
+
+template <class T>
+void batch_norm_forward_train(const host_tensor<T>& x, const host_tensor<T>& gamma, const host_tensor<T>& beta,
+                              T momentum, T epsilon, host_tensor<T>& running_mean, host_tensor<T>& running_var,
+                              host_tensor<T>& saved_mean, host_tensor<T>& saved_invstd, host_tensor<T>& y) {
+  const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
+  check_channel_vector("gamma", gamma.shape(), C);
+  check_channel_vector("beta", beta.shape(), C);
+  check_channel_vector("running_mean", running_mean.shape(), C);
+  check_channel_vector("running_var", running_var.shape(), C);
+  SJMT_CHECK(shape_error, M > 1, "batch_norm: ", M, " values per channel in training, expected at least 2");
+  ensure_shape(saved_mean, {1, 1, 1, C});
+  ensure_shape(saved_invstd, {1, 1, 1, C});
+  ensure_shape(y, x.shape());
+  const T* px = x.data();
+  std::vector<double> sum, unused;
+  column_sums(
+      M, C, [&](std::size_t m, std::size_t c) { return static_cast<double>(px[m * C + c]); },
+      [](std::size_t, std::size_t) { return 0.0; }, sum, unused);
+  std::vector<T> mean(C);
+  for (std::size_t c = 0; c < C; ++c) mean[c] = static_cast<T>(sum[c] / static_cast<double>(M));
+  // Second pass on centred values: no cancellation when |mean| >> std.
+  std::vector<double> sq;
+  column_sums(
+      M, C,
+      [&](std::size_t m, std::size_t c) {
+        const double d = static_cast<double>(px[m * C + c]) - mean[c];
+        return d * d;
+      },
+      [](std::size_t, std::size_t) { return 0.0; }, sq, unused);
+  std::vector<T> scale(C), shift(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    const double var = sq[c] / static_cast<double>(M);
+    const T invstd = static_cast<T>(1.0 / std::sqrt(var + epsilon));
+    saved_mean.data()[c] = mean[c];
+    saved_invstd.data()[c] = invstd;
+    scale[c] = invstd * gamma.data()[c];
+    shift[c] = beta.data()[c] - mean[c] * scale[c];
+    running_mean.data()[c] = (T(1) - momentum) * running_mean.data()[c] + momentum * mean[c];
+    running_var.data()[c] = (T(1) - momentum) * running_var.data()[c] +
+                            momentum * static_cast<T>(sq[c] / static_cast<double>(M - 1));
+  }
+  affine_rows(x.data(), scale, shift, M, C, y.data());
+}
+
+template <class T>
+void batch_norm_forward_infer(const host_tensor<T>& x, const host_tensor<T>& gamma, const host_tensor<T>& beta,
+                              const host_tensor<T>& running_mean, const host_tensor<T>& running_var, T epsilon,
+                              host_tensor<T>& y) {
+  const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
+  check_channel_vector("gamma", gamma.shape(), C);
+  check_channel_vector("beta", beta.shape(), C);
+  check_channel_vector("running_mean", running_mean.shape(), C);
+  check_channel_vector("running_var", running_var.shape(), C);
+  ensure_shape(y, x.shape());
+  std::vector<T> scale(C), shift(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    scale[c] = gamma.data()[c] / std::sqrt(running_var.data()[c] + epsilon);
+    shift[c] = beta.data()[c] - running_mean.data()[c] * scale[c];
+  }
+  affine_rows(x.data(), scale, shift, M, C, y.data());
+}
+
+/// Gradients of the training-mode forward:
+///   dbeta = sum dy, dgamma = sum dy xhat,
+///   dx = gamma invstd / M (M dy - dbeta - xhat dgamma).
+template <class T>
+void batch_norm_backward(const host_tensor<T>& x, const host_tensor<T>& dy, const host_tensor<T>& gamma,
+                         const host_tensor<T>& saved_mean, const host_tensor<T>& saved_invstd, host_tensor<T>& dx,
+                         host_tensor<T>& dgamma, host_tensor<T>& dbeta) {
+  const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
+  SJMT_CHECK(shape_error, dy.shape() == x.shape(), "batch_norm_backward: dy and x differ in shape");
+  check_channel_vector("gamma", gamma.shape(), C);
+  check_channel_vector("saved_mean", saved_mean.shape(), C);
+  check_channel_vector("saved_invstd", saved_invstd.shape(), C);
+  ensure_shape(dx, x.shape());
+  ensure_shape(dgamma, {1, 1, 1, C});
+  ensure_shape(dbeta, {1, 1, 1, C});
+  const T* mean = saved_mean.data();
+  const T* invstd = saved_invstd.data();
+  const T* px = x.data();
+  const T* pdy = dy.data();
+  std::vector<double> sum_dy, sum_dy_x;
+  column_sums(
+      M, C, [&](std::size_t m, std::size_t c) { return static_cast<double>(pdy[m * C + c]); },
+      [&](std::size_t m, std::size_t c) { return static_cast<double>(pdy[m * C + c]) * px[m * C + c]; }, sum_dy,
+      sum_dy_x);
+  std::vector<T> k_dy(C), k_x(C), k_0(C);
+  for (std::size_t c = 0; c < C; ++c) {
+    // sum dy xhat = invstd (sum dy x - mean sum dy)
+    const double dg = invstd[c] * (sum_dy_x[c] - mean[c] * sum_dy[c]);
+    dgamma.data()[c] = static_cast<T>(dg);
+    dbeta.data()[c] = static_cast<T>(sum_dy[c]);
+    const double a = gamma.data()[c] * invstd[c];
+    const double inv_m = 1.0 / static_cast<double>(M);
+    // dx = a dy - a/M dbeta - a/M xhat dgamma, xhat = (x - mean) invstd
+    k_dy[c] = static_cast<T>(a);
+    k_x[c] = static_cast<T>(-a * inv_m * dg * invstd[c]);
+    k_0[c] = static_cast<T>(-a * inv_m * sum_dy[c] + a * inv_m * dg * invstd[c] * mean[c]);
+  }
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
+  for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
+    const std::size_t o = static_cast<std::size_t>(m) * C;
+    for (std::size_t c = 0; c < C; ++c) dx.data()[o + c] = k_dy[c] * dy.data()[o + c] + k_x[c] * x.data()[o + c] + k_0[c];
+  }
+}
+
+}  // namespace sjmt::detail::cpu

@@ -1,0 +1,116 @@
+#pragma once
+// Parameter-free layers: ReLU, 2x2 max pooling, global average pooling, dropout.
+
+#include <cstdint>
+#include <string>
+
+#include "layer.hpp"
+
+namespace sjmt {
+
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class relu {
+ public:
+  using tensor = typename Backend::template tensor<T>;
+  const tensor& forward(const tensor& x, mode) {
+    Backend::relu_forward(x, m_y);
+    m_ran = true;
+    return m_y;
+  }
+  const tensor& backward(const tensor& dy) {
+    SJMT_CHECK(value_error, m_ran, "relu::backward: called before forward");
+    Backend::relu_backward(m_y, dy, m_dx);
+    return m_dx;
+  }
+  void collect(parameter_list<Backend, T>&, const std::string&) {}
+
+ private:
+  tensor m_y, m_dx;
+  bool m_ran = false;
+};
+
+/// 2x2 windows, stride 2: (N, H, W, C) -> (N, H/2, W/2, C).
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class max_pool2 {
+ public:
+  using tensor = typename Backend::template tensor<T>;
+  const tensor& forward(const tensor& x, mode) {
+    m_x = &x;
+    Backend::max_pool2_forward(x, m_y);
+    return m_y;
+  }
+  const tensor& backward(const tensor& dy) {
+    SJMT_CHECK(value_error, m_x != nullptr, "max_pool2::backward: called before forward");
+    Backend::max_pool2_backward(*m_x, m_y, dy, m_dx);
+    return m_dx;
+  }
+  void collect(parameter_list<Backend, T>&, const std::string&) {}
+
+ private:
+  tensor m_y, m_dx;
+  const tensor* m_x = nullptr;
+};
+
+/// (N, H, W, C) -> (N, 1, 1, C).
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class global_avg_pool {
+ public:
+  using tensor = typename Backend::template tensor<T>;
+  const tensor& forward(const tensor& x, mode) {
+    m_x_shape = Backend::shape(x);
+    m_ran = true;
+    Backend::global_avg_pool_forward(x, m_y);
+    return m_y;
+  }
+  const tensor& backward(const tensor& dy) {
+    SJMT_CHECK(value_error, m_ran, "global_avg_pool::backward: called before forward");
+    Backend::global_avg_pool_backward(dy, m_x_shape, m_dx);
+    return m_dx;
+  }
+  void collect(parameter_list<Backend, T>&, const std::string&) {}
+
+ private:
+  tensor m_y, m_dx;
+  shape4 m_x_shape{};
+  bool m_ran = false;
+};
+
+/// Inverted dropout with probability p in training, the identity in inference.
+/// Each training forward draws a new mask from (seed, call count).
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class dropout {
+ public:
+  using tensor = typename Backend::template tensor<T>;
+  explicit dropout(double p, std::uint64_t seed = 0) : m_p(p), m_seed(seed) {
+    SJMT_CHECK(value_error, p >= 0.0 && p < 1.0, "dropout: p = ", p, ", expected 0 <= p < 1");
+  }
+  const tensor& forward(const tensor& x, mode m) {
+    m_trained = m == mode::train;
+    if (!m_trained) return x;
+    Backend::dropout_forward(x, m_p, m_seed + m_calls++, m_mask, m_y);
+    return m_y;
+  }
+  const tensor& backward(const tensor& dy) {
+    if (!m_trained) return dy;
+    Backend::dropout_backward(m_mask, dy, m_dx);
+    return m_dx;
+  }
+  void collect(parameter_list<Backend, T>&, const std::string&) {}
+  /// Restarts the mask sequence: the next forward draws the mask of `seed`.
+  void reseed(std::uint64_t seed) {
+    m_seed = seed;
+    m_calls = 0;
+  }
+
+ private:
+  double m_p;
+  std::uint64_t m_seed, m_calls = 0;
+  tensor m_mask, m_y, m_dx;
+  bool m_trained = false;
+};
+
+}  // namespace sjmt

@@ -1,0 +1,85 @@
+#pragma once
+// The residual basic block of He et al. (2016):
+//
+//   out = relu( bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x) )
+//
+// conv1 is 3x3 with the block's stride, conv2 3x3 stride 1. The shortcut is
+// the identity when the shape is kept, and otherwise a projection: a 1x1
+// convolution with the block's stride followed by batch norm (option B).
+// Why option B rather than A (zero-padded identity): it is as fast as A and uses
+// less memory in PyTorch (BENCHMARKING.md), it needs no zero-padding/subsampling
+// op of its own in every backend, and it is the form torchvision and most
+// PyTorch CIFAR ResNets use, so weights carry across. It adds 3 small 1x1
+// convolutions per ResNet-CIFAR (about 0.5% of ResNet-32's weights).
+
+#include <optional>
+#include <random>
+#include <string>
+
+#include "activation.hpp"
+#include "batch_norm.hpp"
+#include "conv2d.hpp"
+
+namespace sjmt {
+
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class basic_block {
+ public:
+  using tensor = typename Backend::template tensor<T>;
+
+  basic_block(std::size_t in_channels, std::size_t out_channels, std::size_t stride, std::mt19937_64& rng)
+      : m_conv1(in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
+        m_bn1(out_channels),
+        m_conv2(out_channels, out_channels, conv2d_geometry{3, 1, 1}, rng),
+        m_bn2(out_channels) {
+    if (stride != 1 || in_channels != out_channels) {
+      m_proj_conv.emplace(in_channels, out_channels, conv2d_geometry{1, stride, 0}, rng);
+      m_proj_bn.emplace(out_channels);
+    }
+  }
+
+  bool has_projection() const { return m_proj_conv.has_value(); }
+
+  const tensor& forward(const tensor& x, mode m) {
+    m_x = &x;
+    const tensor& branch = m_bn2.forward(m_conv2.forward(m_relu1.forward(m_bn1.forward(m_conv1.forward(x, m), m), m), m), m);
+    const tensor& shortcut = has_projection() ? m_proj_bn->forward(m_proj_conv->forward(x, m), m) : x;
+    Backend::add(branch, shortcut, m_sum);
+    return m_relu_out.forward(m_sum, m);
+  }
+
+  const tensor& backward(const tensor& dy) {
+    SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
+    const tensor& dsum = m_relu_out.backward(dy);
+    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_relu1.backward(m_conv2.backward(m_bn2.backward(dsum)))));
+    const tensor& dshort = has_projection() ? m_proj_conv->backward(m_proj_bn->backward(dsum)) : dsum;
+    Backend::add(dbranch, dshort, m_dx);
+    return m_dx;
+  }
+
+  void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
+    m_conv1.collect(out, prefix + "conv1.");
+    m_bn1.collect(out, prefix + "bn1.");
+    m_conv2.collect(out, prefix + "conv2.");
+    m_bn2.collect(out, prefix + "bn2.");
+    if (has_projection()) {
+      m_proj_conv->collect(out, prefix + "shortcut.0.");
+      m_proj_bn->collect(out, prefix + "shortcut.1.");
+    }
+  }
+
+ private:
+  conv2d<Backend, T> m_conv1;
+  batch_norm<Backend, T> m_bn1;
+  relu<Backend, T> m_relu1;
+  conv2d<Backend, T> m_conv2;
+  batch_norm<Backend, T> m_bn2;
+  std::optional<conv2d<Backend, T>> m_proj_conv;
+  std::optional<batch_norm<Backend, T>> m_proj_bn;
+  relu<Backend, T> m_relu_out;
+  tensor m_sum, m_dx;
+  const tensor* m_x = nullptr;
+};
+
+}  // namespace sjmt

@@ -1,0 +1,59 @@
+#pragma once
+// 2-D convolution layer without bias (a batch norm follows it in every model
+// here). Filter (R, S, C, K), He-normal initialised: N(0, 2 / (R S C)).
+
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "layer.hpp"
+
+namespace sjmt {
+
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class conv2d {
+ public:
+  using tensor = typename Backend::template tensor<T>;
+
+  /// `input_gradient = false` skips dX (the first layer of a network needs none).
+  conv2d(std::size_t in_channels, std::size_t out_channels, conv2d_geometry geometry, std::mt19937_64& rng,
+         bool input_gradient = true)
+      : m_geometry(geometry), m_input_gradient(input_gradient) {
+    SJMT_CHECK(value_error, in_channels > 0 && out_channels > 0, "conv2d: channels ", in_channels, " -> ",
+               out_channels, ", expected both > 0");
+    const shape4 ws{geometry.kernel, geometry.kernel, in_channels, out_channels};
+    const double fan_in = static_cast<double>(geometry.kernel * geometry.kernel * in_channels);
+    Backend::upload(m_w, detail::normal_init<T>(ws, std::sqrt(2.0 / fan_in), rng));
+    Backend::resize(m_dw, ws);
+    Backend::fill(m_dw, T(0));
+  }
+
+  const tensor& forward(const tensor& x, mode) {
+    m_x = &x;
+    Backend::conv2d_forward(m_geometry, x, m_w, m_y);
+    return m_y;
+  }
+
+  const tensor& backward(const tensor& dy) {
+    SJMT_CHECK(value_error, m_x != nullptr, "conv2d::backward: called before forward");
+    Backend::conv2d_backward_filter(m_geometry, *m_x, dy, m_dw);
+    if (m_input_gradient) Backend::conv2d_backward_data(m_geometry, dy, m_w, Backend::shape(*m_x), m_dx);
+    return m_dx;
+  }
+
+  void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
+    out.push_back({prefix + "weight", &m_w, &m_dw, true, tensor_role::filter});
+  }
+
+  const conv2d_geometry& geometry() const { return m_geometry; }
+  tensor& weight() { return m_w; }
+
+ private:
+  conv2d_geometry m_geometry;
+  bool m_input_gradient;
+  tensor m_w, m_dw, m_y, m_dx;
+  const tensor* m_x = nullptr;
+};
+
+}  // namespace sjmt

@@ -1,0 +1,76 @@
+#pragma once
+// ResNet for CIFAR-size inputs (He et al. 2016, section 4.2), depth 6n + 2:
+// a 3x3 convolution to 16 channels, three stages of n basic blocks with 16, 32
+// and 64 channels (the 2nd and 3rd start with stride 2), global average pooling.
+// This is the trunk: input (N, H, W, C_in), output features (N, 1, 1, 64).
+// A head (nn/heads.hpp) turns features into outputs; see nn/network.hpp.
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "activation.hpp"
+#include "basic_block.hpp"
+#include "batch_norm.hpp"
+#include "conv2d.hpp"
+
+namespace sjmt {
+
+template <class Backend, class T, std::size_t Depth>
+  requires backend_for<Backend, T>
+class resnet_cifar {
+  static_assert(Depth >= 8 && (Depth - 2) % 6 == 0,
+                "resnet_cifar: Depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 56, 110, ...).");
+
+ public:
+  using tensor = typename Backend::template tensor<T>;
+  static constexpr std::size_t depth = Depth;
+  static constexpr std::size_t blocks_per_stage = (Depth - 2) / 6;
+  static constexpr std::size_t features = 64;
+
+  /// `input_gradient`: also compute the gradient with respect to the image.
+  explicit resnet_cifar(std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false)
+      : m_stem(in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient), m_stem_bn(16) {
+    std::size_t channels = 16;
+    m_blocks.reserve(3 * blocks_per_stage);  // layers hold pointers to neighbours' outputs: never move them
+    for (std::size_t stage = 0; stage < 3; ++stage) {
+      const std::size_t width = std::size_t(16) << stage;
+      for (std::size_t b = 0; b < blocks_per_stage; ++b) {
+        m_blocks.emplace_back(channels, width, stage > 0 && b == 0 ? 2 : 1, rng);
+        channels = width;
+      }
+    }
+  }
+
+  /// x (N, H, W, C_in) -> (N, 1, 1, 64).
+  const tensor& forward(const tensor& x, mode m) {
+    const tensor* h = &m_stem_relu.forward(m_stem_bn.forward(m_stem.forward(x, m), m), m);
+    for (auto& block : m_blocks) h = &block.forward(*h, m);
+    return m_pool.forward(*h, m);
+  }
+
+  /// dy (N, 1, 1, 64) -> dx (empty unless built with input_gradient).
+  const tensor& backward(const tensor& dy) {
+    const tensor* g = &m_pool.backward(dy);
+    for (auto it = m_blocks.rbegin(); it != m_blocks.rend(); ++it) g = &it->backward(*g);
+    return m_stem.backward(m_stem_bn.backward(m_stem_relu.backward(*g)));
+  }
+
+  /// Names follow the usual PyTorch CIFAR ResNet: conv1, bn1, layer{1,2,3}.{i}.*.
+  void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
+    m_stem.collect(out, prefix + "conv1.");
+    m_stem_bn.collect(out, prefix + "bn1.");
+    for (std::size_t i = 0; i < m_blocks.size(); ++i)
+      m_blocks[i].collect(out, prefix + "layer" + std::to_string(i / blocks_per_stage + 1) + "." +
+                                   std::to_string(i % blocks_per_stage) + ".");
+  }
+
+ private:
+  conv2d<Backend, T> m_stem;
+  batch_norm<Backend, T> m_stem_bn;
+  relu<Backend, T> m_stem_relu;
+  std::vector<basic_block<Backend, T>> m_blocks;
+  global_avg_pool<Backend, T> m_pool;
+};
+
+}  // namespace sjmt

@@ -1,0 +1,5 @@
+#pragma once
+// Host tensors (xtensor underneath). Aggregator of tensor/.
+
+#include "tensor/aligned_allocator.hpp"
+#include "tensor/host_tensor.hpp"

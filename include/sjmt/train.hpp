@@ -1,0 +1,4 @@
+#pragma once
+// Training support: checkpoints. Aggregator of train/.
+
+#include "train/checkpoint.hpp"

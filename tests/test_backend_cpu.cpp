@@ -1,0 +1,222 @@
+// Known values of the CPU backend's ops, against hand-computed results and a
+// direct (loop) reference convolution.
+
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <sjmt/backend.hpp>
+
+using sjmt::conv2d_geometry;
+using sjmt::cpu_backend;
+using sjmt::host_tensor;
+using sjmt::shape4;
+
+namespace {
+
+template <class T>
+host_tensor<T> random_tensor(const shape4& s, std::mt19937_64& rng) {
+  std::normal_distribution<double> normal(0.0, 1.0);
+  host_tensor<T> t(s);
+  for (auto& v : t) v = static_cast<T>(normal(rng));
+  return t;
+}
+
+/// Direct convolution, NHWC input, RSCK filter.
+host_tensor<double> reference_conv(const conv2d_geometry& g, const host_tensor<double>& x,
+                                   const host_tensor<double>& w) {
+  const shape4 ys = g.output_shape(x.shape(), w.shape());
+  host_tensor<double> y = sjmt::make_host_tensor<double>(ys);
+  const auto H = static_cast<long>(x.shape()[1]), W = static_cast<long>(x.shape()[2]);
+  for (std::size_t n = 0; n < ys[0]; ++n)
+    for (std::size_t p = 0; p < ys[1]; ++p)
+      for (std::size_t q = 0; q < ys[2]; ++q)
+        for (std::size_t k = 0; k < ys[3]; ++k)
+          for (std::size_t r = 0; r < g.kernel; ++r)
+            for (std::size_t s = 0; s < g.kernel; ++s)
+              for (std::size_t c = 0; c < x.shape()[3]; ++c) {
+                const long ih = static_cast<long>(p * g.stride + r) - static_cast<long>(g.pad);
+                const long iw = static_cast<long>(q * g.stride + s) - static_cast<long>(g.pad);
+                if (ih < 0 || iw < 0 || ih >= H || iw >= W) continue;
+                y(n, p, q, k) += x(n, static_cast<std::size_t>(ih), static_cast<std::size_t>(iw), c) * w(r, s, c, k);
+              }
+  return y;
+}
+
+double dot(const host_tensor<double>& a, const host_tensor<double>& b) {
+  double s = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) s += a.data()[i] * b.data()[i];
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d: 3x3 box filter with padding sums each neighbourhood") {
+  // x = 1..9 on a 3x3 single-channel image; the centre sees all nine values.
+  host_tensor<float> x({1, 3, 3, 1});
+  for (std::size_t i = 0; i < 9; ++i) x.data()[i] = static_cast<float>(i + 1);
+  auto w = sjmt::make_host_tensor<float>({3, 3, 1, 1}, 1.0f);
+  host_tensor<float> y;
+  cpu_backend::conv2d_forward(conv2d_geometry{3, 1, 1}, x, w, y);
+  CHECK(y.shape() == shape4{1, 3, 3, 1});
+  CHECK(y(0, 1, 1, 0) == doctest::Approx(45));
+  CHECK(y(0, 0, 0, 0) == doctest::Approx(1 + 2 + 4 + 5));
+  CHECK(y(0, 2, 2, 0) == doctest::Approx(5 + 6 + 8 + 9));
+  cpu_backend::conv2d_forward(conv2d_geometry{3, 2, 1}, x, w, y);
+  CHECK(y.shape() == shape4{1, 2, 2, 1});
+  CHECK(y(0, 1, 1, 0) == doctest::Approx(5 + 6 + 8 + 9));
+}
+
+TEST_CASE("conv2d: forward, backward-data and backward-filter match a direct convolution") {
+  std::mt19937_64 rng(7);
+  // 4 -> 5 channels take the Eigen path; 8 -> 16 and 16 -> 24 the narrow GEMM
+  // (columns a multiple of 8 doubles), with row tiles that do not divide.
+  for (const auto& [C, K] : {std::pair<std::size_t, std::size_t>{4, 5}, {8, 16}, {16, 24}})
+  for (const conv2d_geometry g : {conv2d_geometry{3, 1, 1}, conv2d_geometry{3, 2, 1}, conv2d_geometry{1, 1, 0},
+                                  conv2d_geometry{1, 2, 0}, conv2d_geometry{3, 1, 0}}) {
+    CAPTURE(C);
+    CAPTURE(K);
+    CAPTURE(g.kernel);
+    CAPTURE(g.stride);
+    CAPTURE(g.pad);
+    const auto x = random_tensor<double>({3, 6, 5, C}, rng);
+    const auto w = random_tensor<double>({g.kernel, g.kernel, C, K}, rng);
+    host_tensor<double> y;
+    cpu_backend::conv2d_forward(g, x, w, y);
+    const auto ref = reference_conv(g, x, w);
+    REQUIRE(y.shape() == ref.shape());
+    for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
+    // Adjoint identities: <conv(x), dy> = <x, dX(dy)> = <w, dW(x, dy)>.
+    const auto dy = random_tensor<double>(y.shape(), rng);
+    host_tensor<double> dx, dw(w.shape());
+    cpu_backend::conv2d_backward_data(g, dy, w, x.shape(), dx);
+    cpu_backend::conv2d_backward_filter(g, x, dy, dw);
+    CHECK(dot(dx, x) == doctest::Approx(dot(y, dy)).epsilon(1e-12));
+    CHECK(dot(dw, w) == doctest::Approx(dot(y, dy)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("conv2d: the float narrow-GEMM path matches the double reference") {
+  std::mt19937_64 rng(8);
+  const conv2d_geometry g{3, 1, 1};
+  const auto xd = random_tensor<double>({2, 7, 7, 16}, rng);
+  const auto wd = random_tensor<double>({3, 3, 16, 48}, rng);
+  const host_tensor<float> xf = xd, wf = wd;
+  host_tensor<float> y;
+  cpu_backend::conv2d_forward(g, xf, wf, y);
+  const auto ref = reference_conv(g, xd, wd);
+  for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
+}
+
+TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
+  host_tensor<float> x({1, 4, 4, 3}), w({3, 3, 2, 8}), y;
+  CHECK_THROWS_AS(cpu_backend::conv2d_forward(conv2d_geometry{3, 1, 1}, x, w, y), sjmt::shape_error);
+  host_tensor<float> w1({1, 1, 3, 8});
+  CHECK_THROWS_WITH_AS(cpu_backend::conv2d_forward(conv2d_geometry{3, 1, 1}, x, w1, y),
+                       doctest::Contains("filter is 1x1"), sjmt::shape_error);
+  CHECK_THROWS_AS(cpu_backend::conv2d_forward(conv2d_geometry{3, 0, 1}, x, host_tensor<float>({3, 3, 3, 8}), y),
+                  sjmt::value_error);
+}
+
+TEST_CASE("batch_norm: training normalises with batch statistics, inference with running ones") {
+  // One channel, values 1, 2, 3, 4: mean 2.5, biased variance 1.25, unbiased 5/3.
+  host_tensor<double> x({1, 2, 2, 1});
+  for (std::size_t i = 0; i < 4; ++i) x.data()[i] = static_cast<double>(i + 1);
+  auto gamma = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 2.0);
+  auto beta = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 0.5);
+  auto rmean = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 0.0);
+  auto rvar = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 1.0);
+  host_tensor<double> mean, invstd, y;
+  const double eps = 1e-5;
+  cpu_backend::batch_norm_forward_train(x, gamma, beta, 0.1, eps, rmean, rvar, mean, invstd, y);
+  for (std::size_t i = 0; i < 4; ++i)
+    CHECK(y.data()[i] == doctest::Approx(2.0 * (static_cast<double>(i + 1) - 2.5) / std::sqrt(1.25 + eps) + 0.5));
+  CHECK(rmean(0, 0, 0, 0) == doctest::Approx(0.25));
+  CHECK(rvar(0, 0, 0, 0) == doctest::Approx(0.9 + 0.1 * 5.0 / 3.0));
+  cpu_backend::batch_norm_forward_infer(x, gamma, beta, rmean, rvar, eps, y);
+  const double inv = 1.0 / std::sqrt(rvar(0, 0, 0, 0) + eps);
+  for (std::size_t i = 0; i < 4; ++i)
+    CHECK(y.data()[i] == doctest::Approx(2.0 * (static_cast<double>(i + 1) - 0.25) * inv + 0.5));
+  host_tensor<double> bad({1, 1, 1, 2});
+  CHECK_THROWS_WITH_AS(cpu_backend::batch_norm_forward_infer(x, bad, beta, rmean, rvar, eps, y),
+                       doctest::Contains("gamma"), sjmt::shape_error);
+}
+
+TEST_CASE("relu, add, pooling and linear: known values") {
+  host_tensor<float> x({1, 2, 2, 2}), y, dx;
+  const float v[8] = {-1, 2, 3, -4, 5, -6, -7, 8};
+  std::copy(v, v + 8, x.begin());
+  cpu_backend::relu_forward(x, y);
+  CHECK(y.data()[0] == 0.0f);
+  CHECK(y.data()[1] == 2.0f);
+  cpu_backend::relu_backward(y, sjmt::make_host_tensor<float>(x.shape(), 1.0f), dx);
+  CHECK(dx.data()[0] == 0.0f);
+  CHECK(dx.data()[7] == 1.0f);
+
+  cpu_backend::add(x, x, y);
+  CHECK(y.data()[3] == -8.0f);
+  CHECK_THROWS_AS(cpu_backend::add(x, host_tensor<float>({1, 2, 2, 3}), y), sjmt::shape_error);
+
+  // Channel 0 holds -1, 3, 5, -7; channel 1 holds 2, -4, -6, 8.
+  cpu_backend::global_avg_pool_forward(x, y);
+  CHECK(y.shape() == shape4{1, 1, 1, 2});
+  CHECK(y.data()[0] == doctest::Approx(0.0));
+  CHECK(y.data()[1] == doctest::Approx(0.0));
+  cpu_backend::global_avg_pool_backward(sjmt::make_host_tensor<float>({1, 1, 1, 2}, 4.0f), x.shape(), dx);
+  CHECK(dx.data()[5] == doctest::Approx(1.0));
+
+  host_tensor<float> pooled;
+  cpu_backend::max_pool2_forward(x, pooled);
+  CHECK(pooled.shape() == shape4{1, 1, 1, 2});
+  CHECK(pooled.data()[0] == 5.0f);
+  CHECK(pooled.data()[1] == 8.0f);
+  cpu_backend::max_pool2_backward(x, pooled, sjmt::make_host_tensor<float>(pooled.shape(), 3.0f), dx);
+  CHECK(dx.data()[4] == 3.0f);
+  CHECK(dx.data()[7] == 3.0f);
+  CHECK(dx.data()[0] == 0.0f);
+  CHECK_THROWS_AS(cpu_backend::max_pool2_forward(host_tensor<float>({1, 3, 2, 1}), pooled), sjmt::shape_error);
+
+  // y = x W + b with x = (1, 2), W = [[1, 2, 3], [4, 5, 6]], b = (1, 1, 1).
+  host_tensor<float> xl({1, 1, 1, 2}), w({1, 1, 2, 3}), dw, db;
+  xl.data()[0] = 1;
+  xl.data()[1] = 2;
+  for (std::size_t i = 0; i < 6; ++i) w.data()[i] = static_cast<float>(i + 1);
+  const auto b = sjmt::make_host_tensor<float>({1, 1, 1, 3}, 1.0f);
+  cpu_backend::linear_forward(xl, w, b, y);
+  CHECK(y.shape() == shape4{1, 1, 1, 3});
+  CHECK(y.data()[0] == 10.0f);
+  CHECK(y.data()[2] == 16.0f);
+  cpu_backend::linear_backward(xl, w, sjmt::make_host_tensor<float>({1, 1, 1, 3}, 1.0f), dx, dw, db);
+  CHECK(dx.data()[0] == 6.0f);
+  CHECK(dx.data()[1] == 15.0f);
+  CHECK(dw.data()[4] == 2.0f);
+  CHECK(db.data()[1] == 1.0f);
+  CHECK_THROWS_WITH_AS(cpu_backend::linear_forward(x, w, b, y), doctest::Contains("8 features"), sjmt::shape_error);
+}
+
+TEST_CASE("dropout: masks are 0 or 1/(1-p), keep about 1-p, and depend only on the seed") {
+  const auto x = sjmt::make_host_tensor<float>({4, 16, 16, 8}, 1.0f);
+  host_tensor<float> mask, y, mask2, y2;
+  cpu_backend::dropout_forward(x, 0.25, 42, mask, y);
+  std::size_t kept = 0;
+  for (float m : mask) {
+    CHECK((m == 0.0f || m == doctest::Approx(1.0f / 0.75f)));
+    kept += m != 0.0f;
+  }
+  CHECK(static_cast<double>(kept) / static_cast<double>(mask.size()) == doctest::Approx(0.75).epsilon(0.03));
+  cpu_backend::dropout_forward(x, 0.25, 42, mask2, y2);
+  CHECK(mask == mask2);
+  cpu_backend::dropout_forward(x, 0.25, 43, mask2, y2);
+  CHECK(mask != mask2);
+  CHECK_THROWS_AS(cpu_backend::dropout_forward(x, 1.0, 1, mask, y), sjmt::value_error);
+}
+
+TEST_CASE("sgd_update: PyTorch's momentum and weight decay") {
+  auto w = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 2.0);
+  auto g = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 0.5);
+  auto v = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 1.0);
+  cpu_backend::sgd_update(w, g, v, 0.1, 0.9, 0.01);
+  // v = 0.9 * 1 + (0.5 + 0.01 * 2) = 1.42; w = 2 - 0.142.
+  CHECK(v(0, 0, 0, 0) == doctest::Approx(1.42));
+  CHECK(w(0, 0, 0, 0) == doctest::Approx(1.858));
+}

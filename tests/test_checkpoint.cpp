@@ -1,0 +1,199 @@
+// safetensors checkpoints: bit-exact round trip with optimiser state, PyTorch
+// layout on disk, trunk-only transfer to another layout, and bad files that
+// fail clearly and leave the model untouched.
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sjmt/backend.hpp>
+#include <sjmt/labels.hpp>
+#include <sjmt/nn.hpp>
+#include <sjmt/optim.hpp>
+#include <sjmt/train.hpp>
+#include <unistd.h>
+
+using sjmt::cpu_backend;
+using sjmt::mode;
+using B = cpu_backend;
+namespace fs = std::filesystem;
+
+namespace {
+
+using emotion = sjmt::label_space<"emotion", sjmt::kind::exclusive, "neutral", "anger", "disgust", "fear",
+                                  "happiness", "sadness", "surprise">;
+using aus = sjmt::label_space<"au", sjmt::kind::multilabel, "AU1", "AU2", "AU4", "AU6">;
+using joint = sjmt::joint_layout<emotion, aus>;
+using emotion_only = sjmt::joint_layout<emotion>;
+template <class Layout>
+using resnet8 = sjmt::network<sjmt::resnet_cifar<B, float, 8>, sjmt::joint_head<B, float, Layout>>;
+
+struct temp_dir {
+  fs::path path = fs::temp_directory_path() / ("sjmt_test_checkpoint_" + std::to_string(::getpid()));
+  temp_dir() { fs::create_directories(path); }
+  ~temp_dir() { fs::remove_all(path); }
+};
+
+template <class Net>
+sjmt::parameter_list<B, float> params_of(Net& net) {
+  sjmt::parameter_list<B, float> ps;
+  net.collect(ps);
+  return ps;
+}
+
+std::vector<sjmt::host_tensor<float>> snapshot(const sjmt::parameter_list<B, float>& ps) {
+  std::vector<sjmt::host_tensor<float>> out;
+  for (const auto& p : ps) out.push_back(*p.value);
+  return out;
+}
+
+/// A few SGD steps so that weights, running statistics and momenta are all non-trivial.
+template <class Net>
+void train_a_little(Net& net, sjmt::sgd<B, float>& opt, std::size_t steps) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<float> normal;
+  sjmt::host_tensor<float> x({4, 8, 8, 3});
+  for (auto& v : x) v = normal(rng);
+  for (std::size_t s = 0; s < steps; ++s) {
+    const auto& y = net.forward(x, mode::train);
+    net.backward(y);  // gradient of 0.5 |y|^2
+    opt.step(0.01);
+  }
+}
+
+const sjmt::checkpoint_metadata joint_meta{"resnet_cifar-8", sjmt::layout_fingerprint<joint>(), 2};
+
+}  // namespace
+
+TEST_CASE("layout_fingerprint names spaces, kinds and sizes") {
+  CHECK(sjmt::layout_fingerprint<joint>() == "emotion:exclusive:7;au:multilabel:4");
+}
+
+TEST_CASE("checkpoint: save and load round trip is bit-exact, optimiser state included") {
+  temp_dir dir;
+  const fs::path file = dir.path / "model.safetensors";
+  std::mt19937_64 rng_a(1), rng_b(2);
+  resnet8<joint> a(rng_a), b(rng_b);
+  auto pa = params_of(a), pb = params_of(b);
+  sjmt::sgd<B, float> opt_a(pa), opt_b(pb);
+  train_a_little(a, opt_a, 2);
+  sjmt::save_checkpoint(file, pa, joint_meta, &opt_a);
+  CHECK(fs::exists(file));
+  CHECK_FALSE(fs::exists(file.string() + ".tmp"));
+
+  const auto meta = sjmt::load_checkpoint(file, pb, joint_meta, sjmt::load_scope::everything, &opt_b);
+  CHECK(meta.step == 2);
+  CHECK(meta.model == "resnet_cifar-8");
+  CHECK(meta.version == SJMT_VERSION_STRING);
+  const auto sa = snapshot(pa), sb = snapshot(pb);
+  for (std::size_t i = 0; i < sa.size(); ++i) CHECK(sa[i] == sb[i]);
+  for (std::size_t i = 0; i < opt_a.velocity().size(); ++i) CHECK(opt_a.velocity()[i] == opt_b.velocity()[i]);
+  // The same state trains on identically.
+  train_a_little(a, opt_a, 1);
+  train_a_little(b, opt_b, 1);
+  const auto ta = snapshot(pa), tb = snapshot(pb);
+  for (std::size_t i = 0; i < ta.size(); ++i) CHECK(ta[i] == tb[i]);
+}
+
+TEST_CASE("checkpoint: weights are stored in PyTorch's layout") {
+  temp_dir dir;
+  const fs::path file = dir.path / "layout.safetensors";
+  std::mt19937_64 rng(4);
+  resnet8<joint> net(rng);
+  auto ps = params_of(net);
+  sjmt::save_checkpoint(file, ps, joint_meta);
+  std::ifstream in(file, std::ios::binary);
+  std::uint64_t n = 0;
+  in.read(reinterpret_cast<char*>(&n), 8);
+  CHECK(n % 8 == 0);
+  std::string header(n, '\0');
+  in.read(header.data(), static_cast<std::streamsize>(n));
+  CHECK(header.find("\"trunk.conv1.weight\":{\"dtype\":\"F32\",\"shape\":[16, 3, 3, 3]") != std::string::npos);
+  CHECK(header.find("\"head.fc.weight\":{\"dtype\":\"F32\",\"shape\":[11, 64]") != std::string::npos);
+  CHECK(header.find("\"trunk.layer2.0.shortcut.0.weight\":{\"dtype\":\"F32\",\"shape\":[32, 16, 1, 1]") !=
+        std::string::npos);
+  CHECK(header.find("\"trunk.bn1.running_var\":{\"dtype\":\"F32\",\"shape\":[16]") != std::string::npos);
+  // PyTorch element [k=1, c=2, r=0, s=1] of the stem is sjmt's (0, 1, 2, 1).
+  const auto offset = header.find("\"trunk.conv1.weight\"");
+  const auto begin = header.find("data_offsets\":[", offset) + 15;
+  const auto start = std::stoull(header.substr(begin));
+  float value = 0;
+  in.seekg(static_cast<std::streamoff>(8 + n + start + sizeof(float) * (((1 * 3 + 2) * 3 + 0) * 3 + 1)));
+  in.read(reinterpret_cast<char*>(&value), sizeof value);
+  CHECK(value == (*ps.front().value)(0, 1, 2, 1));
+}
+
+TEST_CASE("checkpoint: a trunk trained under one layout loads under another") {
+  temp_dir dir;
+  const fs::path file = dir.path / "fer.safetensors";
+  std::mt19937_64 rng_a(5), rng_b(6);
+  resnet8<emotion_only> pretrained(rng_a);
+  resnet8<joint> target(rng_b);
+  auto pa = params_of(pretrained), pb = params_of(target);
+  sjmt::save_checkpoint(file, pa, {"resnet_cifar-8", sjmt::layout_fingerprint<emotion_only>(), 100});
+  const auto head_before = *pb.back().value;
+  // A full load refuses: the layouts and the head shapes differ, and it says so.
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(file, pb, joint_meta),
+                       doctest::Contains("layout 'emotion:exclusive:7' in the file"), sjmt::value_error);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(file, pb, joint_meta), doctest::Contains("'head.fc.weight' is [7, 64]"),
+                       sjmt::value_error);
+  sjmt::load_checkpoint(file, pb, joint_meta, sjmt::load_scope::trunk);
+  for (std::size_t i = 0; i < pa.size(); ++i)
+    if (pa[i].name.starts_with("trunk.")) CHECK(*pa[i].value == *pb[i].value);
+  CHECK(*pb.back().value == head_before);
+}
+
+TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly and change nothing") {
+  temp_dir dir;
+  const fs::path good = dir.path / "good.safetensors", bad = dir.path / "bad.safetensors";
+  std::mt19937_64 rng_a(7), rng_b(8);
+  resnet8<joint> a(rng_a), b(rng_b);
+  auto pa = params_of(a), pb = params_of(b);
+  sjmt::save_checkpoint(good, pa, joint_meta);
+  std::string bytes;
+  {
+    std::ifstream in(good, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  const auto write = [&](const std::string& content) {
+    std::ofstream out(bad, std::ios::binary | std::ios::trunc);
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+  };
+  const auto before = snapshot(pb);
+  const auto unchanged = [&] {
+    const auto now = snapshot(pb);
+    for (std::size_t i = 0; i < now.size(); ++i)
+      if (!(now[i] == before[i])) return false;
+    return true;
+  };
+
+  write(bytes.substr(0, bytes.size() - 100));
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("truncated"), sjmt::io_error);
+  write(bytes.substr(0, 5));
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("too short"), sjmt::io_error);
+  write(bytes.substr(0, 40));
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("header length"),
+                       sjmt::io_error);
+  std::string corrupt = bytes;
+  corrupt[8 + 30] = '\x01';  // inside the JSON header
+  write(corrupt);
+  CHECK_THROWS_AS(sjmt::load_checkpoint(bad, pb, joint_meta), sjmt::io_error);
+  std::string dtype = bytes;
+  dtype.replace(dtype.find("F32"), 3, "F16");
+  write(dtype);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("expected F32"),
+                       sjmt::io_error);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(good, pb, {"resnet_cifar-32", joint_meta.layout, 0}),
+                       doctest::Contains("model 'resnet_cifar-8' in the file, 'resnet_cifar-32' expected"),
+                       sjmt::value_error);
+  CHECK_THROWS_AS(sjmt::load_checkpoint(dir.path / "missing.safetensors", pb, joint_meta), sjmt::io_error);
+  // Asking for optimiser state a file does not hold is a mismatch too.
+  sjmt::sgd<B, float> opt(pb);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(good, pb, joint_meta, sjmt::load_scope::everything, &opt),
+                       doctest::Contains("optimizer.momentum.trunk.conv1.weight' missing"), sjmt::value_error);
+  CHECK(unchanged());
+  // The intact file still loads.
+  sjmt::load_checkpoint(good, pb, joint_meta);
+  CHECK_FALSE(unchanged());
+}

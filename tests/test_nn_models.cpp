@@ -1,0 +1,132 @@
+// Residual block, ResNet-CIFAR, VGG-16, heads: shapes, names, and
+// finite-difference gradient checks of a basic block and of a whole ResNet-8.
+
+#include <doctest/doctest.h>
+
+#include <sjmt/labels.hpp>
+#include <sjmt/nn.hpp>
+
+#include "gradient_check.hpp"
+
+using sjmt::cpu_backend;
+using sjmt::mode;
+using sjmt_test::check_gradients;
+using sjmt_test::check_layer_gradients;
+using sjmt_test::random_tensor;
+using B = cpu_backend;
+
+namespace {
+using emotion = sjmt::label_space<"emotion", sjmt::kind::exclusive, "neutral", "anger", "disgust", "fear",
+                                  "happiness", "sadness", "surprise">;
+using aus = sjmt::label_space<"au", sjmt::kind::multilabel, "AU1", "AU2", "AU4", "AU6">;
+using layout = sjmt::joint_layout<emotion, aus>;
+using sfew = sjmt::dataset<"sfew", emotion>;
+using emotionet = sjmt::dataset<"emotionet", aus>;
+using domains = sjmt::dataset_union<layout, sfew, emotionet>;
+}  // namespace
+
+TEST_CASE("basic_block: gradients match finite differences, identity and projection shortcuts") {
+  std::mt19937_64 rng(11);
+  sjmt::basic_block<B, double> identity(3, 3, 1, rng);
+  CHECK_FALSE(identity.has_projection());
+  auto x = random_tensor({2, 4, 4, 3}, rng);
+  CHECK(check_layer_gradients(identity, x, {.samples = 12}) > 0);
+
+  sjmt::basic_block<B, double> projection(3, 5, 2, rng);
+  CHECK(projection.has_projection());
+  CHECK(projection.forward(x, mode::train).shape() == sjmt::shape4{2, 2, 2, 5});
+  CHECK(check_layer_gradients(projection, x, {.samples = 12}) > 0);
+}
+
+TEST_CASE("resnet_cifar: depth 6n+2 has n blocks per stage and 64 features") {
+  std::mt19937_64 rng(12);
+  sjmt::resnet_cifar<B, float, 20> r20(rng);
+  CHECK(r20.blocks_per_stage == 3);
+  sjmt::parameter_list<B, float> ps;
+  r20.collect(ps, "");
+  std::size_t weights = 0, convs = 0;
+  for (const auto& p : ps)
+    if (p.grad) {
+      weights += p.value->size();
+      convs += p.name.ends_with("conv1.weight") || p.name.ends_with("conv2.weight");
+    }
+  CHECK(convs == 1 + 2 * 9);  // stem + two per block
+  // Trainable values, counted by hand: stem 432 + 32; stage 1: 3 x (2 x 2304 + 64);
+  // stage 2: (4608 + 9216 + 128 + 512 + 64) + 2 x (2 x 9216 + 128);
+  // stage 3: (18432 + 36864 + 256 + 2048 + 128) + 2 x (2 x 36864 + 256).
+  CHECK(weights == 464 + 14'016 + 51'648 + 205'696);
+  const auto x = sjmt::make_host_tensor<float>({2, 32, 32, 3}, 0.5f);
+  CHECK(r20.forward(x, mode::train).shape() == sjmt::shape4{2, 1, 1, 64});
+  CHECK(ps.front().name == "conv1.weight");
+  CHECK(ps.back().name == "layer3.2.bn2.running_var");
+}
+
+TEST_CASE("network: ResNet-8 with a joint head passes a whole-model finite-difference check") {
+  std::mt19937_64 rng(13);
+  sjmt::network<sjmt::resnet_cifar<B, double, 8>, sjmt::joint_head<B, double, layout>> net(rng);
+  sjmt_test::params ps;
+  net.collect(ps);
+  CHECK(ps.front().name == "trunk.conv1.weight");
+  CHECK(ps.back().name == "head.fc.bias");
+  auto x = random_tensor({2, 8, 8, 3}, rng);
+  CHECK(net.forward(x, mode::train).shape() == sjmt::shape4{2, 1, 1, 11});
+  const auto compared = sjmt_test::check_gradients(
+      [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return net.forward(in, mode::train); },
+      [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& {
+        net.backward(dy);
+        return dy;
+      },
+      x, ps, {.samples = 6, .check_input = false});
+  CHECK(compared >= 6 * 20);
+}
+
+TEST_CASE("resnet_cifar: the input gradient is available on request") {
+  std::mt19937_64 rng(14);
+  sjmt::resnet_cifar<B, double, 8> trunk(rng, 3, true);
+  auto x = random_tensor({2, 8, 8, 3}, rng);
+  sjmt_test::params none;
+  CHECK(check_gradients([&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return trunk.forward(in, mode::train); },
+                        [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return trunk.backward(dy); }, x,
+                        none, {.samples = 16}) == 16);
+}
+
+TEST_CASE("dataset_heads: one head per dataset, sized by what the dataset annotates") {
+  using heads_t = sjmt::dataset_heads<B, double, domains>;
+  static_assert(heads_t::outputs(0) == 7 && heads_t::outputs(1) == 4);
+  std::mt19937_64 rng(15);
+  heads_t heads(64, rng);
+  auto f = random_tensor({3, 1, 1, 64}, rng);
+  CHECK(heads.forward(f, 0, mode::train).shape() == sjmt::shape4{3, 1, 1, 7});
+  CHECK(heads.forward(f, 1, mode::train).shape() == sjmt::shape4{3, 1, 1, 4});
+  sjmt_test::params ps;
+  heads.collect(ps, "");
+  REQUIRE(ps.size() == 4);
+  CHECK(ps[0].name == "heads.sfew.weight");
+  CHECK(ps[3].name == "heads.emotionet.bias");
+  CHECK_THROWS_AS(heads.forward(f, 2, mode::train), sjmt::value_error);
+  sjmt_test::params second{ps[2], ps[3]};
+  CHECK(sjmt_test::check_gradients(
+            [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return heads.forward(in, 1, mode::train); },
+            [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return heads.backward(dy, 1); }, f,
+            second) == 24 + 24 + 4);
+}
+
+TEST_CASE("vgg16: 13 convolutions, 32x32 -> 512 features, gradients reach the first layer") {
+  std::mt19937_64 rng(16);
+  sjmt::vgg16<B, float> vgg(rng);
+  sjmt::parameter_list<B, float> ps;
+  vgg.collect(ps, "");
+  std::size_t convs = 0, weights = 0;
+  for (const auto& p : ps) {
+    convs += p.name.ends_with("conv.weight");
+    if (p.grad) weights += p.value->size();
+  }
+  CHECK(convs == 13);
+  CHECK(weights == 14'710'464 + 2 * 4224);  // conv weights (no bias) + BN gamma/beta
+  const auto x = sjmt::make_host_tensor<float>({2, 32, 32, 3}, 0.25f);
+  CHECK(vgg.forward(x, mode::train).shape() == sjmt::shape4{2, 1, 1, 512});
+  vgg.backward(sjmt::make_host_tensor<float>({2, 1, 1, 512}, 1.0f));
+  double first = 0;
+  for (float g : *ps.front().grad) first += std::abs(g);
+  CHECK(first > 0);
+}
