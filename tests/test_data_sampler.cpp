@@ -191,3 +191,23 @@ TEST_CASE("prefetch: the same sequence as calling the producer, errors rethrown"
   CHECK(bad.next() == 1);
   CHECK_THROWS_AS(bad.next(), std::runtime_error);
 }
+
+TEST_CASE("sampler: channels-last (default) and channels-first batches hold the same pixels") {
+  using u = sjmt::dataset_union<layout, sjmt::datasets::sfew, ck>;
+  auto run = [](sjmt::data::image_layout l) {
+    union_sampler<u> s({source(sfew_like(split::train, 3)), source(ck_like(3))},
+                       {.batch_size = 6, .channels = 3, .height = 16, .width = 16, .layout = l, .seed = 5});
+    return s.next();
+  };
+  const batch nhwc = run(sjmt::data::image_layout::nhwc), nchw = run(sjmt::data::image_layout::nchw);
+  CHECK(nhwc.layout == sjmt::data::image_layout::nhwc);
+  REQUIRE(nhwc.images.size() == nchw.images.size());
+  const std::size_t plane = 16 * 16, c = 3;
+  std::size_t differ = 0;
+  for (std::size_t r = 0; r < 6; ++r)
+    for (std::size_t ch = 0; ch < c; ++ch)
+      for (std::size_t i = 0; i < plane; ++i)
+        differ += nhwc.images[(r * plane + i) * c + ch] != nchw.images[r * c * plane + ch * plane + i];
+  CHECK(differ == 0);
+  CHECK(nhwc.images != nchw.images);  // the orders do differ
+}

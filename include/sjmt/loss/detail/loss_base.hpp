@@ -35,17 +35,18 @@ class loss_base {
 
   /// Loss of the batch, and its gradient with respect to the logits in `grad`
   /// (N, width): zero on every output the sample's dataset does not annotate.
+  /// `grad` is a container, or a view such as std::span<T> passed by value.
   template <buffer_of<const T> Logits, buffer_of<const T> Targets,
             buffer_of<const std::int32_t> Domains, buffer_of<T> Grad>
   T forward_backward(const Logits& logits, const Targets& targets, const Domains& domains,
-                     Grad& grad) const {
+                     Grad&& grad) const {
     return run(logits, targets, domains, std::span<const std::uint8_t>{}, grad_view(grad));
   }
   template <buffer_of<const T> Logits, buffer_of<const T> Targets,
             buffer_of<const std::int32_t> Domains, buffer_of<const std::uint8_t> Known,
             buffer_of<T> Grad>
   T forward_backward(const Logits& logits, const Targets& targets, const Domains& domains,
-                     const Known& known, Grad& grad) const {
+                     const Known& known, Grad&& grad) const {
     return run(logits, targets, domains, known, grad_view(grad));
   }
 
