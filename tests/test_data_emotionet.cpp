@@ -1,6 +1,8 @@
 // Tests of <sjmt/data/emotionet.hpp> on fixtures in EmotioNet's formats (tests/data/emotionet).
 #include <doctest/doctest.h>
 
+#include "temp_path.hpp"
+
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -13,11 +15,7 @@ using namespace sjmt::data;
 namespace fs = std::filesystem;
 
 namespace {
-/// A temporary path no other test process uses (the suite may run twice at once).
-fs::path unique_temp(const std::string& name) {
-  const auto tick = std::chrono::steady_clock::now().time_since_epoch().count();
-  return fs::temp_directory_path() / (std::to_string(tick) + "_" + name);
-}
+using sjmt::test::unique_temp;
 const fs::path dir = fs::path(SJMT_TEST_DATA_DIR) / "emotionet";
 }
 
