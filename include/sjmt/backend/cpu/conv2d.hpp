@@ -84,6 +84,17 @@ void im2col(const conv2d_geometry& g, const T* x, const shape4& xs, std::size_t 
   }
 }
 
+/// The im2col rows (n P Q, R S C) of images [n0, n0 + n): the input itself for
+/// a pointwise convolution, else this thread's workspace filled by im2col.
+template <class T>
+const T* columns(const conv2d_geometry& g, const host_tensor<T>& x, std::size_t n0, std::size_t n,
+                 std::size_t P, std::size_t Q, std::size_t rsc) {
+  if (is_pointwise(g)) return x.data() + n0 * P * Q * rsc;
+  T* buffer = workspace<T>(n * P * Q * rsc);
+  im2col(g, x.data(), x.shape(), n0, n, P, Q, buffer);
+  return buffer;
+}
+
 /// dx[n0 .. n0 + n) += col2im(dcol); images are independent, so threads split them.
 template <class T>
 void col2im_add(const conv2d_geometry& g, const T* dcol, const shape4& xs, std::size_t n0, std::size_t n,
@@ -121,12 +132,7 @@ void conv2d_forward(const conv2d_geometry& g, const host_tensor<T>& x, const hos
   const std::size_t block = conv_block(N, PQ * rsc);
   for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     const auto rows = static_cast<Eigen::Index>(n * PQ);
-    const T* col = x.data() + n0 * PQ * rsc;
-    if (!is_pointwise(g)) {
-      T* buffer = workspace<T>(n * PQ * rsc);
-      im2col(g, x.data(), x.shape(), n0, n, ys[1], ys[2], buffer);
-      col = buffer;
-    }
+    const T* col = columns(g, x, n0, n, ys[1], ys[2], rsc);
     if (narrow_gemm_fits<T>(K))
       gemm_narrow(col, rsc, 1, w.data(), y.data() + n0 * PQ * K, n * PQ, rsc, K);
     else
@@ -188,12 +194,7 @@ void conv2d_backward_filter(const conv2d_geometry& g, const host_tensor<T>& x, c
   std::vector<T, aligned_allocator<T>> partial(blocks * rsc * K);
   for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     const auto rows = static_cast<Eigen::Index>(n * PQ);
-    const T* col = x.data() + n0 * PQ * rsc;
-    if (!is_pointwise(g)) {
-      T* buffer = workspace<T>(n * PQ * rsc);
-      im2col(g, x.data(), x.shape(), n0, n, ys[1], ys[2], buffer);
-      col = buffer;
-    }
+    const T* col = columns(g, x, n0, n, ys[1], ys[2], rsc);
     T* part = partial.data() + (n0 / block) * rsc * K;
     if (narrow_gemm_fits<T>(K))  // dW (rsc, K) = col^T (rsc, rows) * dY (rows, K)
       gemm_narrow(col, 1, rsc, dy.data() + n0 * PQ * K, part, rsc, n * PQ, K);
