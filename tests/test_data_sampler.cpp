@@ -178,6 +178,25 @@ TEST_CASE("sampler: rendering on several threads gives the same batches as on on
   CHECK(one.index == four.index);
 }
 
+TEST_CASE("sampler: skip(k) then next() gives the batch that k next() calls lead to (resuming)") {
+  for (batch_mode mode : {batch_mode::mixed, batch_mode::alternating, batch_mode::single}) {
+    CAPTURE(static_cast<int>(mode));
+    const sampler_options o{.batch_size = 24, .mode = mode, .proportions = {0.5, 0.3, 0.2}, .single_domain = 1, .seed = 9};
+    union_sampler<domains> walked(toy_sources(), o), skipped(toy_sources(), o);
+    for (int i = 0; i < 7; ++i) walked.next();  // 7 x 24 rows: every domain reshuffled at least once
+    skipped.skip(7);
+    CHECK(skipped.batches_drawn() == 7);
+    CHECK(skipped.epoch() == walked.epoch());
+    for (int i = 0; i < 3; ++i) {
+      const batch a = walked.next(), b = skipped.next();
+      CHECK(a.index == b.index);
+      CHECK(a.domain == b.domain);
+      CHECK(a.images == b.images);  // the same crops and flips
+      CHECK(a.targets == b.targets);
+    }
+  }
+}
+
 TEST_CASE("prefetch: the same sequence as calling the producer, errors rethrown") {
   int n = 0;
   prefetcher<int> p([&n] { return n++; }, 3);

@@ -166,29 +166,14 @@ class union_sampler {
   batch next() {
     const sampler_options& o = m_options;
     const std::size_t n = o.batch_size;
-    std::vector<std::size_t> domains(n, 0);
-    switch (o.mode) {
-      case batch_mode::single: std::fill(domains.begin(), domains.end(), o.single_domain); break;
-      case batch_mode::alternating: std::fill(domains.begin(), domains.end(), m_batches % num_domains); break;
-      case batch_mode::mixed: domains = mixed_composition(n); break;
-    }
-    ++m_batches;
     batch b;
     b.size = n, b.channels = static_cast<std::size_t>(o.channels), b.height = static_cast<std::size_t>(o.height);
     b.width = static_cast<std::size_t>(o.width), b.outputs = Union::size, b.layout = o.layout;
     const std::size_t pixels = b.channels * b.height * b.width;
     b.images.resize(n * pixels);
-    b.domain.resize(n);
     b.targets.resize(n * Union::size);
     b.known.resize(n * Union::size);
-    b.index.resize(n);
-    // Every random draw first, in row order, so that the batch does not depend on threads.
-    std::vector<crop_flip> crops(n);
-    for (std::size_t row = 0; row < n; ++row) {
-      b.domain[row] = static_cast<std::int32_t>(domains[row]);
-      b.index[row] = take(domains[row]);
-      if (o.augment) crops[row] = draw_crop_flip(o.augmentation, m_rng);
-    }
+    std::vector<crop_flip> crops = draw(b);
     std::exception_ptr error;
     const auto rows = static_cast<std::ptrdiff_t>(n);
 #if defined(_OPENMP)
@@ -220,11 +205,44 @@ class union_sampler {
       }
     }
     if (error) std::rethrow_exception(error);
-    m_drawn += n;
     return b;
   }
 
+  /// Advances past `batches` batches without loading or rendering them: afterwards next()
+  /// returns what it would have returned after `batches` calls (resuming a run).
+  void skip(std::size_t batches) {
+    batch b;
+    for (std::size_t i = 0; i < batches; ++i) draw(b);
+  }
+
+  /// Batches drawn so far (by next() or skip()).
+  std::size_t batches_drawn() const { return m_batches; }
+
  private:
+  /// Every random draw of one batch, in row order, so that batches depend neither on the
+  /// threads nor on whether they were rendered: fills b.domain and b.index, returns the crops.
+  std::vector<crop_flip> draw(batch& b) {
+    const sampler_options& o = m_options;
+    const std::size_t n = o.batch_size;
+    std::vector<std::size_t> domains(n, 0);
+    switch (o.mode) {
+      case batch_mode::single: std::fill(domains.begin(), domains.end(), o.single_domain); break;
+      case batch_mode::alternating: std::fill(domains.begin(), domains.end(), m_batches % num_domains); break;
+      case batch_mode::mixed: domains = mixed_composition(n); break;
+    }
+    ++m_batches;
+    b.domain.resize(n);
+    b.index.resize(n);
+    std::vector<crop_flip> crops(n);
+    for (std::size_t row = 0; row < n; ++row) {
+      b.domain[row] = static_cast<std::int32_t>(domains[row]);
+      b.index[row] = take(domains[row]);
+      if (o.augment) crops[row] = draw_crop_flip(o.augmentation, m_rng);
+    }
+    m_drawn += n;
+    return crops;
+  }
+
   void reshuffle(std::size_t d) {
     if (!m_options.shuffle) return;
     std::vector<std::size_t>& v = m_order[d];
