@@ -1,4 +1,5 @@
 #pragma once
-// Training support: checkpoints. Aggregator of train/.
+// Training support: checkpoints and Ctrl-C handling. Aggregator of train/.
 
 #include "train/checkpoint.hpp"
+#include "train/interrupt.hpp"
