@@ -59,6 +59,7 @@ struct settings {
 
 /// One network trained one way.
 struct job {
+  std::string key{};     ///< short name of the method: "sjmt", "classical", ...
   std::string name{};    ///< file stem, unique within the output folder
   std::string method{};  ///< the row of the table: "SJMT", "classical multi-task", ...
   std::string arch = "resnet";
