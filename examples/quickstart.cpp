@@ -1,4 +1,4 @@
-// Brief: the main job until the paper's trainers land. Trains a small residual
+// Brief: the whole idea in one file (the paper's trainers are examples/paper.cpp). Trains a small residual
 // network on two synthetic domains that share no label: an sfew-like one
 // (emotion labels only, 958 images, in the wild) and an emotionet-like one (11
 // Action Units only, 24,000 images), once with the selective loss (SJMT: each
