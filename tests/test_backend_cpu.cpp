@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <sjmt/backend.hpp>
 
 using sjmt::conv2d_geometry;
@@ -106,6 +107,38 @@ TEST_CASE("conv2d: the float narrow-GEMM path matches the double reference") {
   cpu_backend::conv2d_forward(g, xf, wf, y);
   const auto ref = reference_conv(g, xd, wd);
   for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
+}
+
+TEST_CASE("conv2d: the float direct stride-1 path agrees with double in all three passes") {
+  // 64 -> 64 channels walk the filter one segment at a time (conv2d_direct.hpp);
+  // 24 -> 40 ends on a one-vector column slice; 5x5 with padding 2 and 1.
+  std::mt19937_64 rng(9);
+  for (const auto& [C, K, R, pad] : {std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>{64, 64, 3, 1},
+                                     {24, 40, 5, 2}, {16, 16, 5, 1}}) {
+    CAPTURE(C);
+    CAPTURE(K);
+    CAPTURE(R);
+    const conv2d_geometry g{R, 1, pad};
+    const auto xd = random_tensor<double>({3, 7, 6, C}, rng);
+    const auto wd = random_tensor<double>({R, R, C, K}, rng);
+    host_tensor<double> yd, dxd, dwd(wd.shape());
+    cpu_backend::conv2d_forward(g, xd, wd, yd);
+    const auto dyd = random_tensor<double>(yd.shape(), rng);
+    cpu_backend::conv2d_backward_data(g, dyd, wd, xd.shape(), dxd);
+    cpu_backend::conv2d_backward_filter(g, xd, dyd, dwd);
+    const host_tensor<float> xf = xd, wf = wd, dyf = dyd;
+    host_tensor<float> yf, dxf, dwf(wf.shape());
+    cpu_backend::conv2d_forward(g, xf, wf, yf);
+    cpu_backend::conv2d_backward_data(g, dyf, wf, xf.shape(), dxf);
+    cpu_backend::conv2d_backward_filter(g, xf, dyf, dwf);
+    const auto ref = reference_conv(g, xd, wd);
+    for (std::size_t i = 0; i < yd.size(); ++i) CHECK(yd.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
+    CHECK(dot(dxd, xd) == doctest::Approx(dot(yd, dyd)).epsilon(1e-12));
+    CHECK(dot(dwd, wd) == doctest::Approx(dot(yd, dyd)).epsilon(1e-12));
+    for (std::size_t i = 0; i < yd.size(); ++i) CHECK(yf.data()[i] == doctest::Approx(yd.data()[i]).epsilon(1e-4));
+    for (std::size_t i = 0; i < dxd.size(); ++i) CHECK(dxf.data()[i] == doctest::Approx(dxd.data()[i]).epsilon(1e-4));
+    for (std::size_t i = 0; i < dwd.size(); ++i) CHECK(dwf.data()[i] == doctest::Approx(dwd.data()[i]).epsilon(1e-4));
+  }
 }
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
