@@ -16,8 +16,8 @@
 #include <random>
 #include <string>
 
-#include "activation.hpp"
 #include "batch_norm.hpp"
+#include "batch_norm_relu.hpp"
 #include "conv2d.hpp"
 
 namespace sjmt {
@@ -41,18 +41,18 @@ class basic_block {
 
   bool has_projection() const { return m_proj_conv.has_value(); }
 
+  // bn1 + ReLU and bn2 + shortcut + ReLU are fused layers (batch_norm_relu.hpp).
   const tensor& forward(const tensor& x, mode m) {
     m_x = &x;
-    const tensor& branch = m_bn2.forward(m_conv2.forward(m_relu1.forward(m_bn1.forward(m_conv1.forward(x, m), m), m), m), m);
+    const tensor& h = m_bn1.forward(m_conv1.forward(x, m), m);
     const tensor& shortcut = has_projection() ? m_proj_bn->forward(m_proj_conv->forward(x, m), m) : x;
-    Backend::add(branch, shortcut, m_sum);
-    return m_relu_out.forward(m_sum, m);
+    return m_bn2.forward(m_conv2.forward(h, m), &shortcut, m);
   }
 
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
-    const tensor& dsum = m_relu_out.backward(dy);
-    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_relu1.backward(m_conv2.backward(m_bn2.backward(dsum)))));
+    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_conv2.backward(m_bn2.backward(dy))));
+    const tensor& dsum = m_bn2.residual_gradient();
     const tensor& dshort = has_projection() ? m_proj_conv->backward(m_proj_bn->backward(dsum)) : dsum;
     Backend::add(dbranch, dshort, m_dx);
     return m_dx;
@@ -71,14 +71,12 @@ class basic_block {
 
  private:
   conv2d<Backend, T> m_conv1;
-  batch_norm<Backend, T> m_bn1;
-  relu<Backend, T> m_relu1;
+  batch_norm_relu<Backend, T> m_bn1;
   conv2d<Backend, T> m_conv2;
-  batch_norm<Backend, T> m_bn2;
+  batch_norm_relu<Backend, T> m_bn2;
   std::optional<conv2d<Backend, T>> m_proj_conv;
   std::optional<batch_norm<Backend, T>> m_proj_bn;
-  relu<Backend, T> m_relu_out;
-  tensor m_sum, m_dx;
+  tensor m_dx;
   const tensor* m_x = nullptr;
 };
 

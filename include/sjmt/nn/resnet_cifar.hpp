@@ -12,6 +12,7 @@
 #include "activation.hpp"
 #include "basic_block.hpp"
 #include "batch_norm.hpp"
+#include "batch_norm_relu.hpp"
 #include "conv2d.hpp"
 
 namespace sjmt {
@@ -44,7 +45,7 @@ class resnet_cifar {
 
   /// x (N, H, W, C_in) -> (N, 1, 1, 64).
   const tensor& forward(const tensor& x, mode m) {
-    const tensor* h = &m_stem_relu.forward(m_stem_bn.forward(m_stem.forward(x, m), m), m);
+    const tensor* h = &m_stem_bn.forward(m_stem.forward(x, m), m);
     for (auto& block : m_blocks) h = &block.forward(*h, m);
     return m_pool.forward(*h, m);
   }
@@ -53,7 +54,7 @@ class resnet_cifar {
   const tensor& backward(const tensor& dy) {
     const tensor* g = &m_pool.backward(dy);
     for (auto it = m_blocks.rbegin(); it != m_blocks.rend(); ++it) g = &it->backward(*g);
-    return m_stem.backward(m_stem_bn.backward(m_stem_relu.backward(*g)));
+    return m_stem.backward(m_stem_bn.backward(*g));
   }
 
   /// Names follow the usual PyTorch CIFAR ResNet: conv1, bn1, layer{1,2,3}.{i}.*.
@@ -67,8 +68,7 @@ class resnet_cifar {
 
  private:
   conv2d<Backend, T> m_stem;
-  batch_norm<Backend, T> m_stem_bn;
-  relu<Backend, T> m_stem_relu;
+  batch_norm_relu<Backend, T> m_stem_bn;
   std::vector<basic_block<Backend, T>> m_blocks;
   global_avg_pool<Backend, T> m_pool;
 };
