@@ -231,12 +231,55 @@ void batch_norm_masked_backward(const host_tensor<T>& x, const host_tensor<T>* r
   const T* px = x.data();
   const T* pdy = dy.data();
   const T* py = relu_output ? relu_output->data() : nullptr;
-  const auto g = [&](std::size_t i) { return py && !(py[i] > T(0)) ? T(0) : pdy[i]; };
-  std::vector<double> sum_dy, sum_dy_x;
-  column_sums(
-      M, C, [&](std::size_t m, std::size_t c) { return static_cast<double>(g(m * C + c)); },
-      [&](std::size_t m, std::size_t c) { return static_cast<double>(g(m * C + c)) * px[m * C + c]; }, sum_dy,
-      sum_dy_x);
+  // sum g and sum g x per channel over fixed slices of rows (the result does
+  // not depend on the thread count): runs of `run` rows in T, added into
+  // double per slice. Written out rather than through column_sums: the mask
+  // as a branch per element, and double accumulators per element, cost 15%
+  // of a ResNet-32 step (perf); in T with a select the channel loop vectorises.
+  constexpr std::size_t slices = 16, run = 16;
+  std::vector<double> partial(2 * slices * C, 0.0);
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
+  for (std::ptrdiff_t sl = 0; sl < static_cast<std::ptrdiff_t>(slices); ++sl) {
+    const std::size_t s = static_cast<std::size_t>(sl);
+    double* pa = partial.data() + 2 * s * C;
+    double* pb = pa + C;
+    std::vector<T> local(2 * C);
+    T* la = local.data();
+    T* lb = la + C;
+    const std::size_t end = (s + 1) * M / slices;
+    for (std::size_t m0 = s * M / slices; m0 < end; m0 += run) {
+      std::fill(local.begin(), local.end(), T(0));
+      for (std::size_t m = m0; m < std::min(end, m0 + run); ++m) {
+        const T* rdy = pdy + m * C;
+        const T* rx = px + m * C;
+        if (py) {
+          const T* ry = py + m * C;
+#pragma omp simd
+          for (std::size_t c = 0; c < C; ++c) {
+            const T gv = ry[c] > T(0) ? rdy[c] : T(0);
+            la[c] += gv;
+            lb[c] += gv * rx[c];
+          }
+        } else {
+#pragma omp simd
+          for (std::size_t c = 0; c < C; ++c) {
+            la[c] += rdy[c];
+            lb[c] += rdy[c] * rx[c];
+          }
+        }
+      }
+      for (std::size_t c = 0; c < C; ++c) {
+        pa[c] += static_cast<double>(la[c]);
+        pb[c] += static_cast<double>(lb[c]);
+      }
+    }
+  }
+  std::vector<double> sum_dy(C, 0.0), sum_dy_x(C, 0.0);
+  for (std::size_t s = 0; s < slices; ++s)
+    for (std::size_t c = 0; c < C; ++c) {
+      sum_dy[c] += partial[2 * s * C + c];
+      sum_dy_x[c] += partial[(2 * s + 1) * C + c];
+    }
   std::vector<T> k_dy(C), k_x(C), k_0(C);
   for (std::size_t c = 0; c < C; ++c) {
     // sum g xhat = invstd (sum g x - mean sum g)

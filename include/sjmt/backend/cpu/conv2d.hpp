@@ -157,7 +157,7 @@ void conv2d_backward_data(const conv2d_geometry& g, const host_tensor<T>& dy, co
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
   if (direct_conv_fits<T>(g, K, x_shape[3])) {  // a forward of dy with the flipped filter
     const auto flipped = flipped_filter(w.data(), g.kernel, x_shape[3], K);
-    conv2d_forward_direct(g.kernel - 1 - g.pad, g.kernel, dy.data(), ys, flipped.data(), x_shape[3], dx.data());
+    conv2d_forward_direct(g.kernel - 1 - g.pad, g.kernel, dy.data(), ys, flipped, x_shape[3], dx.data());
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
@@ -205,11 +205,11 @@ void conv2d_backward_filter(const conv2d_geometry& g, const host_tensor<T>& x, c
   const std::size_t blocks = (N + block - 1) / block;
   // One partial dW per block, summed in block order: the result does not
   // depend on the number of threads.
-  std::vector<T, aligned_allocator<T>> partial(blocks * rsc * K);
+  T* partial = workspace<T, 1>(blocks * rsc * K);
   for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     const auto rows = static_cast<Eigen::Index>(n * PQ);
     const T* col = columns(g, x, n0, n, ys[1], ys[2], rsc);
-    T* part = partial.data() + (n0 / block) * rsc * K;
+    T* part = partial + (n0 / block) * rsc * K;
     if (narrow_gemm_fits<T>(K))  // dW (rsc, K) = col^T (rsc, rows) * dY (rows, K)
       gemm_narrow(col, 1, rsc, dy.data() + n0 * PQ * K, part, rsc, n * PQ, K);
     else

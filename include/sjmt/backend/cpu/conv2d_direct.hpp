@@ -162,9 +162,10 @@ void conv2d_forward_direct(std::size_t pad, std::size_t R, const T* x, const sha
 }
 
 /// W'(r, s, k, c) = W(R-1-r, R-1-s, c, k): the filter of backward-data as a forward.
+/// The result lives in the calling thread's workspace slot 2.
 template <class T>
-std::vector<T, aligned_allocator<T>> flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K) {
-  std::vector<T, aligned_allocator<T>> out(R * R * C * K);
+const T* flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K) {
+  T* out = workspace<T, 2>(R * R * C * K);
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t s = 0; s < R; ++s)
       for (std::size_t c = 0; c < C; ++c)
@@ -184,7 +185,7 @@ void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, const T* x, c
   const std::size_t SC = R * C, size = R * SC * K;
   constexpr std::size_t block = 8;
   const std::size_t blocks = (N + block - 1) / block;
-  std::vector<T, aligned_allocator<T>> partial(blocks * size);
+  T* partial = workspace<T, 1>(blocks * size);
   // rows i = (s, c) of one r; depth: the P output rows (segments) of Q pixels
   const segment_walk walk{P, Q, Wp * C, Q, C};
 #pragma omp parallel if (worth_threads(N * P * Q * (R * SC + K)))
@@ -194,7 +195,7 @@ void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, const T* x, c
 #pragma omp for schedule(static)
     for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
       const auto b = static_cast<std::size_t>(bi);
-      T* part = partial.data() + b * size;
+      T* part = partial + b * size;
       for (std::size_t n = b * block; n < std::min(N, (b + 1) * block); ++n) {
         T* xp = workspace<T>(Hp * Wp * C);
         pad_image(x + n * H * W * C, H, W, C, pad, xp);
