@@ -129,7 +129,7 @@ void conv2d_forward(const conv2d_geometry& g, const host_tensor<T>& x, const hos
   ensure_shape(y, ys);
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
   if (direct_conv_fits<T>(g, x.shape()[3], K)) {
-    conv2d_forward_direct(g.pad, g.kernel, x.data(), x.shape(), w.data(), K, y.data());
+    conv2d_forward_direct(g.pad, g.kernel, g.stride, x.data(), x.shape(), w.data(), K, y.data());
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
@@ -155,9 +155,9 @@ void conv2d_backward_data(const conv2d_geometry& g, const host_tensor<T>& dy, co
              ")");
   ensure_shape(dx, x_shape);
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
-  if (direct_conv_fits<T>(g, K, x_shape[3])) {  // a forward of dy with the flipped filter
+  if (direct_conv_data_fits<T>(g, K, x_shape[3])) {  // a forward of dy with the flipped filter
     const auto flipped = flipped_filter(w.data(), g.kernel, x_shape[3], K);
-    conv2d_forward_direct(g.kernel - 1 - g.pad, g.kernel, dy.data(), ys, flipped, x_shape[3], dx.data());
+    conv2d_forward_direct(g.kernel - 1 - g.pad, g.kernel, std::size_t(1), dy.data(), ys, flipped, x_shape[3], dx.data());
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
@@ -197,7 +197,7 @@ void conv2d_backward_filter(const conv2d_geometry& g, const host_tensor<T>& x, c
              ")");
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
   if (direct_conv_fits<T>(g, ws[2], K)) {
-    conv2d_backward_filter_direct(g.pad, g.kernel, x.data(), x.shape(), dy.data(), K, dw.data());
+    conv2d_backward_filter_direct(g.pad, g.kernel, g.stride, x.data(), x.shape(), dy.data(), K, dw.data());
     return;
   }
   const std::size_t rsc = ws[0] * ws[1] * ws[2];

@@ -1,10 +1,10 @@
 #pragma once
-// Stride-1 convolutions on the CPU without an im2col buffer, NHWC.
+// Convolutions on the CPU without an im2col buffer, NHWC.
 //
 // Each image is copied once into a zero-padded buffer xp (H + 2 pad, W + 2 pad,
 // C). In NHWC the R S C values that output pixel (p, q) reads are then R
-// contiguous segments of S C floats: segment r starts at xp(p + r, q, 0). The
-// kernel reads A through those segments (a "segment walk") straight from xp,
+// contiguous segments of S C floats: segment r starts at xp(p + r, q, 0)
+// (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those segments (a "segment walk") straight from xp,
 // with a (rows x vectors) tile of the result in registers as gemm.hpp does, so
 // the 9x im2col copy and its cache traffic disappear.
 //
@@ -13,6 +13,7 @@
 //                    filter W'(r, s, k, c) = W(R-1-r, S-1-s, c, k), pad' = R-1-pad
 //   backward-filter: dW(r, j, :)  = sum_p sum_q xp(p + r, q, j) dy(p, q, :)
 //                    (segments are the P image rows of the output)
+// Forward and backward-filter take any stride; backward-data only stride 1.
 
 #include <algorithm>
 #include <cstddef>
@@ -113,10 +114,18 @@ void segment_gemm(const T* const* a, T* const* c, std::size_t rows, const segmen
   }
 }
 
-/// Whether the direct kernels handle g with C input and K output channels.
+/// Whether the direct forward and backward-filter handle g with C input and K
+/// output channels (any stride; a 1x1 stride-1 unpadded convolution is a plain
+/// GEMM on the input and stays one).
 template <class T>
 bool direct_conv_fits(const conv2d_geometry& g, std::size_t C, std::size_t K) {
-  return g.stride == 1 && g.kernel > 1 && g.pad < g.kernel && narrow_gemm_fits<T>(K) && C > 0;
+  return !(g.kernel == 1 && g.stride == 1 && g.pad == 0) && g.pad < g.kernel && narrow_gemm_fits<T>(K) && C > 0;
+}
+
+/// Whether backward-data runs as a direct forward: stride 1 only.
+template <class T>
+bool direct_conv_data_fits(const conv2d_geometry& g, std::size_t C, std::size_t K) {
+  return g.stride == 1 && g.kernel > 1 && direct_conv_fits<T>(g, C, K);
 }
 
 /// xp (H + 2 pad, W + 2 pad, C) = x (H, W, C) with a zero border.
@@ -133,13 +142,13 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
   std::fill(xp + (H + pad) * row, xp + (H + 2 * pad) * row, T(0));
 }
 
-/// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)), stride 1, padding pad.
+/// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad.
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
-void conv2d_forward_direct(std::size_t pad, std::size_t R, const T* x, const shape4& xs, const T* w, std::size_t K,
-                           T* y) {
+void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x, const shape4& xs,
+                           const T* w, std::size_t K, T* y) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
-  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = Hp - R + 1, Q = Wp - R + 1;
+  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1, Q = (Wp - R) / stride + 1;
   const segment_walk walk{R, R * C, Wp * C, R * C, 1};
   const auto images = static_cast<std::ptrdiff_t>(N);
 #pragma omp parallel if (worth_threads(N * P * Q * (R * R * C + K)))
@@ -153,7 +162,7 @@ void conv2d_forward_direct(std::size_t pad, std::size_t R, const T* x, const sha
       pad_image(x + n * H * W * C, H, W, C, pad, xp);
       for (std::size_t p = 0; p < P; ++p)
         for (std::size_t q = 0; q < Q; ++q) {
-          a[p * Q + q] = xp + (p * Wp + q) * C;
+          a[p * Q + q] = xp + (p * Wp + q) * stride * C;
           c[p * Q + q] = y + ((n * P + p) * Q + q) * K;
         }
       segment_gemm(a.data(), c.data(), P * Q, walk, w, K, false);
@@ -174,20 +183,20 @@ const T* flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K)
   return out;
 }
 
-/// dw (R, R, C, K) = sum over images of the correlation of x and dy, stride 1.
+/// dw (R, R, C, K) = sum over images of the correlation of x and dy.
 /// Partial sums per fixed block of images are added in block order, so the
 /// result does not depend on the number of threads.
 template <class T>
-void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, const T* x, const shape4& xs, const T* dy,
-                                   std::size_t K, T* dw) {
+void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x, const shape4& xs,
+                                   const T* dy, std::size_t K, T* dw) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
-  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = Hp - R + 1, Q = Wp - R + 1;
+  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1, Q = (Wp - R) / stride + 1;
   const std::size_t SC = R * C, size = R * SC * K;
   constexpr std::size_t block = 8;
   const std::size_t blocks = (N + block - 1) / block;
   T* partial = workspace<T, 1>(blocks * size);
   // rows i = (s, c) of one r; depth: the P output rows (segments) of Q pixels
-  const segment_walk walk{P, Q, Wp * C, Q, C};
+  const segment_walk walk{P, Q, stride * Wp * C, Q, stride * C};
 #pragma omp parallel if (worth_threads(N * P * Q * (R * SC + K)))
   {
     std::vector<const T*> a(SC);
