@@ -24,7 +24,7 @@
 //                            dbeta, dz)  gradients of the fused forward from its input x
 //                                    and output y (the mask); dz (pointer, may be null)
 //                                    receives the residual's gradient
-//   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y)
+//   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y) (y may alias a or b)
 //   global_avg_pool_forward(x, y), global_avg_pool_backward(dy, x_shape, dx)
 //   max_pool2_forward(x, y), max_pool2_backward(x, y, dy, dx)
 //   linear_forward(x, w, b, y), linear_backward(x, w, dy, dx, dw, db)

@@ -49,12 +49,15 @@ class basic_block {
     return m_bn2.forward(m_conv2.forward(h, m), &shortcut, m);
   }
 
+  // The gradient at the sum, dsum, is written straight into m_dx (identity
+  // shortcut, where it has dx's shape) or m_dsum (projection), and m_dx then
+  // becomes dbranch + dshort in place: no separate buffer for dsum per block.
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
-    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_conv2.backward(m_bn2.backward(dy))));
-    const tensor& dsum = m_bn2.residual_gradient();
+    tensor& dsum = has_projection() ? m_dsum : m_dx;
+    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_conv2.backward(m_bn2.backward(dy, dsum))));
     const tensor& dshort = has_projection() ? m_proj_conv->backward(m_proj_bn->backward(dsum)) : dsum;
-    Backend::add(dbranch, dshort, m_dx);
+    Backend::add(dbranch, dshort, m_dx);  // add allows y to alias an input
     return m_dx;
   }
 
@@ -76,7 +79,7 @@ class basic_block {
   batch_norm_relu<Backend, T> m_bn2;
   std::optional<conv2d<Backend, T>> m_proj_conv;
   std::optional<batch_norm<Backend, T>> m_proj_bn;
-  tensor m_dx;
+  tensor m_dx, m_dsum;  // m_dsum: projection blocks only
   const tensor* m_x = nullptr;
 };
 

@@ -48,16 +48,20 @@ class batch_norm_relu {
 
   /// Requires: the last forward ran in mode::train. Returns dL/dx; with a
   /// residual, residual_gradient() then holds dL/dz.
-  const tensor& backward(const tensor& dy) {
+  const tensor& backward(const tensor& dy) { return backward(dy, m_dz); }
+
+  /// As backward(dy), but dL/dz goes to the caller's `dz` (a residual block
+  /// writes it into its own input-gradient buffer: one activation fewer).
+  const tensor& backward(const tensor& dy, tensor& dz) {
     auto& b = m_bn;
     SJMT_CHECK(value_error, b.m_x != nullptr && b.m_trained,
                "batch_norm_relu::backward: needs a forward in mode::train before it");
     Backend::batch_norm_relu_backward(*b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd, b.m_dx,
-                                      b.m_dgamma, b.m_dbeta, m_has_residual ? &m_dz : nullptr);
+                                      b.m_dgamma, b.m_dbeta, m_has_residual ? &dz : nullptr);
     return b.m_dx;
   }
 
-  /// dL/dz of the last backward with a residual.
+  /// dL/dz of the last backward(dy) with a residual.
   const tensor& residual_gradient() const { return m_dz; }
 
   void collect(parameter_list<Backend, T>& out, const std::string& prefix) { m_bn.collect(out, prefix); }

@@ -4,9 +4,10 @@
 // Each image is copied once into a zero-padded buffer xp (H + 2 pad, W + 2 pad,
 // C). In NHWC the R S C values that output pixel (p, q) reads are then R
 // contiguous segments of S C floats: segment r starts at xp(p + r, q, 0)
-// (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those segments (a "segment walk") straight from xp,
-// with a (rows x vectors) tile of the result in registers as gemm.hpp does, so
-// the 9x im2col copy and its cache traffic disappear.
+// (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those
+// segments (a "segment walk") straight from xp, with a (rows x vectors) tile of
+// the result in registers as gemm.hpp does, so the 9x im2col copy and its
+// cache traffic disappear.
 //
 //   forward:         y(p, q, :)   = sum_r sum_j xp(p + r, q, j) W(r, j, :),  j = (s, c)
 //   backward-data:   the forward of the padded dy with the flipped, transposed
