@@ -19,34 +19,6 @@ inline void check_channel_vector(const char* name, const shape4& s, std::size_t 
              s[3], "), expected (1, 1, 1, ", C, ")");
 }
 
-/// Per-channel sums over the M rows of (M, C) matrices: sum_a = sum f(m, c)
-/// and sum_b = sum g(m, c), in double. Rows are cut into a fixed number of
-/// slices whose partial sums are added in slice order, so the result is the
-/// same for any number of threads (same seed, same weights).
-template <class F, class G>
-void column_sums(std::size_t M, std::size_t C, F&& f, G&& g, std::vector<double>& sum_a, std::vector<double>& sum_b) {
-  constexpr std::size_t slices = 16;
-  std::vector<double> partial(2 * slices * C, 0.0);
-#pragma omp parallel for schedule(static) if (worth_threads(M * C))
-  for (std::ptrdiff_t sl = 0; sl < static_cast<std::ptrdiff_t>(slices); ++sl) {
-    const std::size_t s = static_cast<std::size_t>(sl);
-    double* pa = partial.data() + 2 * s * C;
-    double* pb = pa + C;
-    for (std::size_t m = s * M / slices; m < (s + 1) * M / slices; ++m)
-      for (std::size_t c = 0; c < C; ++c) {
-        pa[c] += f(m, c);
-        pb[c] += g(m, c);
-      }
-  }
-  sum_a.assign(C, 0.0);
-  sum_b.assign(C, 0.0);
-  for (std::size_t s = 0; s < slices; ++s)
-    for (std::size_t c = 0; c < C; ++c) {
-      sum_a[c] += partial[2 * s * C + c];
-      sum_b[c] += partial[(2 * s + 1) * C + c];
-    }
-}
-
 /// y = (x - mean) * invstd * gamma + beta, per channel.
 template <class T>
 void affine_rows(const T* x, const std::vector<T>& scale, const std::vector<T>& shift, std::size_t M, std::size_t C,
@@ -57,6 +29,42 @@ void affine_rows(const T* x, const std::vector<T>& scale, const std::vector<T>& 
     T* ry = y + static_cast<std::size_t>(m) * C;
     for (std::size_t c = 0; c < C; ++c) ry[c] = rx[c] * scale[c] + shift[c];
   }
+}
+
+/// Per-channel sums over the M rows of x (M, C) of (x - centre), or of
+/// (x - centre)^2 when `square`: runs of 16 rows in T (the channel loop
+/// vectorises), added in double into fixed slices summed in slice order (the
+/// result does not depend on the thread count).
+template <class T>
+std::vector<double> centred_sums(const T* x, std::size_t M, std::size_t C, const T* centre, bool square) {
+  constexpr std::size_t slices = 16, run = 16;
+  std::vector<double> partial(slices * C, 0.0);
+#pragma omp parallel for schedule(static) if (worth_threads(M * C))
+  for (std::ptrdiff_t sl = 0; sl < static_cast<std::ptrdiff_t>(slices); ++sl) {
+    const std::size_t s = static_cast<std::size_t>(sl);
+    double* out = partial.data() + s * C;
+    std::vector<T> local(C);
+    T* acc = local.data();
+    const std::size_t end = (s + 1) * M / slices;
+    for (std::size_t m0 = s * M / slices; m0 < end; m0 += run) {
+      std::fill(local.begin(), local.end(), T(0));
+      for (std::size_t m = m0; m < std::min(end, m0 + run); ++m) {
+        const T* row = x + m * C;
+        if (square) {
+#pragma omp simd
+          for (std::size_t c = 0; c < C; ++c) acc[c] += (row[c] - centre[c]) * (row[c] - centre[c]);
+        } else {
+#pragma omp simd
+          for (std::size_t c = 0; c < C; ++c) acc[c] += row[c] - centre[c];
+        }
+      }
+      for (std::size_t c = 0; c < C; ++c) out[c] += static_cast<double>(acc[c]);
+    }
+  }
+  std::vector<double> sum(C, 0.0);
+  for (std::size_t s = 0; s < slices; ++s)
+    for (std::size_t c = 0; c < C; ++c) sum[c] += partial[s * C + c];
+  return sum;
 }
 
 /// Batch statistics of x (M, C): saves mean and 1/std, updates the running
@@ -74,21 +82,11 @@ void batch_statistics(const host_tensor<T>& x, const host_tensor<T>& gamma, cons
   ensure_shape(saved_mean, {1, 1, 1, C});
   ensure_shape(saved_invstd, {1, 1, 1, C});
   const T* px = x.data();
-  std::vector<double> sum, unused;
-  column_sums(
-      M, C, [&](std::size_t m, std::size_t c) { return static_cast<double>(px[m * C + c]); },
-      [](std::size_t, std::size_t) { return 0.0; }, sum, unused);
-  std::vector<T> mean(C);
+  std::vector<T> zero(C, T(0)), mean(C);
+  const std::vector<double> sum = centred_sums(px, M, C, zero.data(), false);
   for (std::size_t c = 0; c < C; ++c) mean[c] = static_cast<T>(sum[c] / static_cast<double>(M));
   // Second pass on centred values: no cancellation when |mean| >> std.
-  std::vector<double> sq;
-  column_sums(
-      M, C,
-      [&](std::size_t m, std::size_t c) {
-        const double d = static_cast<double>(px[m * C + c]) - mean[c];
-        return d * d;
-      },
-      [](std::size_t, std::size_t) { return 0.0; }, sq, unused);
+  const std::vector<double> sq = centred_sums(px, M, C, mean.data(), true);
   scale.resize(C);
   shift.resize(C);
   for (std::size_t c = 0; c < C; ++c) {
@@ -233,9 +231,9 @@ void batch_norm_masked_backward(const host_tensor<T>& x, const host_tensor<T>* r
   const T* py = relu_output ? relu_output->data() : nullptr;
   // sum g and sum g x per channel over fixed slices of rows (the result does
   // not depend on the thread count): runs of `run` rows in T, added into
-  // double per slice. Written out rather than through column_sums: the mask
-  // as a branch per element, and double accumulators per element, cost 15%
-  // of a ResNet-32 step (perf); in T with a select the channel loop vectorises.
+  // double per slice (as centred_sums). The mask as a branch per element, and
+  // double accumulators per element, cost 15% of a ResNet-32 step (perf); in
+  // T with a select the channel loop vectorises.
   constexpr std::size_t slices = 16, run = 16;
   std::vector<double> partial(2 * slices * C, 0.0);
 #pragma omp parallel for schedule(static) if (worth_threads(M * C))
