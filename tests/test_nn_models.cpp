@@ -130,3 +130,16 @@ TEST_CASE("vgg16: 13 convolutions, 32x32 -> 512 features, gradients reach the fi
   for (float g : *ps.front().grad) first += std::abs(g);
   CHECK(first > 0);
 }
+
+TEST_CASE("resnet_cifar: blocks of a stage share gradient scratch and still pass finite differences") {
+  // ResNet-14: two blocks per stage, so the second block's backward reuses the
+  // scratch buffers the first one wrote (nn/basic_block.hpp, block_scratch).
+  std::mt19937_64 rng(15);
+  sjmt::resnet_cifar<B, double, 14> trunk(rng, 3, true);
+  sjmt_test::params ps;
+  trunk.collect(ps, "");
+  auto x = random_tensor({2, 8, 8, 3}, rng);
+  CHECK(check_gradients([&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return trunk.forward(in, mode::train); },
+                        [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return trunk.backward(dy); }, x,
+                        ps, {.samples = 4}) >= 4 * 30);
+}

@@ -22,14 +22,26 @@
 
 namespace sjmt {
 
+/// Two output-shaped buffers for the gradients inside a block's backward.
+/// Blocks run their backward one at a time, so all blocks of a stage can share
+/// one (resnet_cifar does): per block only the input gradient is kept.
+template <class Backend, class T>
+struct block_scratch {
+  typename Backend::template tensor<T> a, b;
+};
+
 template <class Backend, class T>
   requires backend_for<Backend, T>
 class basic_block {
  public:
   using tensor = typename Backend::template tensor<T>;
 
-  basic_block(std::size_t in_channels, std::size_t out_channels, std::size_t stride, std::mt19937_64& rng)
-      : m_conv1(in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
+  /// `scratch`: shared gradient buffers, valid as long as the block; null:
+  /// the block uses buffers of its own.
+  basic_block(std::size_t in_channels, std::size_t out_channels, std::size_t stride, std::mt19937_64& rng,
+              block_scratch<Backend, T>* scratch = nullptr)
+      : m_scratch(scratch),
+        m_conv1(in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
         m_bn1(out_channels),
         m_conv2(out_channels, out_channels, conv2d_geometry{3, 1, 1}, rng),
         m_bn2(out_channels) {
@@ -51,11 +63,16 @@ class basic_block {
 
   // The gradient at the sum, dsum, is written straight into m_dx (identity
   // shortcut, where it has dx's shape) or m_dsum (projection), and m_dx then
-  // becomes dbranch + dshort in place: no separate buffer for dsum per block.
+  // becomes dbranch + dshort in place. The branch's gradients alternate
+  // between the two scratch buffers; a projection block's conv1 gradient has
+  // the input's shape and stays in conv1.
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
     tensor& dsum = has_projection() ? m_dsum : m_dx;
-    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_conv2.backward(m_bn2.backward(dy, dsum))));
+    auto& s = m_scratch ? *m_scratch : m_own_scratch;
+    const tensor& d_conv2 = m_conv2.backward(m_bn2.backward(dy, s.a, &dsum), s.b);
+    const tensor& d_bn1 = m_bn1.backward(d_conv2, s.a, nullptr);
+    const tensor& dbranch = has_projection() ? m_conv1.backward(d_bn1) : m_conv1.backward(d_bn1, s.b);
     const tensor& dshort = has_projection() ? m_proj_conv->backward(m_proj_bn->backward(dsum)) : dsum;
     Backend::add(dbranch, dshort, m_dx);  // add allows y to alias an input
     return m_dx;
@@ -73,6 +90,8 @@ class basic_block {
   }
 
  private:
+  block_scratch<Backend, T>* m_scratch;
+  block_scratch<Backend, T> m_own_scratch;  // used when m_scratch is null
   conv2d<Backend, T> m_conv1;
   batch_norm_relu<Backend, T> m_bn1;
   conv2d<Backend, T> m_conv2;

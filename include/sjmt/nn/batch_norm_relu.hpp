@@ -48,17 +48,19 @@ class batch_norm_relu {
 
   /// Requires: the last forward ran in mode::train. Returns dL/dx; with a
   /// residual, residual_gradient() then holds dL/dz.
-  const tensor& backward(const tensor& dy) { return backward(dy, m_dz); }
+  const tensor& backward(const tensor& dy) { return backward(dy, m_bn.m_dx, &m_dz); }
 
-  /// As backward(dy), but dL/dz goes to the caller's `dz` (a residual block
-  /// writes it into its own input-gradient buffer: one activation fewer).
-  const tensor& backward(const tensor& dy, tensor& dz) {
+  /// As backward(dy), but dL/dx goes into the caller's `dx` and, with a
+  /// residual, dL/dz into *dz (skipped when dz is null). A residual block
+  /// passes its stage's scratch and its own input-gradient buffer here, so
+  /// that no layer of it keeps a gradient buffer of its own.
+  const tensor& backward(const tensor& dy, tensor& dx, tensor* dz) {
     auto& b = m_bn;
     SJMT_CHECK(value_error, b.m_x != nullptr && b.m_trained,
                "batch_norm_relu::backward: needs a forward in mode::train before it");
-    Backend::batch_norm_relu_backward(*b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd, b.m_dx,
-                                      b.m_dgamma, b.m_dbeta, m_has_residual ? &dz : nullptr);
-    return b.m_dx;
+    Backend::batch_norm_relu_backward(*b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd, dx, b.m_dgamma,
+                                      b.m_dbeta, m_has_residual ? dz : nullptr);
+    return dx;
   }
 
   /// dL/dz of the last backward(dy) with a residual.

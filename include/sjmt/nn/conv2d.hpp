@@ -35,11 +35,15 @@ class conv2d {
     return m_y;
   }
 
-  const tensor& backward(const tensor& dy) {
+  const tensor& backward(const tensor& dy) { return backward(dy, m_dx); }
+
+  /// As backward(dy), but dL/dx goes into the caller's `dx` (a residual block
+  /// passes scratch shared by its stage, so that not every layer keeps one).
+  const tensor& backward(const tensor& dy, tensor& dx) {
     SJMT_CHECK(value_error, m_x != nullptr, "conv2d::backward: called before forward");
     Backend::conv2d_backward_filter(m_geometry, *m_x, dy, m_dw);
-    if (m_input_gradient) Backend::conv2d_backward_data(m_geometry, dy, m_w, Backend::shape(*m_x), m_dx);
-    return m_dx;
+    if (m_input_gradient) Backend::conv2d_backward_data(m_geometry, dy, m_w, Backend::shape(*m_x), dx);
+    return dx;
   }
 
   void collect(parameter_list<Backend, T>& out, const std::string& prefix) {

@@ -5,6 +5,8 @@
 // This is the trunk: input (N, H, W, C_in), output features (N, 1, 1, 64).
 // A head (nn/heads.hpp) turns features into outputs; see nn/network.hpp.
 
+#include <array>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,13 +33,15 @@ class resnet_cifar {
 
   /// `input_gradient`: also compute the gradient with respect to the image.
   explicit resnet_cifar(std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false)
-      : m_stem(in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient), m_stem_bn(16) {
+      : m_stem(in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient),
+        m_stem_bn(16),
+        m_scratch(std::make_unique<std::array<block_scratch<Backend, T>, 3>>()) {
     std::size_t channels = 16;
     m_blocks.reserve(3 * blocks_per_stage);  // layers hold pointers to neighbours' outputs: never move them
     for (std::size_t stage = 0; stage < 3; ++stage) {
       const std::size_t width = std::size_t(16) << stage;
       for (std::size_t b = 0; b < blocks_per_stage; ++b) {
-        m_blocks.emplace_back(channels, width, stage > 0 && b == 0 ? 2 : 1, rng);
+        m_blocks.emplace_back(channels, width, stage > 0 && b == 0 ? 2 : 1, rng, &(*m_scratch)[stage]);
         channels = width;
       }
     }
@@ -69,6 +73,8 @@ class resnet_cifar {
  private:
   conv2d<Backend, T> m_stem;
   batch_norm_relu<Backend, T> m_stem_bn;
+  // Gradient scratch shared by the blocks of each stage (heap: stays put if the trunk moves).
+  std::unique_ptr<std::array<block_scratch<Backend, T>, 3>> m_scratch;
   std::vector<basic_block<Backend, T>> m_blocks;
   global_avg_pool<Backend, T> m_pool;
 };
