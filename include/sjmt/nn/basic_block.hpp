@@ -22,12 +22,14 @@
 
 namespace sjmt {
 
-/// Two output-shaped buffers for the gradients inside a block's backward.
-/// Blocks run their backward one at a time, so all blocks of a stage can share
-/// one (resnet_cifar does): per block only the input gradient is kept.
+/// Output-shaped buffers shared by the blocks of a stage (resnet_cifar): a and
+/// b hold the gradients inside a block's backward (blocks run it one at a
+/// time; per block only the input gradient is kept), and in inference also
+/// the intermediate activations, with the block outputs alternating between
+/// out[0] and out[1] (a block reads only its predecessor's output).
 template <class Backend, class T>
 struct block_scratch {
-  typename Backend::template tensor<T> a, b;
+  typename Backend::template tensor<T> a, b, out[2];
 };
 
 template <class Backend, class T>
@@ -56,6 +58,13 @@ class basic_block {
   // bn1 + ReLU and bn2 + shortcut + ReLU are fused layers (batch_norm_relu.hpp).
   const tensor& forward(const tensor& x, mode m) {
     m_x = &x;
+    if (m == mode::infer && m_scratch) {
+      auto& s = *m_scratch;
+      const tensor& h = m_bn1.forward(m_conv1.forward(x, m, s.a), nullptr, m, s.b);
+      const tensor& shortcut = has_projection() ? m_proj_bn->forward(m_proj_conv->forward(x, m), m) : x;
+      tensor& out = &x == &s.out[0] ? s.out[1] : s.out[0];
+      return m_bn2.forward(m_conv2.forward(h, m, s.a), &shortcut, m, out);
+    }
     const tensor& h = m_bn1.forward(m_conv1.forward(x, m), m);
     const tensor& shortcut = has_projection() ? m_proj_bn->forward(m_proj_conv->forward(x, m), m) : x;
     return m_bn2.forward(m_conv2.forward(h, m), &shortcut, m);

@@ -31,7 +31,13 @@ class batch_norm_relu {
 
   /// y = max(batch_norm(x) + *residual, 0); residual may be null. Requires:
   /// x and *residual stay alive and unchanged until backward() returns.
-  const tensor& forward(const tensor& x, const tensor* residual, mode m) {
+  const tensor& forward(const tensor& x, const tensor* residual, mode m) { return forward(x, residual, m, m_y); }
+
+  /// As forward(x, residual, m), with the output in the caller's `y`. Only for
+  /// mode::infer: backward takes the ReLU mask from the layer's own output.
+  const tensor& forward(const tensor& x, const tensor* residual, mode m, tensor& y) {
+    SJMT_CHECK(value_error, m == mode::infer || &y == &m_y,
+               "batch_norm_relu::forward: an output buffer of the caller is for mode::infer only");
     m_bn.m_x = &x;
     m_bn.m_trained = m == mode::train;
     m_has_residual = residual != nullptr;
@@ -39,11 +45,11 @@ class batch_norm_relu {
     if (b.m_trained)
       Backend::batch_norm_add_relu_forward_train(x, residual, b.m_gamma, b.m_beta, b.m_momentum, b.m_epsilon,
                                                  b.m_running_mean, b.m_running_var, b.m_saved_mean,
-                                                 b.m_saved_invstd, m_y);
+                                                 b.m_saved_invstd, y);
     else
       Backend::batch_norm_add_relu_forward_infer(x, residual, b.m_gamma, b.m_beta, b.m_running_mean,
-                                                 b.m_running_var, b.m_epsilon, m_y);
-    return m_y;
+                                                 b.m_running_var, b.m_epsilon, y);
+    return y;
   }
 
   /// Requires: the last forward ran in mode::train. Returns dL/dx; with a

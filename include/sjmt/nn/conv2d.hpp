@@ -29,10 +29,14 @@ class conv2d {
     Backend::fill(m_dw, T(0));
   }
 
-  const tensor& forward(const tensor& x, mode) {
+  const tensor& forward(const tensor& x, mode m) { return forward(x, m, m_y); }
+
+  /// As forward(x, m), but the output goes into the caller's `y` (inference
+  /// in a residual block uses its stage's scratch).
+  const tensor& forward(const tensor& x, mode, tensor& y) {
     m_x = &x;
-    Backend::conv2d_forward(m_geometry, x, m_w, m_y);
-    return m_y;
+    Backend::conv2d_forward(m_geometry, x, m_w, y);
+    return y;
   }
 
   const tensor& backward(const tensor& dy) { return backward(dy, m_dx); }
