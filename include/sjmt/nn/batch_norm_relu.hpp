@@ -18,7 +18,7 @@
 namespace sjmt {
 
 template <class Backend, class T>
-  requires backend_for<Backend, T>
+requires backend_for<Backend, T>
 class batch_norm_relu {
  public:
   using tensor = typename Backend::template tensor<T>;
@@ -31,7 +31,9 @@ class batch_norm_relu {
 
   /// y = max(batch_norm(x) + *residual, 0); residual may be null. Requires:
   /// x and *residual stay alive and unchanged until backward() returns.
-  const tensor& forward(const tensor& x, const tensor* residual, mode m) { return forward(x, residual, m, m_y); }
+  const tensor& forward(const tensor& x, const tensor* residual, mode m) {
+    return forward(x, residual, m, m_y);
+  }
 
   /// As forward(x, residual, m), with the output in the caller's `y`. Only for
   /// mode::infer: backward takes the ReLU mask from the layer's own output.
@@ -43,9 +45,9 @@ class batch_norm_relu {
     m_has_residual = residual != nullptr;
     auto& b = m_bn;
     if (b.m_trained)
-      Backend::batch_norm_add_relu_forward_train(x, residual, b.m_gamma, b.m_beta, b.m_momentum, b.m_epsilon,
-                                                 b.m_running_mean, b.m_running_var, b.m_saved_mean,
-                                                 b.m_saved_invstd, y);
+      Backend::batch_norm_add_relu_forward_train(x, residual, b.m_gamma, b.m_beta, b.m_momentum,
+                                                 b.m_epsilon, b.m_running_mean, b.m_running_var,
+                                                 b.m_saved_mean, b.m_saved_invstd, y);
     else
       Backend::batch_norm_add_relu_forward_infer(x, residual, b.m_gamma, b.m_beta, b.m_running_mean,
                                                  b.m_running_var, b.m_epsilon, y);
@@ -64,15 +66,17 @@ class batch_norm_relu {
     auto& b = m_bn;
     SJMT_CHECK(value_error, b.m_x != nullptr && b.m_trained,
                "batch_norm_relu::backward: needs a forward in mode::train before it");
-    Backend::batch_norm_relu_backward(*b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd, dx, b.m_dgamma,
-                                      b.m_dbeta, m_has_residual ? dz : nullptr);
+    Backend::batch_norm_relu_backward(*b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd,
+                                      dx, b.m_dgamma, b.m_dbeta, m_has_residual ? dz : nullptr);
     return dx;
   }
 
   /// dL/dz of the last backward(dy) with a residual.
   const tensor& residual_gradient() const { return m_dz; }
 
-  void collect(parameter_list<Backend, T>& out, const std::string& prefix) { m_bn.collect(out, prefix); }
+  void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
+    m_bn.collect(out, prefix);
+  }
 
   tensor& gamma() { return m_bn.gamma(); }
   tensor& beta() { return m_bn.beta(); }

@@ -39,12 +39,13 @@ struct segment_walk {
 /// c_i[0, Vectors L) (+)= sum_t sum_d A(i, t, d) B(t, d), for the `rows` rows
 /// of a tile; rows past `rows` re-read the last row and are not stored.
 template <class T, int Rows, int Vectors>
-void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, const T* b, std::size_t ldb,
-                  T* const* c, bool accumulate) {
+void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, const T* b,
+                  std::size_t ldb, T* const* c, bool accumulate) {
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const T* arow[Rows];
-  for (int r = 0; r < Rows; ++r) arow[r] = a[std::min<std::size_t>(static_cast<std::size_t>(r), rows - 1)];
+  for (int r = 0; r < Rows; ++r)
+    arow[r] = a[std::min<std::size_t>(static_cast<std::size_t>(r), rows - 1)];
   vec acc[Rows][Vectors];
 #pragma GCC unroll 24
   for (int r = 0; r < Rows; ++r)
@@ -73,12 +74,13 @@ void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, co
     }
   }
   for (std::size_t r = 0; r < rows && r < static_cast<std::size_t>(Rows); ++r)
-    for (int v = 0; v < Vectors; ++v) std::memcpy(c[r] + static_cast<std::size_t>(v) * L, &acc[r][v], sizeof(vec));
+    for (int v = 0; v < Vectors; ++v)
+      std::memcpy(c[r] + static_cast<std::size_t>(v) * L, &acc[r][v], sizeof(vec));
 }
 
 template <class T, int Vectors>
-void segment_columns(const T* const* a, T* const* c, std::size_t rows, const segment_walk& w, const T* b,
-                     std::size_t ldb, std::size_t col, bool accumulate) {
+void segment_columns(const T* const* a, T* const* c, std::size_t rows, const segment_walk& w,
+                     const T* b, std::size_t ldb, std::size_t col, bool accumulate) {
   constexpr int block = accumulator_registers / Vectors;
   T* ct[block];
   for (std::size_t r0 = 0; r0 < rows; r0 += block) {
@@ -91,8 +93,8 @@ void segment_columns(const T* const* a, T* const* c, std::size_t rows, const seg
 /// C_i (+)= sum_t sum_d A(i, t, d) B(t, d) for rows i < rows, B (., cols)
 /// row-major. Requires narrow_gemm_fits<T>(cols).
 template <class T>
-void segment_gemm(const T* const* a, T* const* c, std::size_t rows, const segment_walk& w, const T* b,
-                  std::size_t cols, bool accumulate) {
+void segment_gemm(const T* const* a, T* const* c, std::size_t rows, const segment_walk& w,
+                  const T* b, std::size_t cols, bool accumulate) {
   constexpr std::size_t L = vector_lanes<T>;
   // Slices of 2 vectors (6 x 2 accumulators with AVX2): 8 loads per 12 FMAs,
   // and the B slice, one cache line per row, stays in L1 (measured 80 against
@@ -101,7 +103,8 @@ void segment_gemm(const T* const* a, T* const* c, std::size_t rows, const segmen
   // 64 channels), the walk goes one segment at a time; short segments (the
   // image rows of backward-filter) would pay more in tile loads and stores.
   constexpr std::size_t l1_budget = 24 * 1024;
-  const bool split = w.count > 1 && w.length >= 128 && w.count * w.length * 2 * L * sizeof(T) > l1_budget;
+  const bool split =
+      w.count > 1 && w.length >= 128 && w.count * w.length * 2 * L * sizeof(T) > l1_budget;
   for (std::size_t j = 0; j < cols; j += 2 * L) {
     for (std::size_t t = 0; t < (split ? w.count : 1); ++t) {
       segment_walk part = w;
@@ -120,7 +123,8 @@ void segment_gemm(const T* const* a, T* const* c, std::size_t rows, const segmen
 /// GEMM on the input and stays one).
 template <class T>
 bool direct_conv_fits(const conv2d_geometry& g, std::size_t C, std::size_t K) {
-  return !(g.kernel == 1 && g.stride == 1 && g.pad == 0) && g.pad < g.kernel && narrow_gemm_fits<T>(K) && C > 0;
+  return !(g.kernel == 1 && g.stride == 1 && g.pad == 0) && g.pad < g.kernel &&
+         narrow_gemm_fits<T>(K) && C > 0;
 }
 
 /// Whether backward-data runs as a direct forward: stride 1 only.
@@ -146,10 +150,11 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
 /// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad.
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
-void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x, const shape4& xs,
-                           const T* w, std::size_t K, T* y) {
+void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x,
+                           const shape4& xs, const T* w, std::size_t K, T* y) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
-  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1, Q = (Wp - R) / stride + 1;
+  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
+                    Q = (Wp - R) / stride + 1;
   const segment_walk walk{R, R * C, Wp * C, R * C, 1};
   const auto images = static_cast<std::ptrdiff_t>(N);
 #pragma omp parallel if (worth_threads(N * P * Q * (R * R * C + K)))
@@ -188,10 +193,11 @@ const T* flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K)
 /// Partial sums per fixed block of images are added in block order, so the
 /// result does not depend on the number of threads.
 template <class T>
-void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x, const shape4& xs,
-                                   const T* dy, std::size_t K, T* dw) {
+void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x,
+                                   const shape4& xs, const T* dy, std::size_t K, T* dw) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
-  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1, Q = (Wp - R) / stride + 1;
+  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
+                    Q = (Wp - R) / stride + 1;
   const std::size_t SC = R * C, size = R * SC * K;
   constexpr std::size_t block = 8;
   const std::size_t blocks = (N + block - 1) / block;
