@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 #include <sjmt/backend.hpp>
 
 using sjmt::conv2d_geometry;
@@ -106,6 +107,38 @@ TEST_CASE("conv2d: the float narrow-GEMM path matches the double reference") {
   cpu_backend::conv2d_forward(g, xf, wf, y);
   const auto ref = reference_conv(g, xd, wd);
   for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
+}
+
+TEST_CASE("conv2d: the float direct stride-1 path agrees with double in all three passes") {
+  // 64 -> 64 channels walk the filter one segment at a time (conv2d_direct.hpp);
+  // 24 -> 40 ends on a one-vector column slice; 5x5 with padding 2 and 1.
+  std::mt19937_64 rng(9);
+  for (const auto& [C, K, R, pad] : {std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>{64, 64, 3, 1},
+                                     {24, 40, 5, 2}, {16, 16, 5, 1}}) {
+    CAPTURE(C);
+    CAPTURE(K);
+    CAPTURE(R);
+    const conv2d_geometry g{R, 1, pad};
+    const auto xd = random_tensor<double>({3, 7, 6, C}, rng);
+    const auto wd = random_tensor<double>({R, R, C, K}, rng);
+    host_tensor<double> yd, dxd, dwd(wd.shape());
+    cpu_backend::conv2d_forward(g, xd, wd, yd);
+    const auto dyd = random_tensor<double>(yd.shape(), rng);
+    cpu_backend::conv2d_backward_data(g, dyd, wd, xd.shape(), dxd);
+    cpu_backend::conv2d_backward_filter(g, xd, dyd, dwd);
+    const host_tensor<float> xf = xd, wf = wd, dyf = dyd;
+    host_tensor<float> yf, dxf, dwf(wf.shape());
+    cpu_backend::conv2d_forward(g, xf, wf, yf);
+    cpu_backend::conv2d_backward_data(g, dyf, wf, xf.shape(), dxf);
+    cpu_backend::conv2d_backward_filter(g, xf, dyf, dwf);
+    const auto ref = reference_conv(g, xd, wd);
+    for (std::size_t i = 0; i < yd.size(); ++i) CHECK(yd.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
+    CHECK(dot(dxd, xd) == doctest::Approx(dot(yd, dyd)).epsilon(1e-12));
+    CHECK(dot(dwd, wd) == doctest::Approx(dot(yd, dyd)).epsilon(1e-12));
+    for (std::size_t i = 0; i < yd.size(); ++i) CHECK(yf.data()[i] == doctest::Approx(yd.data()[i]).epsilon(1e-4));
+    for (std::size_t i = 0; i < dxd.size(); ++i) CHECK(dxf.data()[i] == doctest::Approx(dxd.data()[i]).epsilon(1e-4));
+    for (std::size_t i = 0; i < dwd.size(); ++i) CHECK(dwf.data()[i] == doctest::Approx(dwd.data()[i]).epsilon(1e-4));
+  }
 }
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
@@ -219,4 +252,38 @@ TEST_CASE("sgd_update: PyTorch's momentum and weight decay") {
   // v = 0.9 * 1 + (0.5 + 0.01 * 2) = 1.42; w = 2 - 0.142.
   CHECK(v(0, 0, 0, 0) == doctest::Approx(1.42));
   CHECK(w(0, 0, 0, 0) == doctest::Approx(1.858));
+}
+
+TEST_CASE("batch_norm_add_relu: float agrees with double forward and backward; y is relu(bn(x) + z)") {
+  std::mt19937_64 rng(13);
+  const shape4 s{3, 4, 5, 16}, v{1, 1, 1, 16};
+  const auto xd = random_tensor<double>(s, rng), zd = random_tensor<double>(s, rng), dyd = random_tensor<double>(s, rng);
+  const auto gd = random_tensor<double>(v, rng), bd = random_tensor<double>(v, rng);
+  const host_tensor<float> xf = xd, zf = zd, dyf = dyd, gf = gd, bf = bd;
+  auto rmd = sjmt::make_host_tensor<double>(v, 0.0), rvd = sjmt::make_host_tensor<double>(v, 1.0);
+  auto rmf = sjmt::make_host_tensor<float>(v, 0.0f), rvf = sjmt::make_host_tensor<float>(v, 1.0f);
+  host_tensor<double> md, sd, yd, dxd, dgd, dbd, dzd, plain;
+  host_tensor<float> mf, sf, yf, dxf, dgf, dbf, dzf;
+  cpu_backend::batch_norm_add_relu_forward_train(xd, &zd, gd, bd, 0.1, 1e-5, rmd, rvd, md, sd, yd);
+  cpu_backend::batch_norm_add_relu_forward_train(xf, &zf, gf, bf, 0.1f, 1e-5f, rmf, rvf, mf, sf, yf);
+  cpu_backend::batch_norm_relu_backward(xd, yd, dyd, gd, md, sd, dxd, dgd, dbd, &dzd);
+  cpu_backend::batch_norm_relu_backward(xf, yf, dyf, gf, mf, sf, dxf, dgf, dbf, &dzf);
+  // Known value: y = max(bn(x) + z, 0) with bn from the unfused op.
+  auto rm2 = sjmt::make_host_tensor<double>(v, 0.0), rv2 = sjmt::make_host_tensor<double>(v, 1.0);
+  host_tensor<double> m2, s2;
+  cpu_backend::batch_norm_forward_train(xd, gd, bd, 0.1, 1e-5, rm2, rv2, m2, s2, plain);
+  for (std::size_t i = 0; i < yd.size(); ++i) {
+    CHECK(yd.data()[i] == doctest::Approx(std::max(plain.data()[i] + zd.data()[i], 0.0)).epsilon(1e-12));
+    CHECK(dzd.data()[i] == (yd.data()[i] > 0 ? dyd.data()[i] : 0.0));
+  }
+  const auto close = [](const auto& f, const auto& d) {
+    REQUIRE(f.size() == d.size());
+    for (std::size_t i = 0; i < f.size(); ++i) CHECK(f.data()[i] == doctest::Approx(d.data()[i]).epsilon(1e-4).scale(1.0));
+  };
+  close(yf, yd);
+  close(dxf, dxd);
+  close(dgf, dgd);
+  close(dbf, dbd);
+  close(rmf, rmd);
+  close(rvf, rvd);
 }

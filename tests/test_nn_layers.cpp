@@ -5,6 +5,7 @@
 
 #include <sjmt/nn/activation.hpp>
 #include <sjmt/nn/batch_norm.hpp>
+#include <sjmt/nn/batch_norm_relu.hpp>
 #include <sjmt/nn/conv2d.hpp>
 #include <sjmt/nn/linear.hpp>
 
@@ -123,4 +124,51 @@ TEST_CASE("dropout: gradients match finite differences for a fixed mask; identit
   CHECK(n == 24);
   CHECK(&drop.forward(x, mode::infer) == &x);
   CHECK_THROWS_AS(dropout_f(1.0), sjmt::value_error);
+}
+
+TEST_CASE("batch_norm_relu: gradients match finite differences, with and without a residual") {
+  std::mt19937_64 rng(11);
+  sjmt::batch_norm_relu<B, double> bn(3);
+  bn.gamma() = random_tensor({1, 1, 1, 3}, rng);
+  bn.beta() = random_tensor({1, 1, 1, 3}, rng);
+  auto x = random_tensor({2, 3, 3, 3}, rng, 2.0);
+  CHECK(check_layer_gradients(bn, x) == 24 + 3 + 3);
+  // With a residual z: gradients with respect to x and the parameters, then to z.
+  auto z = random_tensor({2, 3, 3, 3}, rng);
+  sjmt_test::params ps;
+  bn.collect(ps, "");
+  CHECK(sjmt_test::check_gradients([&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return bn.forward(in, &z, sjmt::mode::train); },
+                                   [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return bn.backward(dy); }, x, ps) ==
+        24 + 3 + 3);
+  CHECK(sjmt_test::check_gradients([&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return bn.forward(x, &in, sjmt::mode::train); },
+                                   [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& {
+                                     bn.backward(dy);
+                                     return bn.residual_gradient();
+                                   },
+                                   z, {}) == 24);
+}
+
+TEST_CASE("batch_norm_relu: equals batch_norm, add and relu composed, in training and inference") {
+  std::mt19937_64 rng(12);
+  sjmt::batch_norm<B, double> bn(4);
+  sjmt::batch_norm_relu<B, double> fused(4);
+  sjmt::relu<B, double> r;
+  const auto g = random_tensor({1, 1, 1, 4}, rng), b = random_tensor({1, 1, 1, 4}, rng);
+  bn.gamma() = g;
+  bn.beta() = b;
+  fused.gamma() = g;
+  fused.beta() = b;
+  const auto x = random_tensor({2, 3, 5, 4}, rng, 3.0), z = random_tensor({2, 3, 5, 4}, rng);
+  for (const auto m : {sjmt::mode::train, sjmt::mode::infer}) {
+    sjmt_test::tensor sum;
+    B::add(bn.forward(x, m), z, sum);
+    const sjmt_test::tensor& expected = r.forward(sum, m);
+    const sjmt_test::tensor& got = fused.forward(x, &z, m);
+    REQUIRE(got.shape() == expected.shape());
+    for (std::size_t i = 0; i < got.size(); ++i) CHECK(got.data()[i] == doctest::Approx(expected.data()[i]).epsilon(1e-12));
+    for (std::size_t c = 0; c < 4; ++c) {
+      CHECK(fused.running_mean().data()[c] == doctest::Approx(bn.running_mean().data()[c]).epsilon(1e-12));
+      CHECK(fused.running_var().data()[c] == doctest::Approx(bn.running_var().data()[c]).epsilon(1e-12));
+    }
+  }
 }

@@ -4,6 +4,7 @@
 #include "nn/activation.hpp"
 #include "nn/basic_block.hpp"
 #include "nn/batch_norm.hpp"
+#include "nn/batch_norm_relu.hpp"
 #include "nn/conv2d.hpp"
 #include "nn/heads.hpp"
 #include "nn/layer.hpp"

@@ -20,6 +20,9 @@ struct null_backend {
   static void batch_norm_forward_train(auto&&...) {}
   static void batch_norm_forward_infer(auto&&...) {}
   static void batch_norm_backward(auto&&...) {}
+  static void batch_norm_add_relu_forward_train(auto&&...) {}
+  static void batch_norm_add_relu_forward_infer(auto&&...) {}
+  static void batch_norm_relu_backward(auto&&...) {}
   static void relu_forward(auto&&...) {}
   static void relu_backward(auto&&...) {}
   static void add(auto&&...) {}

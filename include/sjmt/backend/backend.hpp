@@ -15,7 +15,16 @@
 //                            running_var, saved_mean, saved_invstd, y)
 //   batch_norm_forward_infer(x, gamma, beta, running_mean, running_var, eps, y)
 //   batch_norm_backward(x, dy, gamma, saved_mean, saved_invstd, dx, dgamma, dbeta)
-//   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y)
+//   batch_norm_add_relu_forward_train(x, z, gamma, beta, momentum, eps, running_mean,
+//                                     running_var, saved_mean, saved_invstd, y)
+//   batch_norm_add_relu_forward_infer(x, z, gamma, beta, running_mean, running_var, eps, y)
+//                                    y = max(batch_norm(x) + z, 0) in one pass; z is a
+//                                    pointer, null for no residual
+//   batch_norm_relu_backward(x, y, dy, gamma, saved_mean, saved_invstd, dx, dgamma,
+//                            dbeta, dz)  gradients of the fused forward from its input x
+//                                    and output y (the mask); dz (pointer, may be null)
+//                                    receives the residual's gradient
+//   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y) (y may alias a or b)
 //   global_avg_pool_forward(x, y), global_avg_pool_backward(dy, x_shape, dx)
 //   max_pool2_forward(x, y), max_pool2_backward(x, y, dy, dx)
 //   linear_forward(x, w, b, y), linear_backward(x, w, dy, dx, dw, db)
@@ -35,7 +44,8 @@ namespace sjmt {
 template <class B, class T>
 concept backend_for = requires(typename B::template tensor<T>& t, const typename B::template tensor<T>& c,
                                const host_tensor<T>& h, const shape4& s, const conv2d_geometry& g, T v,
-                               std::uint64_t seed, double p) {
+                               std::uint64_t seed, double p, const typename B::template tensor<T>* cp,
+                               typename B::template tensor<T>* tp) {
   { B::shape(c) } -> std::same_as<shape4>;
   B::resize(t, s);
   B::fill(t, v);
@@ -47,6 +57,9 @@ concept backend_for = requires(typename B::template tensor<T>& t, const typename
   B::batch_norm_forward_train(c, c, c, v, v, t, t, t, t, t);
   B::batch_norm_forward_infer(c, c, c, c, c, v, t);
   B::batch_norm_backward(c, c, c, c, c, t, t, t);
+  B::batch_norm_add_relu_forward_train(c, cp, c, c, v, v, t, t, t, t, t);
+  B::batch_norm_add_relu_forward_infer(c, cp, c, c, c, c, v, t);
+  B::batch_norm_relu_backward(c, c, c, c, c, c, t, t, t, tp);
   B::relu_forward(c, t);
   B::relu_backward(c, c, t);
   B::add(c, c, t);

@@ -70,6 +70,28 @@ struct cpu_backend {
   }
 
   template <class T>
+  static void batch_norm_add_relu_forward_train(const tensor<T>& x, const tensor<T>* z, const tensor<T>& gamma,
+                                                const tensor<T>& beta, T momentum, T epsilon,
+                                                tensor<T>& running_mean, tensor<T>& running_var,
+                                                tensor<T>& saved_mean, tensor<T>& saved_invstd, tensor<T>& y) {
+    detail::cpu::batch_norm_add_relu_forward_train(x, z, gamma, beta, momentum, epsilon, running_mean, running_var,
+                                                   saved_mean, saved_invstd, y);
+  }
+  template <class T>
+  static void batch_norm_add_relu_forward_infer(const tensor<T>& x, const tensor<T>* z, const tensor<T>& gamma,
+                                                const tensor<T>& beta, const tensor<T>& running_mean,
+                                                const tensor<T>& running_var, T epsilon, tensor<T>& y) {
+    detail::cpu::batch_norm_add_relu_forward_infer(x, z, gamma, beta, running_mean, running_var, epsilon, y);
+  }
+  template <class T>
+  static void batch_norm_relu_backward(const tensor<T>& x, const tensor<T>& y, const tensor<T>& dy,
+                                       const tensor<T>& gamma, const tensor<T>& saved_mean,
+                                       const tensor<T>& saved_invstd, tensor<T>& dx, tensor<T>& dgamma,
+                                       tensor<T>& dbeta, tensor<T>* dz) {
+    detail::cpu::batch_norm_relu_backward(x, y, dy, gamma, saved_mean, saved_invstd, dx, dgamma, dbeta, dz);
+  }
+
+  template <class T>
   static void relu_forward(const tensor<T>& x, tensor<T>& y) { detail::cpu::relu_forward(x, y); }
   template <class T>
   static void relu_backward(const tensor<T>& y, const tensor<T>& dy, tensor<T>& dx) {

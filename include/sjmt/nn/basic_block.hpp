@@ -16,11 +16,21 @@
 #include <random>
 #include <string>
 
-#include "activation.hpp"
 #include "batch_norm.hpp"
+#include "batch_norm_relu.hpp"
 #include "conv2d.hpp"
 
 namespace sjmt {
+
+/// Output-shaped buffers shared by the blocks of a stage (resnet_cifar): a and
+/// b hold the gradients inside a block's backward (blocks run it one at a
+/// time; per block only the input gradient is kept), and in inference also
+/// the intermediate activations, with the block outputs alternating between
+/// out[0] and out[1] (a block reads only its predecessor's output).
+template <class Backend, class T>
+struct block_scratch {
+  typename Backend::template tensor<T> a, b, out[2];
+};
 
 template <class Backend, class T>
   requires backend_for<Backend, T>
@@ -28,8 +38,12 @@ class basic_block {
  public:
   using tensor = typename Backend::template tensor<T>;
 
-  basic_block(std::size_t in_channels, std::size_t out_channels, std::size_t stride, std::mt19937_64& rng)
-      : m_conv1(in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
+  /// `scratch`: shared gradient buffers, valid as long as the block; null:
+  /// the block uses buffers of its own.
+  basic_block(std::size_t in_channels, std::size_t out_channels, std::size_t stride, std::mt19937_64& rng,
+              block_scratch<Backend, T>* scratch = nullptr)
+      : m_scratch(scratch),
+        m_conv1(in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
         m_bn1(out_channels),
         m_conv2(out_channels, out_channels, conv2d_geometry{3, 1, 1}, rng),
         m_bn2(out_channels) {
@@ -41,20 +55,35 @@ class basic_block {
 
   bool has_projection() const { return m_proj_conv.has_value(); }
 
+  // bn1 + ReLU and bn2 + shortcut + ReLU are fused layers (batch_norm_relu.hpp).
   const tensor& forward(const tensor& x, mode m) {
     m_x = &x;
-    const tensor& branch = m_bn2.forward(m_conv2.forward(m_relu1.forward(m_bn1.forward(m_conv1.forward(x, m), m), m), m), m);
+    if (m == mode::infer && m_scratch) {
+      auto& s = *m_scratch;
+      const tensor& h = m_bn1.forward(m_conv1.forward(x, m, s.a), nullptr, m, s.b);
+      const tensor& shortcut = has_projection() ? m_proj_bn->forward(m_proj_conv->forward(x, m), m) : x;
+      tensor& out = &x == &s.out[0] ? s.out[1] : s.out[0];
+      return m_bn2.forward(m_conv2.forward(h, m, s.a), &shortcut, m, out);
+    }
+    const tensor& h = m_bn1.forward(m_conv1.forward(x, m), m);
     const tensor& shortcut = has_projection() ? m_proj_bn->forward(m_proj_conv->forward(x, m), m) : x;
-    Backend::add(branch, shortcut, m_sum);
-    return m_relu_out.forward(m_sum, m);
+    return m_bn2.forward(m_conv2.forward(h, m), &shortcut, m);
   }
 
+  // The gradient at the sum, dsum, is written straight into m_dx (identity
+  // shortcut, where it has dx's shape) or m_dsum (projection), and m_dx then
+  // becomes dbranch + dshort in place. The branch's gradients alternate
+  // between the two scratch buffers; a projection block's conv1 gradient has
+  // the input's shape and stays in conv1.
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
-    const tensor& dsum = m_relu_out.backward(dy);
-    const tensor& dbranch = m_conv1.backward(m_bn1.backward(m_relu1.backward(m_conv2.backward(m_bn2.backward(dsum)))));
+    tensor& dsum = has_projection() ? m_dsum : m_dx;
+    auto& s = m_scratch ? *m_scratch : m_own_scratch;
+    const tensor& d_conv2 = m_conv2.backward(m_bn2.backward(dy, s.a, &dsum), s.b);
+    const tensor& d_bn1 = m_bn1.backward(d_conv2, s.a, nullptr);
+    const tensor& dbranch = has_projection() ? m_conv1.backward(d_bn1) : m_conv1.backward(d_bn1, s.b);
     const tensor& dshort = has_projection() ? m_proj_conv->backward(m_proj_bn->backward(dsum)) : dsum;
-    Backend::add(dbranch, dshort, m_dx);
+    Backend::add(dbranch, dshort, m_dx);  // add allows y to alias an input
     return m_dx;
   }
 
@@ -70,15 +99,15 @@ class basic_block {
   }
 
  private:
+  block_scratch<Backend, T>* m_scratch;
+  block_scratch<Backend, T> m_own_scratch;  // used when m_scratch is null
   conv2d<Backend, T> m_conv1;
-  batch_norm<Backend, T> m_bn1;
-  relu<Backend, T> m_relu1;
+  batch_norm_relu<Backend, T> m_bn1;
   conv2d<Backend, T> m_conv2;
-  batch_norm<Backend, T> m_bn2;
+  batch_norm_relu<Backend, T> m_bn2;
   std::optional<conv2d<Backend, T>> m_proj_conv;
   std::optional<batch_norm<Backend, T>> m_proj_bn;
-  relu<Backend, T> m_relu_out;
-  tensor m_sum, m_dx;
+  tensor m_dx, m_dsum;  // m_dsum: projection blocks only
   const tensor* m_x = nullptr;
 };
 

@@ -10,6 +10,10 @@ namespace sjmt {
 
 template <class Backend, class T>
   requires backend_for<Backend, T>
+class batch_norm_relu;
+
+template <class Backend, class T>
+  requires backend_for<Backend, T>
 class batch_norm {
  public:
   using tensor = typename Backend::template tensor<T>;
@@ -59,6 +63,10 @@ class batch_norm {
   const tensor& running_var() const { return m_running_var; }
 
  private:
+  template <class B, class U>
+    requires backend_for<B, U>
+  friend class batch_norm_relu;  // shares the parameters and statistics, not the buffers
+
   T m_momentum, m_epsilon;
   tensor m_gamma, m_beta, m_running_mean, m_running_var, m_dgamma, m_dbeta;
   tensor m_saved_mean, m_saved_invstd, m_y, m_dx;

@@ -29,17 +29,25 @@ class conv2d {
     Backend::fill(m_dw, T(0));
   }
 
-  const tensor& forward(const tensor& x, mode) {
+  const tensor& forward(const tensor& x, mode m) { return forward(x, m, m_y); }
+
+  /// As forward(x, m), but the output goes into the caller's `y` (inference
+  /// in a residual block uses its stage's scratch).
+  const tensor& forward(const tensor& x, mode, tensor& y) {
     m_x = &x;
-    Backend::conv2d_forward(m_geometry, x, m_w, m_y);
-    return m_y;
+    Backend::conv2d_forward(m_geometry, x, m_w, y);
+    return y;
   }
 
-  const tensor& backward(const tensor& dy) {
+  const tensor& backward(const tensor& dy) { return backward(dy, m_dx); }
+
+  /// As backward(dy), but dL/dx goes into the caller's `dx` (a residual block
+  /// passes scratch shared by its stage, so that not every layer keeps one).
+  const tensor& backward(const tensor& dy, tensor& dx) {
     SJMT_CHECK(value_error, m_x != nullptr, "conv2d::backward: called before forward");
     Backend::conv2d_backward_filter(m_geometry, *m_x, dy, m_dw);
-    if (m_input_gradient) Backend::conv2d_backward_data(m_geometry, dy, m_w, Backend::shape(*m_x), m_dx);
-    return m_dx;
+    if (m_input_gradient) Backend::conv2d_backward_data(m_geometry, dy, m_w, Backend::shape(*m_x), dx);
+    return dx;
   }
 
   void collect(parameter_list<Backend, T>& out, const std::string& prefix) {

@@ -3,7 +3,9 @@
 // concept.
 //
 // A layer owns its output and its input gradient, so that a training step
-// allocates nothing once shapes are known. Contract of a layer L over backend B:
+// allocates nothing once shapes are known. (Some layers also offer overloads
+// that write into a caller's buffer, e.g. conv2d::backward(dy, dx): composite
+// layers such as basic_block use them to share scratch between layers.) Contract of a layer L over backend B:
 //   const tensor& forward(const tensor& x, mode m)
 //       Requires: x stays alive and unchanged until backward() returns.
 //       Ensures: the result is L's own output buffer, valid until the next forward.

@@ -5,6 +5,8 @@
 // This is the trunk: input (N, H, W, C_in), output features (N, 1, 1, 64).
 // A head (nn/heads.hpp) turns features into outputs; see nn/network.hpp.
 
+#include <array>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -12,6 +14,7 @@
 #include "activation.hpp"
 #include "basic_block.hpp"
 #include "batch_norm.hpp"
+#include "batch_norm_relu.hpp"
 #include "conv2d.hpp"
 
 namespace sjmt {
@@ -30,13 +33,15 @@ class resnet_cifar {
 
   /// `input_gradient`: also compute the gradient with respect to the image.
   explicit resnet_cifar(std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false)
-      : m_stem(in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient), m_stem_bn(16) {
+      : m_stem(in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient),
+        m_stem_bn(16),
+        m_scratch(std::make_unique<std::array<block_scratch<Backend, T>, 3>>()) {
     std::size_t channels = 16;
     m_blocks.reserve(3 * blocks_per_stage);  // layers hold pointers to neighbours' outputs: never move them
     for (std::size_t stage = 0; stage < 3; ++stage) {
       const std::size_t width = std::size_t(16) << stage;
       for (std::size_t b = 0; b < blocks_per_stage; ++b) {
-        m_blocks.emplace_back(channels, width, stage > 0 && b == 0 ? 2 : 1, rng);
+        m_blocks.emplace_back(channels, width, stage > 0 && b == 0 ? 2 : 1, rng, &(*m_scratch)[stage]);
         channels = width;
       }
     }
@@ -44,7 +49,7 @@ class resnet_cifar {
 
   /// x (N, H, W, C_in) -> (N, 1, 1, 64).
   const tensor& forward(const tensor& x, mode m) {
-    const tensor* h = &m_stem_relu.forward(m_stem_bn.forward(m_stem.forward(x, m), m), m);
+    const tensor* h = &m_stem_bn.forward(m_stem.forward(x, m), m);
     for (auto& block : m_blocks) h = &block.forward(*h, m);
     return m_pool.forward(*h, m);
   }
@@ -53,7 +58,7 @@ class resnet_cifar {
   const tensor& backward(const tensor& dy) {
     const tensor* g = &m_pool.backward(dy);
     for (auto it = m_blocks.rbegin(); it != m_blocks.rend(); ++it) g = &it->backward(*g);
-    return m_stem.backward(m_stem_bn.backward(m_stem_relu.backward(*g)));
+    return m_stem.backward(m_stem_bn.backward(*g));
   }
 
   /// Names follow the usual PyTorch CIFAR ResNet: conv1, bn1, layer{1,2,3}.{i}.*.
@@ -67,8 +72,9 @@ class resnet_cifar {
 
  private:
   conv2d<Backend, T> m_stem;
-  batch_norm<Backend, T> m_stem_bn;
-  relu<Backend, T> m_stem_relu;
+  batch_norm_relu<Backend, T> m_stem_bn;
+  // Gradient scratch shared by the blocks of each stage (heap: stays put if the trunk moves).
+  std::unique_ptr<std::array<block_scratch<Backend, T>, 3>> m_scratch;
   std::vector<basic_block<Backend, T>> m_blocks;
   global_avg_pool<Backend, T> m_pool;
 };

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../../tensor/host_tensor.hpp"
+#include "conv2d_direct.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
 #include "../conv2d_geometry.hpp"
@@ -127,6 +128,10 @@ void conv2d_forward(const conv2d_geometry& g, const host_tensor<T>& x, const hos
   const shape4 ys = g.output_shape(x.shape(), w.shape());
   ensure_shape(y, ys);
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
+  if (direct_conv_fits<T>(g, x.shape()[3], K)) {
+    conv2d_forward_direct(g.pad, g.kernel, g.stride, x.data(), x.shape(), w.data(), K, y.data());
+    return;
+  }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
   const_matrix_map<T> wm(w.data(), static_cast<Eigen::Index>(rsc), static_cast<Eigen::Index>(K));
   const std::size_t block = conv_block(N, PQ * rsc);
@@ -150,6 +155,11 @@ void conv2d_backward_data(const conv2d_geometry& g, const host_tensor<T>& dy, co
              ")");
   ensure_shape(dx, x_shape);
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
+  if (direct_conv_data_fits<T>(g, K, x_shape[3])) {  // a forward of dy with the flipped filter
+    const auto flipped = flipped_filter(w.data(), g.kernel, x_shape[3], K);
+    conv2d_forward_direct(g.kernel - 1 - g.pad, g.kernel, std::size_t(1), dy.data(), ys, flipped, x_shape[3], dx.data());
+    return;
+  }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
   const std::size_t image = x_shape[1] * x_shape[2] * x_shape[3];
   const_matrix_map<T> wm(w.data(), static_cast<Eigen::Index>(rsc), static_cast<Eigen::Index>(K));
@@ -186,16 +196,20 @@ void conv2d_backward_filter(const conv2d_geometry& g, const host_tensor<T>& x, c
              ", ", dy.shape()[2], ", ", dy.shape()[3], "), expected (", ys[0], ", ", ys[1], ", ", ys[2], ", ", ys[3],
              ")");
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
+  if (direct_conv_fits<T>(g, ws[2], K)) {
+    conv2d_backward_filter_direct(g.pad, g.kernel, g.stride, x.data(), x.shape(), dy.data(), K, dw.data());
+    return;
+  }
   const std::size_t rsc = ws[0] * ws[1] * ws[2];
   const std::size_t block = conv_block(N, PQ * rsc);
   const std::size_t blocks = (N + block - 1) / block;
   // One partial dW per block, summed in block order: the result does not
   // depend on the number of threads.
-  std::vector<T, aligned_allocator<T>> partial(blocks * rsc * K);
+  T* partial = workspace<T, 1>(blocks * rsc * K);
   for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     const auto rows = static_cast<Eigen::Index>(n * PQ);
     const T* col = columns(g, x, n0, n, ys[1], ys[2], rsc);
-    T* part = partial.data() + (n0 / block) * rsc * K;
+    T* part = partial + (n0 / block) * rsc * K;
     if (narrow_gemm_fits<T>(K))  // dW (rsc, K) = col^T (rsc, rows) * dY (rows, K)
       gemm_narrow(col, 1, rsc, dy.data() + n0 * PQ * K, part, rsc, n * PQ, K);
     else

@@ -17,7 +17,9 @@ void relu_forward(const host_tensor<T>& x, host_tensor<T>& y) {
   const T* in = x.data();
   T* out = y.data();
 #pragma omp parallel for simd schedule(static) if (worth_threads(x.size()))
-  for (std::ptrdiff_t i = 0; i < signed_size(x.size()); ++i) out[i] = std::max(in[i], T(0));
+  // Not std::max: GCC compiled it to a compare and a branch per element here
+  // (11% of a ResNet-32 step, perf); the select below vectorises to vmaxps.
+  for (std::ptrdiff_t i = 0; i < signed_size(x.size()); ++i) out[i] = in[i] > T(0) ? in[i] : T(0);
 }
 
 /// dx = dy where y > 0, else 0 (y is the forward output).

@@ -1,0 +1,236 @@
+#pragma once
+// Convolutions on the CPU without an im2col buffer, NHWC.
+//
+// Each image is copied once into a zero-padded buffer xp (H + 2 pad, W + 2 pad,
+// C). In NHWC the R S C values that output pixel (p, q) reads are then R
+// contiguous segments of S C floats: segment r starts at xp(p + r, q, 0)
+// (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those
+// segments (a "segment walk") straight from xp, with a (rows x vectors) tile of
+// the result in registers as gemm.hpp does, so the 9x im2col copy and its
+// cache traffic disappear.
+//
+//   forward:         y(p, q, :)   = sum_r sum_j xp(p + r, q, j) W(r, j, :),  j = (s, c)
+//   backward-data:   the forward of the padded dy with the flipped, transposed
+//                    filter W'(r, s, k, c) = W(R-1-r, S-1-s, c, k), pad' = R-1-pad
+//   backward-filter: dW(r, j, :)  = sum_p sum_q xp(p + r, q, j) dy(p, q, :)
+//                    (segments are the P image rows of the output)
+// Forward and backward-filter take any stride; backward-data only stride 1.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <vector>
+
+#include "../../tensor/host_tensor.hpp"
+#include "../conv2d_geometry.hpp"
+#include "gemm.hpp"
+#include "parallel.hpp"
+#include "workspace.hpp"
+
+namespace sjmt::detail::cpu {
+
+/// A(i, t, d) = a_i[t * a_stride + d * depth_stride] and
+/// B(t, d) = row t * b_stride + d of B, for t < count, d < length.
+struct segment_walk {
+  std::size_t count, length, a_stride, b_stride, depth_stride;
+  std::size_t first = 0;  // segments first .. first + count - 1
+};
+
+/// c_i[0, Vectors L) (+)= sum_t sum_d A(i, t, d) B(t, d), for the `rows` rows
+/// of a tile; rows past `rows` re-read the last row and are not stored.
+template <class T, int Rows, int Vectors>
+void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, const T* b,
+                  std::size_t ldb, T* const* c, bool accumulate) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const T* arow[Rows];
+  for (int r = 0; r < Rows; ++r)
+    arow[r] = a[std::min<std::size_t>(static_cast<std::size_t>(r), rows - 1)];
+  vec acc[Rows][Vectors];
+#pragma GCC unroll 24
+  for (int r = 0; r < Rows; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < Vectors; ++v) {
+      if (accumulate && static_cast<std::size_t>(r) < rows)
+        std::memcpy(&acc[r][v], c[r] + static_cast<std::size_t>(v) * L, sizeof(vec));
+      else
+        acc[r][v] = vec{};
+    }
+  for (std::size_t t = w.first; t < w.first + w.count; ++t) {
+    const T* bt = b + t * w.b_stride * ldb;
+    const std::size_t at = t * w.a_stride;
+    for (std::size_t d = 0; d < w.length; ++d) {
+      vec bv[Vectors];
+#pragma GCC unroll 4
+      for (int v = 0; v < Vectors; ++v)
+        std::memcpy(&bv[v], bt + d * ldb + static_cast<std::size_t>(v) * L, sizeof(vec));
+      const std::size_t ad = at + d * w.depth_stride;
+#pragma GCC unroll 24
+      for (int r = 0; r < Rows; ++r) {
+        const T av = arow[r][ad];
+#pragma GCC unroll 4
+        for (int v = 0; v < Vectors; ++v) acc[r][v] += av * bv[v];
+      }
+    }
+  }
+  for (std::size_t r = 0; r < rows && r < static_cast<std::size_t>(Rows); ++r)
+    for (int v = 0; v < Vectors; ++v)
+      std::memcpy(c[r] + static_cast<std::size_t>(v) * L, &acc[r][v], sizeof(vec));
+}
+
+template <class T, int Vectors>
+void segment_columns(const T* const* a, T* const* c, std::size_t rows, const segment_walk& w,
+                     const T* b, std::size_t ldb, std::size_t col, bool accumulate) {
+  constexpr int block = accumulator_registers / Vectors;
+  T* ct[block];
+  for (std::size_t r0 = 0; r0 < rows; r0 += block) {
+    const std::size_t n = std::min<std::size_t>(block, rows - r0);
+    for (std::size_t r = 0; r < n; ++r) ct[r] = c[r0 + r] + col;
+    segment_tile<T, block, Vectors>(a + r0, n, w, b + col, ldb, ct, accumulate);
+  }
+}
+
+/// C_i (+)= sum_t sum_d A(i, t, d) B(t, d) for rows i < rows, B (., cols)
+/// row-major. Requires narrow_gemm_fits<T>(cols).
+template <class T>
+void segment_gemm(const T* const* a, T* const* c, std::size_t rows, const segment_walk& w,
+                  const T* b, std::size_t cols, bool accumulate) {
+  constexpr std::size_t L = vector_lanes<T>;
+  // Slices of 2 vectors (6 x 2 accumulators with AVX2): 8 loads per 12 FMAs,
+  // and the B slice, one cache line per row, stays in L1 (measured 80 against
+  // 50-60 GFLOP/s with 3 x 4 tiles at 32 and 64 channels, bench_ops). When a
+  // slice of B is larger than most of L1 and its segments are long (forward at
+  // 64 channels), the walk goes one segment at a time; short segments (the
+  // image rows of backward-filter) would pay more in tile loads and stores.
+  constexpr std::size_t l1_budget = 24 * 1024;
+  const bool split =
+      w.count > 1 && w.length >= 128 && w.count * w.length * 2 * L * sizeof(T) > l1_budget;
+  for (std::size_t j = 0; j < cols; j += 2 * L) {
+    for (std::size_t t = 0; t < (split ? w.count : 1); ++t) {
+      segment_walk part = w;
+      if (split) part = {1, w.length, w.a_stride, w.b_stride, w.depth_stride, t};
+      const bool acc = accumulate || t > 0;
+      if (j + 2 * L <= cols)
+        segment_columns<T, 2>(a, c, rows, part, b, cols, j, acc);
+      else
+        segment_columns<T, 1>(a, c, rows, part, b, cols, j, acc);
+    }
+  }
+}
+
+/// Whether the direct forward and backward-filter handle g with C input and K
+/// output channels (any stride; a 1x1 stride-1 unpadded convolution is a plain
+/// GEMM on the input and stays one).
+template <class T>
+bool direct_conv_fits(const conv2d_geometry& g, std::size_t C, std::size_t K) {
+  return !(g.kernel == 1 && g.stride == 1 && g.pad == 0) && g.pad < g.kernel &&
+         narrow_gemm_fits<T>(K) && C > 0;
+}
+
+/// Whether backward-data runs as a direct forward: stride 1 only.
+template <class T>
+bool direct_conv_data_fits(const conv2d_geometry& g, std::size_t C, std::size_t K) {
+  return g.stride == 1 && g.kernel > 1 && direct_conv_fits<T>(g, C, K);
+}
+
+/// xp (H + 2 pad, W + 2 pad, C) = x (H, W, C) with a zero border.
+template <class T>
+void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::size_t pad, T* xp) {
+  const std::size_t Wp = W + 2 * pad, row = Wp * C;
+  std::fill(xp, xp + pad * row, T(0));
+  for (std::size_t h = 0; h < H; ++h) {
+    T* out = xp + (h + pad) * row;
+    std::fill(out, out + pad * C, T(0));
+    std::memcpy(out + pad * C, x + h * W * C, W * C * sizeof(T));
+    std::fill(out + (pad + W) * C, out + row, T(0));
+  }
+  std::fill(xp + (H + pad) * row, xp + (H + 2 * pad) * row, T(0));
+}
+
+/// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad.
+/// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
+template <class T>
+void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x,
+                           const shape4& xs, const T* w, std::size_t K, T* y) {
+  const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
+                    Q = (Wp - R) / stride + 1;
+  const segment_walk walk{R, R * C, Wp * C, R * C, 1};
+  const auto images = static_cast<std::ptrdiff_t>(N);
+#pragma omp parallel if (worth_threads(N * P * Q * (R * R * C + K)))
+  {
+    std::vector<const T*> a(P * Q);
+    std::vector<T*> c(P * Q);
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t i = 0; i < images; ++i) {
+      const auto n = static_cast<std::size_t>(i);
+      T* xp = workspace<T>(Hp * Wp * C);
+      pad_image(x + n * H * W * C, H, W, C, pad, xp);
+      for (std::size_t p = 0; p < P; ++p)
+        for (std::size_t q = 0; q < Q; ++q) {
+          a[p * Q + q] = xp + (p * Wp + q) * stride * C;
+          c[p * Q + q] = y + ((n * P + p) * Q + q) * K;
+        }
+      segment_gemm(a.data(), c.data(), P * Q, walk, w, K, false);
+    }
+  }
+}
+
+/// W'(r, s, k, c) = W(R-1-r, R-1-s, c, k): the filter of backward-data as a forward.
+/// The result lives in the calling thread's workspace slot 2.
+template <class T>
+const T* flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K) {
+  T* out = workspace<T, 2>(R * R * C * K);
+  for (std::size_t r = 0; r < R; ++r)
+    for (std::size_t s = 0; s < R; ++s)
+      for (std::size_t c = 0; c < C; ++c)
+        for (std::size_t k = 0; k < K; ++k)
+          out[((r * R + s) * K + k) * C + c] = w[(((R - 1 - r) * R + (R - 1 - s)) * C + c) * K + k];
+  return out;
+}
+
+/// dw (R, R, C, K) = sum over images of the correlation of x and dy.
+/// Partial sums per fixed block of images are added in block order, so the
+/// result does not depend on the number of threads.
+template <class T>
+void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x,
+                                   const shape4& xs, const T* dy, std::size_t K, T* dw) {
+  const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
+                    Q = (Wp - R) / stride + 1;
+  const std::size_t SC = R * C, size = R * SC * K;
+  constexpr std::size_t block = 8;
+  const std::size_t blocks = (N + block - 1) / block;
+  T* partial = workspace<T, 1>(blocks * size);
+  // rows i = (s, c) of one r; depth: the P output rows (segments) of Q pixels
+  const segment_walk walk{P, Q, stride * Wp * C, Q, stride * C};
+#pragma omp parallel if (worth_threads(N * P * Q * (R * SC + K)))
+  {
+    std::vector<const T*> a(SC);
+    std::vector<T*> c(SC);
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
+      const auto b = static_cast<std::size_t>(bi);
+      T* part = partial + b * size;
+      for (std::size_t n = b * block; n < std::min(N, (b + 1) * block); ++n) {
+        T* xp = workspace<T>(Hp * Wp * C);
+        pad_image(x + n * H * W * C, H, W, C, pad, xp);
+        for (std::size_t r = 0; r < R; ++r) {
+          for (std::size_t i = 0; i < SC; ++i) {
+            a[i] = xp + r * Wp * C + i;
+            c[i] = part + (r * SC + i) * K;
+          }
+          segment_gemm(a.data(), c.data(), SC, walk, dy + n * P * Q * K, K, n != b * block);
+        }
+      }
+    }
+  }
+#pragma omp parallel for schedule(static) if (worth_threads(blocks * size))
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(size); ++i) {
+    T sum = T(0);
+    for (std::size_t b = 0; b < blocks; ++b) sum += partial[b * size + static_cast<std::size_t>(i)];
+    dw[i] = sum;
+  }
+}
+
+}  // namespace sjmt::detail::cpu
