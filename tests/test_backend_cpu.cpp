@@ -44,6 +44,32 @@ host_tensor<double> reference_conv(const conv2d_geometry& g, const host_tensor<d
   return y;
 }
 
+/// The two backward passes of reference_conv by the same loops: dx and dw of
+/// y = conv(x, w) for the output gradient dy.
+std::pair<host_tensor<double>, host_tensor<double>> reference_conv_backward(
+    const conv2d_geometry& g, const host_tensor<double>& x, const host_tensor<double>& w,
+    const host_tensor<double>& dy) {
+  const shape4 ys = dy.shape();
+  host_tensor<double> dx = sjmt::make_host_tensor<double>(x.shape());
+  host_tensor<double> dw = sjmt::make_host_tensor<double>(w.shape());
+  const auto H = static_cast<long>(x.shape()[1]), W = static_cast<long>(x.shape()[2]);
+  for (std::size_t n = 0; n < ys[0]; ++n)
+    for (std::size_t p = 0; p < ys[1]; ++p)
+      for (std::size_t q = 0; q < ys[2]; ++q)
+        for (std::size_t k = 0; k < ys[3]; ++k)
+          for (std::size_t r = 0; r < g.kernel; ++r)
+            for (std::size_t s = 0; s < g.kernel; ++s)
+              for (std::size_t c = 0; c < x.shape()[3]; ++c) {
+                const long ih = static_cast<long>(p * g.stride + r) - static_cast<long>(g.pad);
+                const long iw = static_cast<long>(q * g.stride + s) - static_cast<long>(g.pad);
+                if (ih < 0 || iw < 0 || ih >= H || iw >= W) continue;
+                const auto h = static_cast<std::size_t>(ih), v = static_cast<std::size_t>(iw);
+                dx(n, h, v, c) += dy(n, p, q, k) * w(r, s, c, k);
+                dw(r, s, c, k) += dy(n, p, q, k) * x(n, h, v, c);
+              }
+  return {std::move(dx), std::move(dw)};
+}
+
 double dot(const host_tensor<double>& a, const host_tensor<double>& b) {
   double s = 0;
   for (std::size_t i = 0; i < a.size(); ++i) s += a.data()[i] * b.data()[i];
@@ -138,6 +164,55 @@ TEST_CASE("conv2d: the float direct stride-1 path agrees with double in all thre
     for (std::size_t i = 0; i < yd.size(); ++i) CHECK(yf.data()[i] == doctest::Approx(yd.data()[i]).epsilon(1e-4));
     for (std::size_t i = 0; i < dxd.size(); ++i) CHECK(dxf.data()[i] == doctest::Approx(dxd.data()[i]).epsilon(1e-4));
     for (std::size_t i = 0; i < dwd.size(); ++i) CHECK(dwf.data()[i] == doctest::Approx(dwd.data()[i]).epsilon(1e-4));
+  }
+}
+
+TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) match the loops") {
+  // Widths 32, 16 and 8 with 16, 32 and 64 channels are the shapes whose rows
+  // the direct kernels tile exactly (tap tiles of 16 or 8 pixels, regular row
+  // runs with the spacing known at compile time); width 24 takes 8-pixel
+  // tiles, 12 the general tiles. Float and double take different tiles (a
+  // double vector holds half the lanes), so both are checked against the loops.
+  std::mt19937_64 rng(10);
+  for (const auto& [C, K, W, stride] : {std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>{16, 16, 32, 1},
+                                        {16, 32, 32, 2}, {32, 32, 16, 1}, {32, 64, 16, 2},
+                                        {64, 64, 8, 1}, {16, 16, 8, 1}, {64, 64, 24, 1},
+                                        {32, 16, 12, 1}, {16, 48, 16, 1}}) {
+    CAPTURE(C);
+    CAPTURE(K);
+    CAPTURE(W);
+    CAPTURE(stride);
+    const conv2d_geometry g{3, stride, 1};
+    const auto xd = random_tensor<double>({2, 3, W, C}, rng);
+    const auto wd = random_tensor<double>({3, 3, C, K}, rng);
+    const auto ref = reference_conv(g, xd, wd);
+    const auto dyd = random_tensor<double>(ref.shape(), rng);
+    const auto [dx_ref, dw_ref] = reference_conv_backward(g, xd, wd, dyd);
+
+    host_tensor<double> yd, dxd, dwd(wd.shape());
+    cpu_backend::conv2d_forward(g, xd, wd, yd);
+    cpu_backend::conv2d_backward_data(g, dyd, wd, xd.shape(), dxd);
+    cpu_backend::conv2d_backward_filter(g, xd, dyd, dwd);
+    const host_tensor<float> xf = xd, wf = wd, dyf = dyd;
+    host_tensor<float> yf, dxf, dwf(wf.shape());
+    cpu_backend::conv2d_forward(g, xf, wf, yf);
+    cpu_backend::conv2d_backward_data(g, dyf, wf, xf.shape(), dxf);
+    cpu_backend::conv2d_backward_filter(g, xf, dyf, dwf);
+
+    REQUIRE(yd.shape() == ref.shape());
+    REQUIRE(dxd.shape() == dx_ref.shape());
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+      CHECK(yd.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
+      CHECK(yf.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
+    }
+    for (std::size_t i = 0; i < dx_ref.size(); ++i) {
+      CHECK(dxd.data()[i] == doctest::Approx(dx_ref.data()[i]).epsilon(1e-12));
+      CHECK(dxf.data()[i] == doctest::Approx(dx_ref.data()[i]).epsilon(1e-4));
+    }
+    for (std::size_t i = 0; i < dw_ref.size(); ++i) {
+      CHECK(dwd.data()[i] == doctest::Approx(dw_ref.data()[i]).epsilon(1e-12));
+      CHECK(dwf.data()[i] == doctest::Approx(dw_ref.data()[i]).epsilon(1e-4));
+    }
   }
 }
 

@@ -7,12 +7,12 @@
 //   backward-data:   dX           = col2im(dY (M, K) * W^T)
 //   backward-filter: dW (RSC, K)  = col(X)^T * dY
 
-#include <Eigen/Core>
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <vector>
 
+#include "eigen.hpp"
 #include "../../tensor/host_tensor.hpp"
 #include "conv2d_direct.hpp"
 #include "gemm.hpp"

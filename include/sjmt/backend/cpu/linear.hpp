@@ -2,9 +2,9 @@
 // Fully connected layer on the CPU: y (N, Out) = x (N, In) W (In, Out) + b,
 // where x is any (N, H, W, C) tensor read as (N, H W C) and y is (N, 1, 1, Out).
 
-#include <Eigen/Core>
 #include <cstddef>
 
+#include "eigen.hpp"
 #include "../../tensor/host_tensor.hpp"
 #include "conv2d.hpp"
 #include "parallel.hpp"

@@ -1,0 +1,22 @@
+#pragma once
+// Eigen, included once for the CPU backend.
+//
+// Why the pragma: GCC 12.2 (Debian 12's compiler) reports its own AVX-512
+// intrinsics (`__m512 __Y = __Y;` in avx512fintrin.h, used by Eigen's GEMM
+// packing) as "may be used uninitialized" when built with -march=native on an
+// AVX-512 machine: GCC bug 105593, fixed in GCC 13. GCC applies diagnostic
+// pragmas by source location, so the suppression must cover the first
+// inclusion of <immintrin.h>; it is included here, inside the same push/pop,
+// and the warning stays on for every other line.
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#include <Eigen/Core>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
