@@ -25,6 +25,7 @@
 #include <CLI/CLI.hpp>
 #include <sjmt/sjmt.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
@@ -366,14 +367,49 @@ std::vector<job> table2_jobs(const model_choice& m, std::uint64_t seed, const fs
   return jobs;
 }
 
+/// Figure 2 as a PNG a reader can take in alone: the heat map (viridis, 0 to
+/// 1) with the emotion names and image counts on the left, the AUs on top,
+/// each cell's mean score written in it and the colour bar's ends labelled.
+/// The same numbers are in the markdown and CSV beside it.
 void write_figure2(const fs::path& out, const std::string& stem, const metrics::au_by_emotion_result& f) {
   metrics::write_report(out, stem, f, 3);
-  const metrics::rgb_image map = metrics::render_heat_map(f.mean, {.cell = 24});
-  data::image img(static_cast<int>(map.width), static_cast<int>(map.height), 3);
+  constexpr int cell = 32, char_w = 6, top = 18, right = 28;
+  const metrics::rgb_image map = metrics::render_heat_map(f.mean, {.cell = std::size_t(cell)});
+  std::vector<std::string> rows(f.emotions.size());
+  std::size_t widest = 0;
+  for (std::size_t e = 0; e < rows.size(); ++e) {
+    rows[e] = f.emotions[e] + " (" + std::to_string(f.counts[e]) + ")";
+    widest = std::max(widest, rows[e].size());
+  }
+  const int left = static_cast<int>(widest) * char_w + 8;
+  data::image img(left + static_cast<int>(map.width) + right, top + static_cast<int>(map.height) + 4, 3);
+  for (int c = 0; c < 3; ++c)
+    for (int y = 0; y < img.height(); ++y)
+      for (int x = 0; x < img.width(); ++x) img.at(c, y, x) = 1.0f;  // white page
   for (std::size_t y = 0; y < map.height; ++y)
     for (std::size_t x = 0; x < map.width; ++x)
       for (int ch = 0; ch < 3; ++ch)
-        img.at(ch, static_cast<int>(y), static_cast<int>(x)) = float(map.rgb[3 * (y * map.width + x) + std::size_t(ch)]) / 255.0f;
+        img.at(ch, top + static_cast<int>(y), left + static_cast<int>(x)) =
+            float(map.rgb[3 * (y * map.width + x) + std::size_t(ch)]) / 255.0f;
+  const int text_end = img.width();
+  for (std::size_t e = 0; e < rows.size(); ++e)
+    sjmt::detail::draw_text(img, 2, top + static_cast<int>(e) * cell + cell / 2 - 4, rows[e], 0.0f, left);
+  for (std::size_t a = 0; a < f.aus.size(); ++a)
+    sjmt::detail::draw_text(img, left + static_cast<int>(a) * cell + 3, 5, f.aus[a], 0.0f, text_end);
+  for (std::size_t e = 0; e < f.mean.size(); ++e)
+    for (std::size_t a = 0; a < f.mean[e].size(); ++a) {
+      const double v = f.mean[e][a];
+      if (std::isnan(v)) continue;
+      char text[16];
+      std::snprintf(text, sizeof text, "%.2f", v);
+      // light text on the dark (purple, blue) end of viridis, dark on the bright end
+      sjmt::detail::draw_text(img, left + static_cast<int>(a) * cell + 4,
+                              top + static_cast<int>(e) * cell + cell / 2 - 4, text, v < 0.55 ? 1.0f : 0.0f,
+                              left + static_cast<int>(a + 1) * cell);
+    }
+  const int bar_x = left + static_cast<int>(map.width) + 2;
+  sjmt::detail::draw_text(img, bar_x, top, "1", 0.0f, text_end);
+  sjmt::detail::draw_text(img, bar_x, top + static_cast<int>(map.height) - 8, "0", 0.0f, text_end);
   data::write_png(out / (stem + ".png"), img);
 }
 

@@ -7,11 +7,15 @@
 // AVX-512 machine: GCC bug 105593, fixed in GCC 13. GCC applies diagnostic
 // pragmas by source location, so the suppression must cover the first
 // inclusion of <immintrin.h>; it is included here, inside the same push/pop,
-// and the warning stays on for every other line.
+// and the warning stays on for every other line. xsimd.hpp does the same for
+// xsimd, so whichever comes first includes <immintrin.h>. (A program that
+// includes <immintrin.h> itself before sjmt, and builds with -Werror on an
+// AVX-512 machine with GCC 12.2, needs the same pragma or GCC 13.)
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

@@ -17,8 +17,7 @@
 #include <limits>
 #include <type_traits>
 
-#include <xsimd/xsimd.hpp>
-
+#include "xsimd.hpp"
 
 namespace sjmt::detail::cpu {
 
