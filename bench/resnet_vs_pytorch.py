@@ -7,8 +7,9 @@ Batch 128, 3x32x32, 18 outputs. Each round runs, for every depth and workload,
 sjmt's bench_resnet and then PyTorch (bench/pytorch_resnet.py, channels_last
 and contiguous), one process each, so that every process's peak resident
 memory (wait4's ru_maxrss) belongs to one workload. Prints images per second
-(median over rounds, min-max), peak MiB and the ratio sjmt / PyTorch's better
-layout, as a markdown table. PyTorch gets its best settings on this machine
+(median over rounds, min-max), peak MiB and the ratio sjmt / PyTorch in the
+layout with the better median, as a markdown table; PyTorch's peak is also
+measured once more with glibc's default malloc. PyTorch gets its best settings on this machine
 (BENCHMARKING.md): ATEN_CPU_CAPABILITY=avx512 where the CPU has AVX-512 and
 glibc malloc tuned not to return memory (faster inference; its peak is then
 its real footprint under those settings). Without python3-torch the script
@@ -21,6 +22,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TORCH_PYTHON = "/usr/bin/python3"
@@ -29,13 +31,17 @@ TUNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_"
 
 
 def run_child(cmd, env):
-    # Popen + wait4 so that ru_maxrss is this child's alone
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{err}")
+    """(stdout, peak MiB) of one child: wait4 gives this child's own ru_maxrss.
+    stderr goes to a temporary file, so a chatty child cannot fill a pipe."""
+    with tempfile.TemporaryFile(mode="w+") as err:
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=err, text=True)
+        out = proc.stdout.read()
+        proc.stdout.close()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err.read()}")
     return out, usage.ru_maxrss / 1024
 
 
@@ -54,6 +60,8 @@ def torch_rate(depth, workload, layout, env):
     out, peak = run_child([TORCH_PYTHON, os.path.join(HERE, "pytorch_resnet.py"), str(depth), steps, workload,
                            layout], env)
     m = re.search(r"(train|inference) ([0-9.]+) img/s", out)
+    if m is None:
+        sys.exit(f"pytorch_resnet.py printed no rate:\n{out}")
     return float(m.group(2)), peak
 
 
@@ -97,12 +105,24 @@ def main():
                     line += f", pytorch {layout} {t[0]:.1f}"
                 print(line + " img/s", flush=True)
 
+    # PyTorch's layout: the one with the better median rate, for the ratio and the peak alike;
+    # its peak again with glibc's default malloc (the tuned one keeps freed memory resident)
+    best_layout, default_peak = {}, {}
+    for depth in depths:
+        for workload in ("train", "inference"):
+            rates = {lay: statistics.median(x[0] for x in results[(depth, workload, lay)]) for lay in layouts}
+            best_layout[(depth, workload)] = max(layouts, key=lambda lay: rates[lay])
+            default_peak[(depth, workload)] = torch_rate(depth, workload, best_layout[(depth, workload)],
+                                                         {k: v for k, v in torch_env.items()
+                                                          if k not in TUNED_MALLOC})[1]
+
     load = os.getloadavg()
     print(f"\n{args.threads} threads each, {args.rounds} alternating rounds, medians (min-max); "
           f"load average at the end {load[0]:.1f}; PyTorch env: "
           + " ".join(f"{k}={v}" for k, v in torch_env.items() if k in TUNED_MALLOC or k == "ATEN_CPU_CAPABILITY"))
-    print("| workload | sjmt img/s | PyTorch channels_last | PyTorch contiguous | sjmt / PyTorch best "
-          "(median of per-round ratios) | peak MiB sjmt | peak MiB PyTorch |")
+    print("| workload | sjmt img/s | PyTorch channels_last | PyTorch contiguous | sjmt / PyTorch "
+          "(its better layout; median of per-round ratios) | peak MiB sjmt | peak MiB PyTorch "
+          "(tuned malloc; default malloc) |")
     print("|---|---:|---:|---:|---:|---:|---:|")
 
     def cell(v):
@@ -113,11 +133,13 @@ def main():
         for workload in ("train", "inference"):
             s = results[(depth, workload, "sjmt")]
             cl, ct = results[(depth, workload, "channels_last")], results[(depth, workload, "contiguous")]
-            ratios = [s[i][0] / max(cl[i][0], ct[i][0]) for i in range(len(s))]
-            best = cl if statistics.median(x[0] for x in cl) >= statistics.median(x[0] for x in ct) else ct
+            layout = best_layout[(depth, workload)]
+            best = results[(depth, workload, layout)]
+            ratios = [s[i][0] / best[i][0] for i in range(len(s))]
             print(f"| resnet{depth} {workload} | {cell(s)} | {cell(cl)} | {cell(ct)} | "
-                  f"**{statistics.median(ratios):.2f}** ({min(ratios):.2f}-{max(ratios):.2f}) | "
-                  f"{max(x[1] for x in s):.0f} | {max(x[1] for x in best):.0f} |")
+                  f"**{statistics.median(ratios):.2f}** ({min(ratios):.2f}-{max(ratios):.2f}, {layout}) | "
+                  f"{max(x[1] for x in s):.0f} | {max(x[1] for x in best):.0f}; "
+                  f"{default_peak[(depth, workload)]:.0f} |")
     return 0
 
 

@@ -393,9 +393,9 @@ void write_figure2(const fs::path& out, const std::string& stem, const metrics::
             float(map.rgb[3 * (y * map.width + x) + std::size_t(ch)]) / 255.0f;
   const int text_end = img.width();
   for (std::size_t e = 0; e < rows.size(); ++e)
-    sjmt::detail::draw_text(img, 2, top + static_cast<int>(e) * cell + cell / 2 - 4, rows[e], 0.0f, left);
+    data::draw_text(img, 2, top + static_cast<int>(e) * cell + cell / 2 - 4, rows[e], 0.0f, left);
   for (std::size_t a = 0; a < f.aus.size(); ++a)
-    sjmt::detail::draw_text(img, left + static_cast<int>(a) * cell + 3, 5, f.aus[a], 0.0f, text_end);
+    data::draw_text(img, left + static_cast<int>(a) * cell + 3, 5, f.aus[a], 0.0f, text_end);
   for (std::size_t e = 0; e < f.mean.size(); ++e)
     for (std::size_t a = 0; a < f.mean[e].size(); ++a) {
       const double v = f.mean[e][a];
@@ -403,13 +403,13 @@ void write_figure2(const fs::path& out, const std::string& stem, const metrics::
       char text[16];
       std::snprintf(text, sizeof text, "%.2f", v);
       // light text on the dark (purple, blue) end of viridis, dark on the bright end
-      sjmt::detail::draw_text(img, left + static_cast<int>(a) * cell + 4,
+      data::draw_text(img, left + static_cast<int>(a) * cell + 4,
                               top + static_cast<int>(e) * cell + cell / 2 - 4, text, v < 0.55 ? 1.0f : 0.0f,
                               left + static_cast<int>(a + 1) * cell);
     }
   const int bar_x = left + static_cast<int>(map.width) + 2;
-  sjmt::detail::draw_text(img, bar_x, top, "1", 0.0f, text_end);
-  sjmt::detail::draw_text(img, bar_x, top + static_cast<int>(map.height) - 8, "0", 0.0f, text_end);
+  data::draw_text(img, bar_x, top, "1", 0.0f, text_end);
+  data::draw_text(img, bar_x, top + static_cast<int>(map.height) - 8, "0", 0.0f, text_end);
   data::write_png(out / (stem + ".png"), img);
 }
 

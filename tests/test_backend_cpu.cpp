@@ -6,6 +6,7 @@
 #include <cmath>
 #include <random>
 #include <tuple>
+#include <utility>
 #include <sjmt/backend.hpp>
 
 using sjmt::conv2d_geometry;
@@ -173,17 +174,26 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
   // runs with the spacing known at compile time); width 24 takes 8-pixel
   // tiles, 12 the general tiles. Float and double take different tiles (a
   // double vector holds half the lanes), so both are checked against the loops.
+  // K = 8 gives double its one-vector tiles; widths 48 and 24 give middle
+  // tiles (neither edge); 10 images of 8 rows run on several threads and
+  // several partial-sum blocks of backward-filter.
   std::mt19937_64 rng(10);
-  for (const auto& [C, K, W, stride] : {std::tuple<std::size_t, std::size_t, std::size_t, std::size_t>{16, 16, 32, 1},
-                                        {16, 32, 32, 2}, {32, 32, 16, 1}, {32, 64, 16, 2},
-                                        {64, 64, 8, 1}, {16, 16, 8, 1}, {64, 64, 24, 1},
-                                        {32, 16, 12, 1}, {16, 48, 16, 1}}) {
+  using shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
+  for (const auto& [C, K, W, stride, N, H] :
+       {shape{16, 16, 32, 1, 2, 3}, shape{16, 32, 32, 2, 2, 3}, shape{32, 32, 16, 1, 2, 3},
+        shape{32, 64, 16, 2, 2, 3}, shape{64, 64, 8, 1, 2, 3}, shape{16, 16, 8, 1, 2, 3},
+        shape{64, 64, 24, 1, 2, 3}, shape{32, 16, 12, 1, 2, 3}, shape{16, 48, 16, 1, 2, 3},
+        shape{16, 8, 16, 1, 2, 3}, shape{16, 8, 24, 1, 2, 3}, shape{32, 16, 32, 1, 2, 3},
+        shape{64, 16, 8, 1, 2, 3}, shape{16, 16, 48, 1, 2, 3}, shape{16, 16, 24, 1, 2, 3},
+        shape{16, 16, 32, 1, 10, 8}}) {
     CAPTURE(C);
     CAPTURE(K);
     CAPTURE(W);
     CAPTURE(stride);
+    CAPTURE(N);
+    CAPTURE(H);
     const conv2d_geometry g{3, stride, 1};
-    const auto xd = random_tensor<double>({2, 3, W, C}, rng);
+    const auto xd = random_tensor<double>({N, H, W, C}, rng);
     const auto wd = random_tensor<double>({3, 3, C, K}, rng);
     const auto ref = reference_conv(g, xd, wd);
     const auto dyd = random_tensor<double>(ref.shape(), rng);
@@ -215,6 +225,36 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
     }
   }
 }
+
+#if defined(__AVX512F__)
+TEST_CASE("conv2d: with AVX-512, ResNet-CIFAR's 3x3 layers get the tap tiles") {
+  // Guards the shape tests above: a plan that silently fell back to the
+  // segment walk would still compute the right numbers there.
+  namespace cpu = sjmt::detail::cpu;
+  const auto fwd = [](std::size_t C, std::size_t K, std::size_t W) {
+    const auto p = cpu::plan_tap_tiles<float>(3, 1, C, K, W);
+    return std::pair{p.vectors, p.tile};
+  };
+  CHECK(fwd(16, 16, 32) == std::pair{1, 16});
+  CHECK(fwd(32, 32, 16) == std::pair{2, 8});
+  CHECK(fwd(64, 64, 8) == std::pair{2, 8});
+  CHECK(fwd(16, 16, 8) == std::pair{1, 8});
+  CHECK(fwd(3, 16, 32).first == 0);   // the first layer: 3 input channels
+  CHECK(fwd(16, 16, 12).first == 0);  // width not a multiple of 8
+  CHECK(cpu::plan_tap_tiles<float>(3, 0, 16, 16, 32).vectors == 0);  // padding 0
+  CHECK(cpu::plan_tap_tiles<float>(5, 2, 16, 16, 32).vectors == 0);  // 5x5
+  CHECK(cpu::plan_tap_tiles<double>(3, 1, 16, 8, 16).vectors == 1);
+  const auto bwd = cpu::plan_tap_filter_tiles<float>(3, 1, 16, 16);
+  CHECK(bwd.vectors == 1);
+  CHECK(bwd.tile == 8);
+  CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 32, 64).vectors == 2);
+  CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 24).vectors == 0);  // K not whole vectors
+  CHECK(cpu::regular_rows<1>(32) == 16);
+  CHECK(cpu::regular_rows<2>(16) == 8);
+  CHECK(cpu::regular_rows<2>(48) == 12);
+  CHECK(cpu::regular_rows<2>(10) == 0);
+}
+#endif
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
   host_tensor<float> x({1, 4, 4, 3}), w({3, 3, 2, 8}), y;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <span>
 #include <string>
 #include <vector>
@@ -49,11 +50,13 @@ inline std::string caption(const labelled_face& f) {
 
 }  // namespace sjmt::data
 
-namespace sjmt::detail {
+namespace sjmt::data {
 
-/// Draws `text` (stb_easy_font, about 6 px per character) at (x, y) in grey level v, clipped
-/// to columns before `x_end`.
-inline void draw_text(data::image& img, int x, int y, const std::string& text, float v, int x_end) {
+/// Draws `text` (stb_easy_font: about 6 px per character, 7 px high) with its top-left
+/// corner at (x, y), in grey level v (0 black, 1 white) on every channel, clipped to the
+/// image and to columns before `x_end`. Used for captions, labels and numbers on figures.
+inline void draw_text(image& img, int x, int y, const std::string& text, float v,
+                      int x_end = std::numeric_limits<int>::max()) {
   std::vector<char> buf(text.size() * 300 + 64);
   std::string copy = text;
   const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
@@ -72,7 +75,7 @@ inline void draw_text(data::image& img, int x, int y, const std::string& text, f
   }
 }
 
-}  // namespace sjmt::detail
+}  // namespace sjmt::data
 
 namespace sjmt::data {
 
@@ -96,7 +99,7 @@ inline image contact_sheet(std::span<const labelled_face> faces, const contact_s
         if (px >= x0 && py >= y0 && px < x0 + o.tile && py < y0 + o.tile)
           sheet.at(0, py, px) = 1, sheet.at(1, py, px) = 1, sheet.at(2, py, px) = 0;
       }
-    detail::draw_text(sheet, x0 + 2, y0 + o.tile + 2, caption(faces[i]), 1.0f, x0 + o.tile - 1);
+    draw_text(sheet, x0 + 2, y0 + o.tile + 2, caption(faces[i]), 1.0f, x0 + o.tile - 1);
   }
   return sheet;
 }

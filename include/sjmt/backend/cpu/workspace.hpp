@@ -12,8 +12,7 @@ namespace sjmt::detail::cpu {
 /// A buffer of at least `n` elements, valid until the next call on this thread
 /// with the same Slot. Slot 0 is per-thread scratch inside kernels; slots 1 and
 /// 2 hold per-call buffers that a calling thread shares with its OpenMP team
-/// (partial sums, a transformed filter); slot 3 is per-thread scratch of
-/// a second kind (a padded output gradient beside slot 0's padded image), so that steps do not allocate and
+/// (partial sums, a transformed filter), so that steps do not allocate and
 /// page-fault fresh memory (clear_page was ~10% of a step before).
 template <class T, int Slot = 0>
 T* workspace(std::size_t n) {

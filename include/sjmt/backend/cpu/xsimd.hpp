@@ -4,7 +4,9 @@
 // Why the pragma: GCC 12.2 (Debian 12's compiler) reports its own AVX-512
 // intrinsics (`__m512 __Y = __Y;` in avx512fintrin.h, used by xsimd's and
 // Eigen's AVX-512 code) as "may be used uninitialized" when built with -march=native on an
-// AVX-512 machine: GCC bug 105593, fixed in GCC 13. GCC applies diagnostic
+// AVX-512 machine: GCC bug 105593, fixed in GCC 13. The same
+// self-initialised __m512 is reported as "is used uninitialized" where GCC can
+// prove the path (-Wuninitialized), so both are suppressed. GCC applies diagnostic
 // pragmas by source location, so the suppression must cover the first
 // inclusion of <immintrin.h>; it is included here, inside the same push/pop,
 // and the warning stays on for every other line. eigen.hpp does the same for
