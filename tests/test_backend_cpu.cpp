@@ -290,6 +290,34 @@ TEST_CASE("batch_norm: training normalises with batch statistics, inference with
                        doctest::Contains("gamma"), sjmt::shape_error);
 }
 
+TEST_CASE("batch_norm: float statistics stay exact when the mean dwarfs the spread") {
+  // Mean 1000, standard deviation 1, and a first row 5 standard deviations out
+  // (the statistics are moments about x's first row): the saved mean and
+  // 1/std must match a two-pass double computation on the same float values.
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  const std::size_t M = 4096, C = 16;
+  host_tensor<float> x({M / 64, 8, 8, C});
+  for (auto& v : x) v = static_cast<float>(1000.0 + normal(rng));
+  for (std::size_t c = 0; c < C; ++c) x.data()[c] = 1005.0f;
+  auto gamma = sjmt::make_host_tensor<float>({1, 1, 1, C}, 1.0f);
+  auto beta = sjmt::make_host_tensor<float>({1, 1, 1, C}, 0.0f);
+  auto rmean = sjmt::make_host_tensor<float>({1, 1, 1, C}, 0.0f);
+  auto rvar = sjmt::make_host_tensor<float>({1, 1, 1, C}, 1.0f);
+  host_tensor<float> mean, invstd, y;
+  cpu_backend::batch_norm_forward_train(x, gamma, beta, 0.1f, 1e-5f, rmean, rvar, mean, invstd, y);
+  for (std::size_t c = 0; c < C; ++c) {
+    double m = 0, v = 0;
+    for (std::size_t i = 0; i < M; ++i) m += x.data()[i * C + c];
+    m /= static_cast<double>(M);
+    for (std::size_t i = 0; i < M; ++i) v += (x.data()[i * C + c] - m) * (x.data()[i * C + c] - m);
+    v /= static_cast<double>(M);
+    CAPTURE(c);
+    CHECK(mean.data()[c] == doctest::Approx(m).epsilon(1e-7));
+    CHECK(invstd.data()[c] == doctest::Approx(1.0 / std::sqrt(v + 1e-5)).epsilon(1e-5));
+  }
+}
+
 TEST_CASE("relu, add, pooling and linear: known values") {
   host_tensor<float> x({1, 2, 2, 2}), y, dx;
   const float v[8] = {-1, 2, 3, -4, 5, -6, -7, 8};
