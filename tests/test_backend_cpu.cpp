@@ -24,24 +24,32 @@ host_tensor<T> random_tensor(const shape4& s, std::mt19937_64& rng) {
   return t;
 }
 
-/// Direct convolution, NHWC input, RSCK filter.
-host_tensor<double> reference_conv(const conv2d_geometry& g, const host_tensor<double>& x,
-                                   const host_tensor<double>& w) {
-  const shape4 ys = g.output_shape(x.shape(), w.shape());
-  host_tensor<double> y = sjmt::make_host_tensor<double>(ys);
-  const auto H = static_cast<long>(x.shape()[1]), W = static_cast<long>(x.shape()[2]);
+/// Calls f(n, p, q, k, r, s, c, h, w) for every product of a direct
+/// convolution: output (n, p, q, k) gets x(n, h, w, c) * W(r, s, c, k).
+template <class F>
+void for_each_product(const conv2d_geometry& g, const shape4& xs, const shape4& ys, F f) {
+  const auto H = static_cast<long>(xs[1]), W = static_cast<long>(xs[2]);
   for (std::size_t n = 0; n < ys[0]; ++n)
     for (std::size_t p = 0; p < ys[1]; ++p)
       for (std::size_t q = 0; q < ys[2]; ++q)
         for (std::size_t k = 0; k < ys[3]; ++k)
           for (std::size_t r = 0; r < g.kernel; ++r)
             for (std::size_t s = 0; s < g.kernel; ++s)
-              for (std::size_t c = 0; c < x.shape()[3]; ++c) {
+              for (std::size_t c = 0; c < xs[3]; ++c) {
                 const long ih = static_cast<long>(p * g.stride + r) - static_cast<long>(g.pad);
                 const long iw = static_cast<long>(q * g.stride + s) - static_cast<long>(g.pad);
                 if (ih < 0 || iw < 0 || ih >= H || iw >= W) continue;
-                y(n, p, q, k) += x(n, static_cast<std::size_t>(ih), static_cast<std::size_t>(iw), c) * w(r, s, c, k);
+                f(n, p, q, k, r, s, c, static_cast<std::size_t>(ih), static_cast<std::size_t>(iw));
               }
+}
+
+/// Direct convolution, NHWC input, RSCK filter.
+host_tensor<double> reference_conv(const conv2d_geometry& g, const host_tensor<double>& x,
+                                   const host_tensor<double>& w) {
+  host_tensor<double> y = sjmt::make_host_tensor<double>(g.output_shape(x.shape(), w.shape()));
+  for_each_product(g, x.shape(), y.shape(), [&](auto n, auto p, auto q, auto k, auto r, auto s, auto c, auto h, auto v) {
+    y(n, p, q, k) += x(n, h, v, c) * w(r, s, c, k);
+  });
   return y;
 }
 
@@ -50,24 +58,12 @@ host_tensor<double> reference_conv(const conv2d_geometry& g, const host_tensor<d
 std::pair<host_tensor<double>, host_tensor<double>> reference_conv_backward(
     const conv2d_geometry& g, const host_tensor<double>& x, const host_tensor<double>& w,
     const host_tensor<double>& dy) {
-  const shape4 ys = dy.shape();
   host_tensor<double> dx = sjmt::make_host_tensor<double>(x.shape());
   host_tensor<double> dw = sjmt::make_host_tensor<double>(w.shape());
-  const auto H = static_cast<long>(x.shape()[1]), W = static_cast<long>(x.shape()[2]);
-  for (std::size_t n = 0; n < ys[0]; ++n)
-    for (std::size_t p = 0; p < ys[1]; ++p)
-      for (std::size_t q = 0; q < ys[2]; ++q)
-        for (std::size_t k = 0; k < ys[3]; ++k)
-          for (std::size_t r = 0; r < g.kernel; ++r)
-            for (std::size_t s = 0; s < g.kernel; ++s)
-              for (std::size_t c = 0; c < x.shape()[3]; ++c) {
-                const long ih = static_cast<long>(p * g.stride + r) - static_cast<long>(g.pad);
-                const long iw = static_cast<long>(q * g.stride + s) - static_cast<long>(g.pad);
-                if (ih < 0 || iw < 0 || ih >= H || iw >= W) continue;
-                const auto h = static_cast<std::size_t>(ih), v = static_cast<std::size_t>(iw);
-                dx(n, h, v, c) += dy(n, p, q, k) * w(r, s, c, k);
-                dw(r, s, c, k) += dy(n, p, q, k) * x(n, h, v, c);
-              }
+  for_each_product(g, x.shape(), dy.shape(), [&](auto n, auto p, auto q, auto k, auto r, auto s, auto c, auto h, auto v) {
+    dx(n, h, v, c) += dy(n, p, q, k) * w(r, s, c, k);
+    dw(r, s, c, k) += dy(n, p, q, k) * x(n, h, v, c);
+  });
   return {std::move(dx), std::move(dw)};
 }
 

@@ -12,7 +12,9 @@
 #include <cstring>
 #include <vector>
 
-#include "eigen.hpp"
+#include "intrinsics.hpp"  // before Eigen/Core (see intrinsics.hpp)
+#include <Eigen/Core>
+
 #include "../../tensor/host_tensor.hpp"
 #include "conv2d_direct.hpp"
 #include "gemm.hpp"

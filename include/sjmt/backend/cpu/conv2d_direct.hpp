@@ -18,7 +18,7 @@
 //
 // With AVX-512, 3x3 stride-1 padding-1 layers take the tap kernels of
 // conv2d_tap.hpp instead (no padded copy, 3 FMAs per input load); rows whose
-// A addresses are evenly spaced take regular_tile below (one base register).
+// A addresses are evenly spaced take segment_tile with a compile-time Spacing (one base register).
 
 #include <algorithm>
 #include <cassert>
@@ -44,16 +44,24 @@ struct segment_walk {
 
 /// c_i[0, Vectors L) (+)= sum_t sum_d A(i, t, d) B(t, d), for the `rows` rows
 /// of a tile; rows past `rows` re-read the last row and are not stored.
-template <class T, int Rows, int Vectors>
+///
+/// Spacing > 0: the rows are regular, row r reads a[0] + r * Spacing (and
+/// rows == Rows). With Spacing known to the compiler every A load is one base
+/// register plus a constant displacement; with Spacing == 0 the tile keeps one
+/// pointer per row, and 12-24 row pointers do not fit in x86's 16 general
+/// registers (measured: the 24 x 1 tile of 16-channel layers ran at half the
+/// speed of the 12 x 2 tile, bench_ops, AVX-512).
+template <class T, int Rows, int Vectors, std::size_t Spacing = 0>
 void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, const T* b,
                   std::size_t ldb, T* const* c, bool accumulate) {
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
-  const T* arow[Rows];
-  for (int r = 0; r < Rows; ++r)
+  constexpr int pointers = Spacing == 0 ? Rows : 1;
+  const T* arow[pointers];
+  for (int r = 0; r < pointers; ++r)
     arow[r] = a[std::min<std::size_t>(static_cast<std::size_t>(r), rows - 1)];
   vec acc[Rows][Vectors];
-#pragma GCC unroll 24
+#pragma GCC unroll 32
   for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v) {
@@ -71,60 +79,19 @@ void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, co
       for (int v = 0; v < Vectors; ++v)
         std::memcpy(&bv[v], bt + d * ldb + static_cast<std::size_t>(v) * L, sizeof(vec));
       const std::size_t ad = at + d * w.depth_stride;
-#pragma GCC unroll 24
+#pragma GCC unroll 32
       for (int r = 0; r < Rows; ++r) {
-        const T av = arow[r][ad];
+        T av;
+        if constexpr (Spacing == 0)
+          av = arow[r][ad];
+        else
+          av = arow[0][ad + static_cast<std::size_t>(r) * Spacing];
 #pragma GCC unroll 4
         for (int v = 0; v < Vectors; ++v) acc[r][v] += av * bv[v];
       }
     }
   }
   for (std::size_t r = 0; r < rows && r < static_cast<std::size_t>(Rows); ++r)
-    for (int v = 0; v < Vectors; ++v)
-      std::memcpy(c[r] + static_cast<std::size_t>(v) * L, &acc[r][v], sizeof(vec));
-}
-
-/// The tile of segment_tile when the rows are regular: row r reads
-/// a0 + r * Spacing. With Spacing known to the compiler every A load is one
-/// base register plus a constant displacement; the general tile keeps one
-/// pointer per row, and 12-24 row pointers do not fit in x86's 16 general
-/// registers (measured: the 24 x 1 tile of 16-channel layers ran at half the
-/// speed of the 12 x 2 tile, bench_ops, AVX-512).
-template <class T, int Rows, int Vectors, std::size_t Spacing>
-void regular_tile(const T* a0, const segment_walk& w, const T* b, std::size_t ldb, T* const* c,
-                  bool accumulate) {
-  using vec = typename simd_vector<T>::type;
-  constexpr std::size_t L = vector_lanes<T>;
-  vec acc[Rows][Vectors];
-#pragma GCC unroll 32
-  for (int r = 0; r < Rows; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < Vectors; ++v) {
-      if (accumulate)
-        std::memcpy(&acc[r][v], c[r] + static_cast<std::size_t>(v) * L, sizeof(vec));
-      else
-        acc[r][v] = vec{};
-    }
-  for (std::size_t t = w.first; t < w.first + w.count; ++t) {
-    const T* bt = b + t * w.b_stride * ldb;
-    const T* at = a0 + t * w.a_stride;
-    for (std::size_t d = 0; d < w.length; ++d) {
-      vec bv[Vectors];
-#pragma GCC unroll 4
-      for (int v = 0; v < Vectors; ++v)
-        std::memcpy(&bv[v], bt + d * ldb + static_cast<std::size_t>(v) * L, sizeof(vec));
-      const T* ad = at + d * w.depth_stride;
-#pragma GCC unroll 32
-      for (int r = 0; r < Rows; ++r) {
-        const T av = ad[static_cast<std::size_t>(r) * Spacing];
-#pragma GCC unroll 4
-        for (int v = 0; v < Vectors; ++v) acc[r][v] += av * bv[v];
-      }
-    }
-  }
-#pragma GCC unroll 32
-  for (int r = 0; r < Rows; ++r)
-#pragma GCC unroll 4
     for (int v = 0; v < Vectors; ++v)
       std::memcpy(c[r] + static_cast<std::size_t>(v) * L, &acc[r][v], sizeof(vec));
 }
@@ -137,27 +104,27 @@ struct row_runs {
   std::size_t length = 0, spacing = 0;
 };
 
-/// The row spacings regular_tile is compiled for: 1 (backward-filter) and the
+/// The row spacings the regular segment_tile is compiled for: 1 (backward-filter) and the
 /// 16/32/64 channels of ResNet-CIFAR's stages.
 constexpr bool regular_spacing(std::size_t spacing) {
   return spacing == 1 || spacing == 16 || spacing == 32 || spacing == 64;
 }
 
 template <class T, int Rows, int Vectors>
-void regular_tile_spaced(const T* a0, std::size_t spacing, const segment_walk& w, const T* b,
+void regular_tile_spaced(const T* const* a, std::size_t spacing, const segment_walk& w, const T* b,
                          std::size_t ldb, T* const* c, bool accumulate) {
   switch (spacing) {
     case 1:
-      regular_tile<T, Rows, Vectors, 1>(a0, w, b, ldb, c, accumulate);
+      segment_tile<T, Rows, Vectors, 1>(a, Rows, w, b, ldb, c, accumulate);
       break;
     case 16:
-      regular_tile<T, Rows, Vectors, 16>(a0, w, b, ldb, c, accumulate);
+      segment_tile<T, Rows, Vectors, 16>(a, Rows, w, b, ldb, c, accumulate);
       break;
     case 32:
-      regular_tile<T, Rows, Vectors, 32>(a0, w, b, ldb, c, accumulate);
+      segment_tile<T, Rows, Vectors, 32>(a, Rows, w, b, ldb, c, accumulate);
       break;
     case 64:
-      regular_tile<T, Rows, Vectors, 64>(a0, w, b, ldb, c, accumulate);
+      segment_tile<T, Rows, Vectors, 64>(a, Rows, w, b, ldb, c, accumulate);
       break;
     default:
       assert(false && "regular_spacing admits 1, 16, 32 or 64");
@@ -190,16 +157,16 @@ void segment_columns(const T* const* a, T* const* c, std::size_t rows, const seg
       for (std::size_t r = 0; r < n; ++r) ct[r] = c[r0 + r] + col;
       switch (tile) {
         case 16:
-          regular_tile_spaced<T, 16, Vectors>(a[r0], runs.spacing, w, b + col, ldb, ct, accumulate);
+          regular_tile_spaced<T, 16, Vectors>(a + r0, runs.spacing, w, b + col, ldb, ct, accumulate);
           break;
         case 12:
-          regular_tile_spaced<T, 12, Vectors>(a[r0], runs.spacing, w, b + col, ldb, ct, accumulate);
+          regular_tile_spaced<T, 12, Vectors>(a + r0, runs.spacing, w, b + col, ldb, ct, accumulate);
           break;
         case 8:
-          regular_tile_spaced<T, 8, Vectors>(a[r0], runs.spacing, w, b + col, ldb, ct, accumulate);
+          regular_tile_spaced<T, 8, Vectors>(a + r0, runs.spacing, w, b + col, ldb, ct, accumulate);
           break;
         default:
-          regular_tile_spaced<T, 6, Vectors>(a[r0], runs.spacing, w, b + col, ldb, ct, accumulate);
+          regular_tile_spaced<T, 6, Vectors>(a + r0, runs.spacing, w, b + col, ldb, ct, accumulate);
           break;
       }
     }

@@ -4,7 +4,9 @@
 
 #include <cstddef>
 
-#include "eigen.hpp"
+#include "intrinsics.hpp"  // before Eigen/Core (see intrinsics.hpp)
+#include <Eigen/Core>
+
 #include "../../tensor/host_tensor.hpp"
 #include "conv2d.hpp"
 #include "parallel.hpp"

@@ -17,7 +17,8 @@
 #include <limits>
 #include <type_traits>
 
-#include "xsimd.hpp"
+#include "intrinsics.hpp"  // before xsimd/xsimd.hpp (see intrinsics.hpp)
+#include <xsimd/xsimd.hpp>
 
 namespace sjmt::detail::cpu {
 
@@ -105,7 +106,6 @@ inline softplus_parts<V> softplus_of(const V& abs_z) {
     return {e / (V(1) + e), log1p(e)};
   }
 }
-
 
 /// One entry's terms, written once for scalars and for batches: the loss term,
 /// the gradient before mask and scale, and how far y lies outside [0, 1].
