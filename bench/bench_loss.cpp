@@ -1,10 +1,14 @@
 // Selective loss, value and gradient in one pass, on the paper's 18-wide layout
 // (7 emotions + 11 AUs), half the samples from each dataset. Bytes counted: the
 // logits and targets read, the gradient written, the domain indices (and the
-// known-mask, in the _known variant) read.
+// known-mask, in the _known variant) read. `selective` is the loss of a
+// training step (tensors of a batch checked when it was formed);
+// `selective_checked` the host-buffer overload, which checks the labels on
+// every call.
 //   build/bench/bench_loss --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <sjmt/sjmt.hpp>
@@ -33,15 +37,35 @@ struct batch {
   }
 };
 
+/// The loss on the CPU backend's tensors of a batch whose labels were checked
+/// when it was formed (as a training step runs it), or, `checked`, on host
+/// buffers through the overload that checks the labels on every call.
 template <class Loss>
-void run(benchmark::State& state, bool with_known) {
+void run(benchmark::State& state, bool with_known, bool checked = false) {
   const auto n = static_cast<std::size_t>(state.range(0));
   batch b(n);
   Loss loss;
+  sjmt::cpu_backend be;
+  sjmt::device_batch<domains, sjmt::cpu_backend> db;
+  db.rows = n, db.has_known = with_known;
+  db.targets = sjmt::host_tensor<float>({n, 1, 1, W});
+  std::copy(b.targets.begin(), b.targets.end(), db.targets.begin());
+  db.known = sjmt::host_tensor<std::uint8_t>({n, 1, 1, W});
+  std::copy(b.known.begin(), b.known.end(), db.known.begin());
+  db.domains = sjmt::host_tensor<std::int32_t>({n, 1, 1, 1});
+  std::copy(b.domain.begin(), b.domain.end(), db.domains.begin());
+  sjmt::host_tensor<float> z({n, 1, 1, W}), g({n, 1, 1, W}), value({1, 1, 1, 1});
+  std::copy(b.logits.begin(), b.logits.end(), z.begin());
+  loss.validate(b.targets, b.domain, b.known);
   for (auto _ : state) {
-    float v = with_known ? loss.forward_backward(b.logits, b.targets, b.domain, b.known, b.grad)
-                         : loss.forward_backward(b.logits, b.targets, b.domain, b.grad);
-    benchmark::DoNotOptimize(v);
+    if (checked) {
+      float v = with_known ? loss.forward_backward(be, b.logits, b.targets, b.domain, b.known, b.grad)
+                           : loss.forward_backward(be, b.logits, b.targets, b.domain, b.grad);
+      benchmark::DoNotOptimize(v);
+    } else {
+      loss.forward_backward(be, z, db, &g, value);
+      benchmark::DoNotOptimize(value.data()[0]);
+    }
     benchmark::ClobberMemory();
   }
   const std::size_t bytes = n * W * 3 * sizeof(float) + n * sizeof(std::int32_t) + (with_known ? n * W : 0);
@@ -51,6 +75,7 @@ void run(benchmark::State& state, bool with_known) {
 
 void selective(benchmark::State& s) { run<sjmt::selective_loss<domains>>(s, false); }
 void selective_known(benchmark::State& s) { run<sjmt::selective_loss<domains>>(s, true); }
+void selective_checked(benchmark::State& s) { run<sjmt::selective_loss<domains>>(s, false, true); }
 void naive_joint(benchmark::State& s) { run<sjmt::naive_joint_loss<domains>>(s, false); }
 void selective_softmax(benchmark::State& s) { run<sjmt::selective_softmax_loss<domains>>(s, false); }
 
@@ -58,6 +83,7 @@ void selective_softmax(benchmark::State& s) { run<sjmt::selective_softmax_loss<d
 
 BENCHMARK(selective)->Arg(128)->Arg(4096)->Arg(262144)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(selective_known)->Arg(128)->Arg(4096)->Arg(262144)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(selective_checked)->Arg(128)->Arg(4096)->Arg(262144)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(naive_joint)->Arg(262144)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK(selective_softmax)->Arg(262144)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_MAIN();

@@ -12,6 +12,7 @@
 namespace {
 
 using B = sjmt::cpu_backend;
+B be;  // the backend instance the ops run on, through sjmt::ops
 
 sjmt::host_tensor<float> random_tensor(const sjmt::shape4& s) {
   std::mt19937_64 rng(1);
@@ -30,12 +31,12 @@ void conv_pass(benchmark::State& state, int pass) {
   const auto x = random_tensor({128, H, H, C});
   auto w = random_tensor({R, R, C, K});
   sjmt::host_tensor<float> y, dx;
-  B::conv2d_forward(g, x, w, y);
+  sjmt::ops::conv2d_forward(be, g, x, w, y);
   const auto dy = random_tensor(y.shape());
   for (auto _ : state) {
-    if (pass == 0) B::conv2d_forward(g, x, w, y);
-    if (pass == 1) B::conv2d_backward_data(g, dy, w, x.shape(), dx);
-    if (pass == 2) B::conv2d_backward_filter(g, x, dy, w);
+    if (pass == 0) sjmt::ops::conv2d_forward(be, g, x, w, y);
+    if (pass == 1) sjmt::ops::conv2d_backward_data(be, g, dy, w, x.shape(), dx);
+    if (pass == 2) sjmt::ops::conv2d_backward_filter(be, g, x, dy, w.shape(), w);
     benchmark::ClobberMemory();
   }
   const double flops = 2.0 * static_cast<double>(y.size() * R * R * C);
@@ -48,8 +49,8 @@ void batch_norm_train(benchmark::State& state) {
   auto g = sjmt::make_host_tensor<float>({1, 1, 1, C}, 1.0f), b = g, rm = g, rv = g;
   sjmt::host_tensor<float> mean, invstd, y, dx, dg, db;
   for (auto _ : state) {
-    B::batch_norm_forward_train(x, g, b, 0.1f, 1e-5f, rm, rv, mean, invstd, y);
-    B::batch_norm_backward(x, x, g, mean, invstd, dx, dg, db);
+    sjmt::ops::batch_norm_forward_train(be, x, g, b, 0.1f, 1e-5f, rm, rv, mean, invstd, y);
+    sjmt::ops::batch_norm_backward(be, x, x, g, mean, invstd, dx, dg, db);
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * x.size() * sizeof(float) * 5));
 }

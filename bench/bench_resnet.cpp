@@ -44,11 +44,12 @@ sjmt::host_tensor<float> random_images(std::mt19937_64& rng) {
 
 template <std::size_t Depth>
 void train_step(benchmark::State& state) {
+  B be;
   std::mt19937_64 rng(1);
-  model<Depth> net(rng);
+  model<Depth> net(be, rng);
   sjmt::parameter_list<B, float> ps;
   net.collect(ps);
-  sjmt::sgd<B, float> opt(ps);
+  sjmt::sgd<B, float> opt(be, ps);
   const auto x = random_images(rng);
   sjmt::host_tensor<float> grad({batch, 1, 1, layout::size});
   const auto step = [&] {
@@ -68,8 +69,9 @@ void train_step(benchmark::State& state) {
 
 template <std::size_t Depth>
 void inference(benchmark::State& state) {
+  B be;
   std::mt19937_64 rng(1);
-  model<Depth> net(rng);
+  model<Depth> net(be, rng);
   const auto x = random_images(rng);
   benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
   for (auto _ : state) {

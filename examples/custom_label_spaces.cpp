@@ -61,6 +61,7 @@ int main() {
   sjmt::loss_options<float> options;
   options.exclusive = sjmt::exclusive_rule::softmax;
   sjmt::selective_loss<domains> loss(options);
+  sjmt::cpu_backend cpu;  // host buffers are the CPU backend's memory
 
   std::vector<float> w(layout::size * features, 0.f), b(layout::size, 0.f);
   constexpr std::size_t batch = 32;
@@ -79,7 +80,7 @@ int main() {
         targets[i * layout::size + o] = samples[i].y[o];
       }
     }
-    const float value = loss.forward_backward(logits, targets, domain, grad);  // grad: (batch, 5)
+    const float value = loss.forward_backward(cpu, logits, targets, domain, grad);  // grad: (batch, 5)
     if (step == 0) first = value;
     last = value;
     if (step % 100 == 0) std::printf("step %3d  loss %.4f\n", step, value);

@@ -203,72 +203,10 @@ split_sources compound_task(const options& o) {
           subset(c, [first15](std::size_t i) { return !(*first15)[i]; })};
 }
 
-// ---- summaries ------------------------------------------------------------------------------
+// ---- tables ---------------------------------------------------------------------------------
 
-/// One column of an experiment's table: a metric of a space.
-struct column {
-  std::string space, metric, title;
-};
-
-/// Rows (method, model) of runs over seeds -> mean ± std per column, in markdown, CSV, JSON.
-class summary {
- public:
-  summary(std::string title, std::vector<column> columns) : m_title(std::move(title)), m_columns(std::move(columns)) {}
-
-  void add(const std::string& method, const std::string& model, const metrics::evaluation_result& r) {
-    const std::string key = method + '\x1f' + model;
-    if (!m_runs.contains(key)) m_order.push_back({method, model});
-    m_runs[key].push_back(r);
-  }
-
-  void write(const fs::path& out, const std::string& stem, const std::string& notes) const {
-    std::ostringstream md, csv;
-    md << "# " << m_title << "\n\n" << notes << "\n\n| method | model |";
-    csv << "method,model,space,metric,mean,std,min,max,runs\n";
-    for (const column& c : m_columns) md << ' ' << c.title << " |";
-    md << " seeds |\n|---|---|";
-    for (std::size_t i = 0; i < m_columns.size(); ++i) md << "---|";
-    md << "---|\n";
-    nlohmann::json rows = nlohmann::json::array();
-    for (const auto& [method, model] : m_order) {
-      const auto& runs = m_runs.at(method + '\x1f' + model);
-      const metrics::seed_summary s = metrics::summarize_runs(runs);
-      md << "| " << method << " | " << model << " |";
-      nlohmann::json cells = nlohmann::json::object();
-      for (const column& c : m_columns) {
-        const metrics::metric_spread* m = s.find(c.space, c.metric);
-        md << ' ' << cell(m) << " |";
-        if (!m) continue;
-        csv << method << ',' << model << ',' << c.space << ',' << c.metric << ',' << m->mean << ',' << m->std << ','
-            << m->min << ',' << m->max << ',' << m->runs << '\n';
-        cells[c.space + "." + c.metric] = {{"mean", number(m->mean)}, {"std", number(m->std)}, {"values", m->values}};
-      }
-      md << ' ' << runs.size() << " |\n";
-      rows.push_back({{"method", method}, {"model", model}, {"seeds", runs.size()}, {"metrics", cells}});
-    }
-    metrics::write_file_atomic(out / (stem + ".md"), md.str());
-    metrics::write_file_atomic(out / (stem + ".csv"), csv.str());
-    metrics::write_json(out / (stem + ".json"), {{"title", m_title}, {"notes", notes}, {"rows", rows}});
-    std::printf("\n%s", md.str().c_str());
-  }
-
- private:
-  static nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-  static std::string cell(const metrics::metric_spread* m) {
-    if (!m || !std::isfinite(m->mean)) return "n/a";
-    char b[64];
-    if (std::isfinite(m->std))
-      std::snprintf(b, sizeof b, "%.3f ± %.3f", m->mean, m->std);
-    else
-      std::snprintf(b, sizeof b, "%.3f", m->mean);
-    return b;
-  }
-
-  std::string m_title;
-  std::vector<column> m_columns;
-  std::vector<std::pair<std::string, std::string>> m_order;
-  std::map<std::string, std::vector<metrics::evaluation_result>> m_runs;
-};
+using summary = metrics::experiment_table;
+using column = metrics::table_column;
 
 std::string describe(const options& o, const std::vector<model_choice>& models) {
   std::ostringstream s;
@@ -345,10 +283,10 @@ int table1(context& c) {
       one.template operator()<ck_aus_only>(sum_ckau, "aus-ck", ck_a);
     }
   const std::string notes = describe(c.o, c.models);
-  sum_sfew.write(c.o.run.out, "table1_emotion_sfew", notes);
-  sum_en.write(c.o.run.out, "table1_aus_emotionet", notes);
-  sum_ck.write(c.o.run.out, "table1_emotion_ck", notes);
-  sum_ckau.write(c.o.run.out, "table1_aus_ck", notes);
+  std::printf("\n%s", sum_sfew.write(c.o.run.out, "table1_emotion_sfew", notes).c_str());
+  std::printf("\n%s", sum_en.write(c.o.run.out, "table1_aus_emotionet", notes).c_str());
+  std::printf("\n%s", sum_ck.write(c.o.run.out, "table1_emotion_ck", notes).c_str());
+  std::printf("\n%s", sum_ckau.write(c.o.run.out, "table1_aus_ck", notes).c_str());
   return 0;
 }
 
@@ -367,52 +305,6 @@ std::vector<job> table2_jobs(const model_choice& m, std::uint64_t seed, const fs
   return jobs;
 }
 
-/// Figure 2 as a PNG a reader can take in alone: the heat map (viridis, 0 to
-/// 1) with the emotion names and image counts on the left, the AUs on top,
-/// each cell's mean score written in it and the colour bar's ends labelled.
-/// The same numbers are in the markdown and CSV beside it.
-void write_figure2(const fs::path& out, const std::string& stem, const metrics::au_by_emotion_result& f) {
-  metrics::write_report(out, stem, f, 3);
-  constexpr int cell = 32, char_w = 6, top = 18, right = 28;
-  const metrics::rgb_image map = metrics::render_heat_map(f.mean, {.cell = std::size_t(cell)});
-  std::vector<std::string> rows(f.emotions.size());
-  std::size_t widest = 0;
-  for (std::size_t e = 0; e < rows.size(); ++e) {
-    rows[e] = f.emotions[e] + " (" + std::to_string(f.counts[e]) + ")";
-    widest = std::max(widest, rows[e].size());
-  }
-  const int left = static_cast<int>(widest) * char_w + 8;
-  data::image img(left + static_cast<int>(map.width) + right, top + static_cast<int>(map.height) + 4, 3);
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < img.height(); ++y)
-      for (int x = 0; x < img.width(); ++x) img.at(c, y, x) = 1.0f;  // white page
-  for (std::size_t y = 0; y < map.height; ++y)
-    for (std::size_t x = 0; x < map.width; ++x)
-      for (int ch = 0; ch < 3; ++ch)
-        img.at(ch, top + static_cast<int>(y), left + static_cast<int>(x)) =
-            float(map.rgb[3 * (y * map.width + x) + std::size_t(ch)]) / 255.0f;
-  const int text_end = img.width();
-  for (std::size_t e = 0; e < rows.size(); ++e)
-    data::draw_text(img, 2, top + static_cast<int>(e) * cell + cell / 2 - 4, rows[e], 0.0f, left);
-  for (std::size_t a = 0; a < f.aus.size(); ++a)
-    data::draw_text(img, left + static_cast<int>(a) * cell + 3, 5, f.aus[a], 0.0f, text_end);
-  for (std::size_t e = 0; e < f.mean.size(); ++e)
-    for (std::size_t a = 0; a < f.mean[e].size(); ++a) {
-      const double v = f.mean[e][a];
-      if (std::isnan(v)) continue;
-      char text[16];
-      std::snprintf(text, sizeof text, "%.2f", v);
-      // light text on the dark (purple, blue) end of viridis, dark on the bright end
-      data::draw_text(img, left + static_cast<int>(a) * cell + 4,
-                              top + static_cast<int>(e) * cell + cell / 2 - 4, text, v < 0.55 ? 1.0f : 0.0f,
-                              left + static_cast<int>(a + 1) * cell);
-    }
-  const int bar_x = left + static_cast<int>(map.width) + 2;
-  data::draw_text(img, bar_x, top, "1", 0.0f, text_end);
-  data::draw_text(img, bar_x, top + static_cast<int>(map.height) - 8, "0", 0.0f, text_end);
-  data::write_png(out / (stem + ".png"), img);
-}
-
 int table2(context& c, bool figure_only) {
   std::vector<column> cols = emotion_columns;
   cols.insert(cols.end(), au_columns.begin(), au_columns.end());
@@ -428,14 +320,14 @@ int table2(context& c, bool figure_only) {
         if (figure_only ? !sjmt_row : !asked) continue;
         if (j.loss == loss_kind::selective && j.head == head_kind::joint) {
           const outcome r = run_job<table2_union, figure2_of>(j, c.o.run, {e.train, a.train}, tests, c.guard);
-          write_figure2(c.o.run.out, "figure2-" + m.tag() + "-s" + std::to_string(seed), *r.figure2);
+          metrics::write_au_by_emotion_figure(c.o.run.out, "figure2-" + m.tag() + "-s" + std::to_string(seed), *r.figure2);
           sum.add(j.method, m.label(), r.eval);
         } else {
           sum.add(j.method, m.label(), run_job<table2_union>(j, c.o.run, {e.train, a.train}, tests, c.guard).eval);
         }
       }
     }
-  if (!figure_only) sum.write(c.o.run.out, "table2", describe(c.o, c.models));
+  if (!figure_only) std::printf("\n%s", sum.write(c.o.run.out, "table2", describe(c.o, c.models)).c_str());
   const std::string first = "figure2-" + c.models.front().tag() + "-s" + std::to_string(c.o.first_seed);
   std::printf("\nFigure 2 / Table 3 (%s, on emotion-only test images): %s\n", first.c_str(),
               (c.o.run.out / (first + ".md")).string().c_str());
@@ -483,7 +375,7 @@ int table4(context& c) {
     }
     notes << '\n';
   }
-  sum.write(c.o.run.out, "table4", notes.str());
+  std::printf("\n%s", sum.write(c.o.run.out, "table4", notes.str()).c_str());
   return 0;
 }
 
@@ -561,7 +453,7 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard) {
   bool stopped = false;
   try {
     run_job<table2_union>(j, s2, {e.train, a.train}, tests, guard);
-  } catch (const interrupted&) {
+  } catch (const sjmt::training_interrupted&) {
     stopped = true;
   }
   s2.stop_after = 0;
@@ -654,7 +546,7 @@ int main(int argc, char** argv) {
     if (o.experiment == "table1") return table1(c);
     if (o.experiment == "table4") return table4(c);
     return table2(c, o.experiment == "figure2");
-  } catch (const interrupted& e) {
+  } catch (const sjmt::training_interrupted& e) {
     std::fprintf(stderr, "\npaper: %s\n", e.what());
     return 130;
   } catch (const std::exception& e) {

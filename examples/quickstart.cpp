@@ -52,48 +52,16 @@ struct outcome {
   bool finite = true;
 };
 
-/// Copies one rendered face, (C, H, W), into row `row` of an (N, H, W, C) tensor.
-void put_nhwc(const data::image& img, host_tensor<float>& x, std::size_t row) {
-  const std::size_t c = std::size_t(img.channels()), plane = std::size_t(img.width() * img.height());
-  float* out = x.data() + row * plane * c;
-  const auto in = img.pixels();
-  for (std::size_t ch = 0; ch < c; ++ch)
-    for (std::size_t i = 0; i < plane; ++i) out[i * c + ch] = in[ch * plane + i];
-}
-
-template <class Net>
-void evaluate(Net& net, const data::synthetic_domain& test, std::size_t d, const profile& p,
-              metrics::evaluator<domains>& eval, metrics::au_by_emotion<domains, spaces::emotion, spaces::emotionet_aus>* fig) {
-  const std::size_t n = p.test_limit ? std::min(p.test_limit, test.size()) : test.size();
-  for (std::size_t begin = 0; begin < n; begin += p.batch) {
-    const std::size_t rows = std::min(p.batch, n - begin);
-    host_tensor<float> x({rows, 32, 32, 3});
-    std::vector<float> targets(rows * layout::size, 0.f);
-    std::vector<std::uint8_t> known(rows * layout::size, 0);
-    std::vector<std::int32_t> dom(rows, std::int32_t(d));
-    for (std::size_t r = 0; r < rows; ++r) {
-      data::labelled_face f = test[begin + r];
-      data::fit_to_input(f, 3, 32, 32);
-      put_nhwc(f.picture, x, r);
-      data::fill_targets<domains>(f, d, std::span(targets).subspan(r * layout::size, layout::size),
-                                  std::span(known).subspan(r * layout::size, layout::size));
-    }
-    const auto& z = net.forward(x, mode::infer);  // (rows, 1, 1, 18)
-    const std::span<const float> logits(z.data(), z.size());
-    eval.update(logits, targets, dom, known);
-    if (fig) fig->update(logits, dom);
-  }
-}
-
-template <std::size_t Depth, class Loss>
-outcome train_and_evaluate(const char* name, const Loss& loss, const profile& p) {
+template <std::size_t Depth>
+outcome train_and_evaluate(const char* name, const union_loss<domains, float>& loss, const profile& p) {
+  B be;
   std::mt19937_64 rng(p.seed);
-  network<resnet_cifar<B, float, Depth>, joint_head<B, float, layout>> net(rng);
-  parameter_list<B, float> params;
-  net.collect(params);
-  sgd<B, float> opt(params, {.momentum = 0.9, .weight_decay = 5e-4});
-  const cosine_decay schedule{.base = p.lr, .minimum = p.lr / 100, .total = p.steps};
-
+  using net_type = network<resnet_cifar<B, float, Depth>, joint_head<B, float, layout>>;
+  net_type net(be, rng);
+  trainer<domains, net_type> t(be, net, loss,
+                               {.optimizer = {.momentum = 0.9, .weight_decay = 5e-4},
+                                .learning_rate = cosine_decay{.base = p.lr, .minimum = p.lr / 100, .total = p.steps},
+                                .model_name = "resnet_cifar-" + std::to_string(Depth)});
   // The same seed gives both runs the same batches.
   data::union_sampler<domains> sampler(
       {data::source(data::sfew_like(data::split::train, p.seed)),
@@ -102,28 +70,24 @@ outcome train_and_evaluate(const char* name, const Loss& loss, const profile& p)
   data::prefetcher<data::batch> batches([&sampler] { return sampler.next(); }, 2);
 
   outcome out;
-  host_tensor<float> x, grad;
   metrics::progress_bar bar(stderr, p.steps, {.label = name, .unit = "step"});
   for (std::size_t step = 0; step < p.steps; ++step) {
-    const data::batch b = batches.next();
-    x.resize({b.size, b.height, b.width, b.channels});
-    std::copy(b.images.begin(), b.images.end(), x.begin());
-    const auto& z = net.forward(x, mode::train);  // (N, 1, 1, 18)
-    grad.resize(z.shape());
-    const float value = loss.forward_backward(std::span<const float>(z.data(), z.size()), b.targets, b.domain,
-                                              b.known, std::span<float>(grad.data(), grad.size()));
+    const float value = t.step(batches.next());  // upload, forward, loss, backward, update
     out.finite = out.finite && std::isfinite(value);
     (step == 0 ? out.first_loss : out.last_loss) = value;
-    net.backward(grad);
-    opt.step(schedule(step));
     bar.advance();
   }
   bar.finish();
 
   metrics::evaluator<domains> eval;
   metrics::au_by_emotion<domains, spaces::emotion, spaces::emotionet_aus> fig;
-  evaluate(net, data::sfew_like(data::split::test, p.seed), domains::domain_index<sfew>, p, eval, &fig);
-  evaluate(net, data::emotionet_like(data::split::test, p.seed), domains::domain_index<emotionet>, p, eval, nullptr);
+  const predict_options o{.batch = p.batch, .limit = p.test_limit};
+  t.predict(data::source(data::sfew_like(data::split::test, p.seed)), domains::domain_index<sfew>, o,
+            [&](std::span<const float> z, const data::batch& b) {
+              eval.update(z, b.targets, b.domain, b.known);
+              fig.update(z, b.domain);
+            });
+  t.evaluate(data::source(data::emotionet_like(data::split::test, p.seed)), domains::domain_index<emotionet>, eval, o);
   out.eval = eval.result();
   out.figure2 = fig.result();
   return out;

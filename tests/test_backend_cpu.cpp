@@ -16,6 +16,8 @@ using sjmt::shape4;
 
 namespace {
 
+cpu_backend be;  // every op below runs through the door, sjmt::ops, on this instance
+
 template <class T>
 host_tensor<T> random_tensor(const shape4& s, std::mt19937_64& rng) {
   std::normal_distribution<double> normal(0.0, 1.0);
@@ -81,12 +83,12 @@ TEST_CASE("conv2d: 3x3 box filter with padding sums each neighbourhood") {
   for (std::size_t i = 0; i < 9; ++i) x.data()[i] = static_cast<float>(i + 1);
   auto w = sjmt::make_host_tensor<float>({3, 3, 1, 1}, 1.0f);
   host_tensor<float> y;
-  cpu_backend::conv2d_forward(conv2d_geometry{3, 1, 1}, x, w, y);
+  sjmt::ops::conv2d_forward(be, conv2d_geometry{3, 1, 1}, x, w, y);
   CHECK(y.shape() == shape4{1, 3, 3, 1});
   CHECK(y(0, 1, 1, 0) == doctest::Approx(45));
   CHECK(y(0, 0, 0, 0) == doctest::Approx(1 + 2 + 4 + 5));
   CHECK(y(0, 2, 2, 0) == doctest::Approx(5 + 6 + 8 + 9));
-  cpu_backend::conv2d_forward(conv2d_geometry{3, 2, 1}, x, w, y);
+  sjmt::ops::conv2d_forward(be, conv2d_geometry{3, 2, 1}, x, w, y);
   CHECK(y.shape() == shape4{1, 2, 2, 1});
   CHECK(y(0, 1, 1, 0) == doctest::Approx(5 + 6 + 8 + 9));
 }
@@ -106,15 +108,15 @@ TEST_CASE("conv2d: forward, backward-data and backward-filter match a direct con
     const auto x = random_tensor<double>({3, 6, 5, C}, rng);
     const auto w = random_tensor<double>({g.kernel, g.kernel, C, K}, rng);
     host_tensor<double> y;
-    cpu_backend::conv2d_forward(g, x, w, y);
+    sjmt::ops::conv2d_forward(be, g, x, w, y);
     const auto ref = reference_conv(g, x, w);
     REQUIRE(y.shape() == ref.shape());
     for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
     // Adjoint identities: <conv(x), dy> = <x, dX(dy)> = <w, dW(x, dy)>.
     const auto dy = random_tensor<double>(y.shape(), rng);
     host_tensor<double> dx, dw(w.shape());
-    cpu_backend::conv2d_backward_data(g, dy, w, x.shape(), dx);
-    cpu_backend::conv2d_backward_filter(g, x, dy, dw);
+    sjmt::ops::conv2d_backward_data(be, g, dy, w, x.shape(), dx);
+    sjmt::ops::conv2d_backward_filter(be, g, x, dy, dw.shape(), dw);
     CHECK(dot(dx, x) == doctest::Approx(dot(y, dy)).epsilon(1e-12));
     CHECK(dot(dw, w) == doctest::Approx(dot(y, dy)).epsilon(1e-12));
   }
@@ -127,7 +129,7 @@ TEST_CASE("conv2d: the float narrow-GEMM path matches the double reference") {
   const auto wd = random_tensor<double>({3, 3, 16, 48}, rng);
   const host_tensor<float> xf = xd, wf = wd;
   host_tensor<float> y;
-  cpu_backend::conv2d_forward(g, xf, wf, y);
+  sjmt::ops::conv2d_forward(be, g, xf, wf, y);
   const auto ref = reference_conv(g, xd, wd);
   for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
 }
@@ -145,15 +147,15 @@ TEST_CASE("conv2d: the float direct stride-1 path agrees with double in all thre
     const auto xd = random_tensor<double>({3, 7, 6, C}, rng);
     const auto wd = random_tensor<double>({R, R, C, K}, rng);
     host_tensor<double> yd, dxd, dwd(wd.shape());
-    cpu_backend::conv2d_forward(g, xd, wd, yd);
+    sjmt::ops::conv2d_forward(be, g, xd, wd, yd);
     const auto dyd = random_tensor<double>(yd.shape(), rng);
-    cpu_backend::conv2d_backward_data(g, dyd, wd, xd.shape(), dxd);
-    cpu_backend::conv2d_backward_filter(g, xd, dyd, dwd);
+    sjmt::ops::conv2d_backward_data(be, g, dyd, wd, xd.shape(), dxd);
+    sjmt::ops::conv2d_backward_filter(be, g, xd, dyd, dwd.shape(), dwd);
     const host_tensor<float> xf = xd, wf = wd, dyf = dyd;
     host_tensor<float> yf, dxf, dwf(wf.shape());
-    cpu_backend::conv2d_forward(g, xf, wf, yf);
-    cpu_backend::conv2d_backward_data(g, dyf, wf, xf.shape(), dxf);
-    cpu_backend::conv2d_backward_filter(g, xf, dyf, dwf);
+    sjmt::ops::conv2d_forward(be, g, xf, wf, yf);
+    sjmt::ops::conv2d_backward_data(be, g, dyf, wf, xf.shape(), dxf);
+    sjmt::ops::conv2d_backward_filter(be, g, xf, dyf, dwf.shape(), dwf);
     const auto ref = reference_conv(g, xd, wd);
     for (std::size_t i = 0; i < yd.size(); ++i) CHECK(yd.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
     CHECK(dot(dxd, xd) == doctest::Approx(dot(yd, dyd)).epsilon(1e-12));
@@ -196,14 +198,14 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
     const auto [dx_ref, dw_ref] = reference_conv_backward(g, xd, wd, dyd);
 
     host_tensor<double> yd, dxd, dwd(wd.shape());
-    cpu_backend::conv2d_forward(g, xd, wd, yd);
-    cpu_backend::conv2d_backward_data(g, dyd, wd, xd.shape(), dxd);
-    cpu_backend::conv2d_backward_filter(g, xd, dyd, dwd);
+    sjmt::ops::conv2d_forward(be, g, xd, wd, yd);
+    sjmt::ops::conv2d_backward_data(be, g, dyd, wd, xd.shape(), dxd);
+    sjmt::ops::conv2d_backward_filter(be, g, xd, dyd, dwd.shape(), dwd);
     const host_tensor<float> xf = xd, wf = wd, dyf = dyd;
     host_tensor<float> yf, dxf, dwf(wf.shape());
-    cpu_backend::conv2d_forward(g, xf, wf, yf);
-    cpu_backend::conv2d_backward_data(g, dyf, wf, xf.shape(), dxf);
-    cpu_backend::conv2d_backward_filter(g, xf, dyf, dwf);
+    sjmt::ops::conv2d_forward(be, g, xf, wf, yf);
+    sjmt::ops::conv2d_backward_data(be, g, dyf, wf, xf.shape(), dxf);
+    sjmt::ops::conv2d_backward_filter(be, g, xf, dyf, dwf.shape(), dwf);
 
     REQUIRE(yd.shape() == ref.shape());
     REQUIRE(dxd.shape() == dx_ref.shape());
@@ -254,11 +256,11 @@ TEST_CASE("conv2d: with AVX-512, ResNet-CIFAR's 3x3 layers get the tap tiles") {
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
   host_tensor<float> x({1, 4, 4, 3}), w({3, 3, 2, 8}), y;
-  CHECK_THROWS_AS(cpu_backend::conv2d_forward(conv2d_geometry{3, 1, 1}, x, w, y), sjmt::shape_error);
+  CHECK_THROWS_AS(sjmt::ops::conv2d_forward(be, conv2d_geometry{3, 1, 1}, x, w, y), sjmt::shape_error);
   host_tensor<float> w1({1, 1, 3, 8});
-  CHECK_THROWS_WITH_AS(cpu_backend::conv2d_forward(conv2d_geometry{3, 1, 1}, x, w1, y),
+  CHECK_THROWS_WITH_AS(sjmt::ops::conv2d_forward(be, conv2d_geometry{3, 1, 1}, x, w1, y),
                        doctest::Contains("filter is 1x1"), sjmt::shape_error);
-  CHECK_THROWS_AS(cpu_backend::conv2d_forward(conv2d_geometry{3, 0, 1}, x, host_tensor<float>({3, 3, 3, 8}), y),
+  CHECK_THROWS_AS(sjmt::ops::conv2d_forward(be, conv2d_geometry{3, 0, 1}, x, host_tensor<float>({3, 3, 3, 8}), y),
                   sjmt::value_error);
 }
 
@@ -272,17 +274,17 @@ TEST_CASE("batch_norm: training normalises with batch statistics, inference with
   auto rvar = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 1.0);
   host_tensor<double> mean, invstd, y;
   const double eps = 1e-5;
-  cpu_backend::batch_norm_forward_train(x, gamma, beta, 0.1, eps, rmean, rvar, mean, invstd, y);
+  sjmt::ops::batch_norm_forward_train(be, x, gamma, beta, 0.1, eps, rmean, rvar, mean, invstd, y);
   for (std::size_t i = 0; i < 4; ++i)
     CHECK(y.data()[i] == doctest::Approx(2.0 * (static_cast<double>(i + 1) - 2.5) / std::sqrt(1.25 + eps) + 0.5));
   CHECK(rmean(0, 0, 0, 0) == doctest::Approx(0.25));
   CHECK(rvar(0, 0, 0, 0) == doctest::Approx(0.9 + 0.1 * 5.0 / 3.0));
-  cpu_backend::batch_norm_forward_infer(x, gamma, beta, rmean, rvar, eps, y);
+  sjmt::ops::batch_norm_forward_infer(be, x, gamma, beta, rmean, rvar, eps, y);
   const double inv = 1.0 / std::sqrt(rvar(0, 0, 0, 0) + eps);
   for (std::size_t i = 0; i < 4; ++i)
     CHECK(y.data()[i] == doctest::Approx(2.0 * (static_cast<double>(i + 1) - 0.25) * inv + 0.5));
   host_tensor<double> bad({1, 1, 1, 2});
-  CHECK_THROWS_WITH_AS(cpu_backend::batch_norm_forward_infer(x, bad, beta, rmean, rvar, eps, y),
+  CHECK_THROWS_WITH_AS(sjmt::ops::batch_norm_forward_infer(be, x, bad, beta, rmean, rvar, eps, y),
                        doctest::Contains("gamma"), sjmt::shape_error);
 }
 
@@ -301,7 +303,7 @@ TEST_CASE("batch_norm: float statistics stay exact when the mean dwarfs the spre
   auto rmean = sjmt::make_host_tensor<float>({1, 1, 1, C}, 0.0f);
   auto rvar = sjmt::make_host_tensor<float>({1, 1, 1, C}, 1.0f);
   host_tensor<float> mean, invstd, y;
-  cpu_backend::batch_norm_forward_train(x, gamma, beta, 0.1f, 1e-5f, rmean, rvar, mean, invstd, y);
+  sjmt::ops::batch_norm_forward_train(be, x, gamma, beta, 0.1f, 1e-5f, rmean, rvar, mean, invstd, y);
   for (std::size_t c = 0; c < C; ++c) {
     double m = 0, v = 0;
     for (std::size_t i = 0; i < M; ++i) m += x.data()[i * C + c];
@@ -318,35 +320,35 @@ TEST_CASE("relu, add, pooling and linear: known values") {
   host_tensor<float> x({1, 2, 2, 2}), y, dx;
   const float v[8] = {-1, 2, 3, -4, 5, -6, -7, 8};
   std::copy(v, v + 8, x.begin());
-  cpu_backend::relu_forward(x, y);
+  sjmt::ops::relu_forward(be, x, y);
   CHECK(y.data()[0] == 0.0f);
   CHECK(y.data()[1] == 2.0f);
-  cpu_backend::relu_backward(y, sjmt::make_host_tensor<float>(x.shape(), 1.0f), dx);
+  sjmt::ops::relu_backward(be, y, sjmt::make_host_tensor<float>(x.shape(), 1.0f), dx);
   CHECK(dx.data()[0] == 0.0f);
   CHECK(dx.data()[7] == 1.0f);
 
-  cpu_backend::add(x, x, y);
+  sjmt::ops::add(be, x, x, y);
   CHECK(y.data()[3] == -8.0f);
-  CHECK_THROWS_AS(cpu_backend::add(x, host_tensor<float>({1, 2, 2, 3}), y), sjmt::shape_error);
+  CHECK_THROWS_AS(sjmt::ops::add(be, x, host_tensor<float>({1, 2, 2, 3}), y), sjmt::shape_error);
 
   // Channel 0 holds -1, 3, 5, -7; channel 1 holds 2, -4, -6, 8.
-  cpu_backend::global_avg_pool_forward(x, y);
+  sjmt::ops::global_avg_pool_forward(be, x, y);
   CHECK(y.shape() == shape4{1, 1, 1, 2});
   CHECK(y.data()[0] == doctest::Approx(0.0));
   CHECK(y.data()[1] == doctest::Approx(0.0));
-  cpu_backend::global_avg_pool_backward(sjmt::make_host_tensor<float>({1, 1, 1, 2}, 4.0f), x.shape(), dx);
+  sjmt::ops::global_avg_pool_backward(be, sjmt::make_host_tensor<float>({1, 1, 1, 2}, 4.0f), x.shape(), dx);
   CHECK(dx.data()[5] == doctest::Approx(1.0));
 
   host_tensor<float> pooled;
-  cpu_backend::max_pool2_forward(x, pooled);
+  sjmt::ops::max_pool2_forward(be, x, pooled);
   CHECK(pooled.shape() == shape4{1, 1, 1, 2});
   CHECK(pooled.data()[0] == 5.0f);
   CHECK(pooled.data()[1] == 8.0f);
-  cpu_backend::max_pool2_backward(x, pooled, sjmt::make_host_tensor<float>(pooled.shape(), 3.0f), dx);
+  sjmt::ops::max_pool2_backward(be, x, pooled, sjmt::make_host_tensor<float>(pooled.shape(), 3.0f), dx);
   CHECK(dx.data()[4] == 3.0f);
   CHECK(dx.data()[7] == 3.0f);
   CHECK(dx.data()[0] == 0.0f);
-  CHECK_THROWS_AS(cpu_backend::max_pool2_forward(host_tensor<float>({1, 3, 2, 1}), pooled), sjmt::shape_error);
+  CHECK_THROWS_AS(sjmt::ops::max_pool2_forward(be, host_tensor<float>({1, 3, 2, 1}), pooled), sjmt::shape_error);
 
   // y = x W + b with x = (1, 2), W = [[1, 2, 3], [4, 5, 6]], b = (1, 1, 1).
   host_tensor<float> xl({1, 1, 1, 2}), w({1, 1, 2, 3}), dw, db;
@@ -354,40 +356,42 @@ TEST_CASE("relu, add, pooling and linear: known values") {
   xl.data()[1] = 2;
   for (std::size_t i = 0; i < 6; ++i) w.data()[i] = static_cast<float>(i + 1);
   const auto b = sjmt::make_host_tensor<float>({1, 1, 1, 3}, 1.0f);
-  cpu_backend::linear_forward(xl, w, b, y);
+  sjmt::ops::linear_forward(be, xl, w, b, y);
   CHECK(y.shape() == shape4{1, 1, 1, 3});
   CHECK(y.data()[0] == 10.0f);
   CHECK(y.data()[2] == 16.0f);
-  cpu_backend::linear_backward(xl, w, sjmt::make_host_tensor<float>({1, 1, 1, 3}, 1.0f), dx, dw, db);
+  sjmt::ops::linear_backward(be, xl, w, sjmt::make_host_tensor<float>({1, 1, 1, 3}, 1.0f), dx, dw, db);
   CHECK(dx.data()[0] == 6.0f);
   CHECK(dx.data()[1] == 15.0f);
   CHECK(dw.data()[4] == 2.0f);
   CHECK(db.data()[1] == 1.0f);
-  CHECK_THROWS_WITH_AS(cpu_backend::linear_forward(x, w, b, y), doctest::Contains("8 features"), sjmt::shape_error);
+  CHECK_THROWS_WITH_AS(sjmt::ops::linear_forward(be, x, w, b, y), doctest::Contains("8 features"), sjmt::shape_error);
 }
 
 TEST_CASE("dropout: masks are 0 or 1/(1-p), keep about 1-p, and depend only on the seed") {
   const auto x = sjmt::make_host_tensor<float>({4, 16, 16, 8}, 1.0f);
   host_tensor<float> mask, y, mask2, y2;
-  cpu_backend::dropout_forward(x, 0.25, 42, mask, y);
+  sjmt::ops::dropout_forward(be, x, 0.25, 42, mask, y);
   std::size_t kept = 0;
   for (float m : mask) {
     CHECK((m == 0.0f || m == doctest::Approx(1.0f / 0.75f)));
     kept += m != 0.0f;
   }
   CHECK(static_cast<double>(kept) / static_cast<double>(mask.size()) == doctest::Approx(0.75).epsilon(0.03));
-  cpu_backend::dropout_forward(x, 0.25, 42, mask2, y2);
+  sjmt::ops::dropout_forward(be, x, 0.25, 42, mask2, y2);
   CHECK(mask == mask2);
-  cpu_backend::dropout_forward(x, 0.25, 43, mask2, y2);
+  sjmt::ops::dropout_forward(be, x, 0.25, 43, mask2, y2);
   CHECK(mask != mask2);
-  CHECK_THROWS_AS(cpu_backend::dropout_forward(x, 1.0, 1, mask, y), sjmt::value_error);
+  CHECK_THROWS_AS(sjmt::ops::dropout_forward(be, x, 1.0, 1, mask, y), sjmt::value_error);
 }
 
 TEST_CASE("sgd_update: PyTorch's momentum and weight decay") {
   auto w = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 2.0);
   auto g = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 0.5);
   auto v = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 1.0);
-  cpu_backend::sgd_update(w, g, v, 0.1, 0.9, 0.01);
+  const sjmt::sgd_slot<cpu_backend, double> slot{&w, &g, &v, 0.01};
+  sjmt::ops::sgd_update<cpu_backend, double>(be, std::span(&slot, 1), sjmt::make_host_tensor<double>({1, 1, 1, 1}, 0.1),
+                                             0.9);
   // v = 0.9 * 1 + (0.5 + 0.01 * 2) = 1.42; w = 2 - 0.142.
   CHECK(v(0, 0, 0, 0) == doctest::Approx(1.42));
   CHECK(w(0, 0, 0, 0) == doctest::Approx(1.858));
@@ -403,14 +407,14 @@ TEST_CASE("batch_norm_add_relu: float agrees with double forward and backward; y
   auto rmf = sjmt::make_host_tensor<float>(v, 0.0f), rvf = sjmt::make_host_tensor<float>(v, 1.0f);
   host_tensor<double> md, sd, yd, dxd, dgd, dbd, dzd, plain;
   host_tensor<float> mf, sf, yf, dxf, dgf, dbf, dzf;
-  cpu_backend::batch_norm_add_relu_forward_train(xd, &zd, gd, bd, 0.1, 1e-5, rmd, rvd, md, sd, yd);
-  cpu_backend::batch_norm_add_relu_forward_train(xf, &zf, gf, bf, 0.1f, 1e-5f, rmf, rvf, mf, sf, yf);
-  cpu_backend::batch_norm_relu_backward(xd, yd, dyd, gd, md, sd, dxd, dgd, dbd, &dzd);
-  cpu_backend::batch_norm_relu_backward(xf, yf, dyf, gf, mf, sf, dxf, dgf, dbf, &dzf);
+  sjmt::ops::batch_norm_add_relu_forward_train(be, xd, &zd, gd, bd, 0.1, 1e-5, rmd, rvd, md, sd, yd);
+  sjmt::ops::batch_norm_add_relu_forward_train(be, xf, &zf, gf, bf, 0.1f, 1e-5f, rmf, rvf, mf, sf, yf);
+  sjmt::ops::batch_norm_relu_backward(be, xd, yd, dyd, gd, md, sd, dxd, dgd, dbd, &dzd);
+  sjmt::ops::batch_norm_relu_backward(be, xf, yf, dyf, gf, mf, sf, dxf, dgf, dbf, &dzf);
   // Known value: y = max(bn(x) + z, 0) with bn from the unfused op.
   auto rm2 = sjmt::make_host_tensor<double>(v, 0.0), rv2 = sjmt::make_host_tensor<double>(v, 1.0);
   host_tensor<double> m2, s2;
-  cpu_backend::batch_norm_forward_train(xd, gd, bd, 0.1, 1e-5, rm2, rv2, m2, s2, plain);
+  sjmt::ops::batch_norm_forward_train(be, xd, gd, bd, 0.1, 1e-5, rm2, rv2, m2, s2, plain);
   for (std::size_t i = 0; i < yd.size(); ++i) {
     CHECK(yd.data()[i] == doctest::Approx(std::max(plain.data()[i] + zd.data()[i], 0.0)).epsilon(1e-12));
     CHECK(dzd.data()[i] == (yd.data()[i] > 0 ? dyd.data()[i] : 0.0));

@@ -17,6 +17,7 @@
 using sjmt::cpu_backend;
 using sjmt::mode;
 using B = cpu_backend;
+static B be;  // the backend instance the models here run on
 namespace fs = std::filesystem;
 
 namespace {
@@ -74,15 +75,15 @@ TEST_CASE("checkpoint: save and load round trip is bit-exact, optimiser state in
   temp_dir dir;
   const fs::path file = dir.path / "model.safetensors";
   std::mt19937_64 rng_a(1), rng_b(2);
-  resnet8<joint> a(rng_a), b(rng_b);
+  resnet8<joint> a(be, rng_a), b(be, rng_b);
   auto pa = params_of(a), pb = params_of(b);
-  sjmt::sgd<B, float> opt_a(pa), opt_b(pb);
+  sjmt::sgd<B, float> opt_a(be, pa), opt_b(be, pb);
   train_a_little(a, opt_a, 2);
-  sjmt::save_checkpoint(file, pa, joint_meta, &opt_a);
+  sjmt::save_checkpoint(be, file, pa, joint_meta, opt_a.state());
   CHECK(fs::exists(file));
   CHECK_FALSE(fs::exists(file.string() + ".tmp"));
 
-  const auto meta = sjmt::load_checkpoint(file, pb, joint_meta, sjmt::load_scope::everything, &opt_b);
+  const auto meta = sjmt::load_checkpoint(be, file, pb, joint_meta, sjmt::load_scope::everything, opt_b.state());
   CHECK(meta.step == 2);
   CHECK(meta.model == "resnet_cifar-8");
   CHECK(meta.version == SJMT_VERSION_STRING);
@@ -100,9 +101,9 @@ TEST_CASE("checkpoint: weights are stored in PyTorch's layout") {
   temp_dir dir;
   const fs::path file = dir.path / "layout.safetensors";
   std::mt19937_64 rng(4);
-  resnet8<joint> net(rng);
+  resnet8<joint> net(be, rng);
   auto ps = params_of(net);
-  sjmt::save_checkpoint(file, ps, joint_meta);
+  sjmt::save_checkpoint(be, file, ps, joint_meta);
   std::ifstream in(file, std::ios::binary);
   std::uint64_t n = 0;
   in.read(reinterpret_cast<char*>(&n), 8);
@@ -128,17 +129,17 @@ TEST_CASE("checkpoint: a trunk trained under one layout loads under another") {
   temp_dir dir;
   const fs::path file = dir.path / "fer.safetensors";
   std::mt19937_64 rng_a(5), rng_b(6);
-  resnet8<emotion_only> pretrained(rng_a);
-  resnet8<joint> target(rng_b);
+  resnet8<emotion_only> pretrained(be, rng_a);
+  resnet8<joint> target(be, rng_b);
   auto pa = params_of(pretrained), pb = params_of(target);
-  sjmt::save_checkpoint(file, pa, {"resnet_cifar-8", sjmt::layout_fingerprint<emotion_only>(), 100});
+  sjmt::save_checkpoint(be, file, pa, {"resnet_cifar-8", sjmt::layout_fingerprint<emotion_only>(), 100});
   const auto head_before = *pb.back().value;
   // A full load refuses: the layouts and the head shapes differ, and it says so.
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(file, pb, joint_meta),
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, file, pb, joint_meta),
                        doctest::Contains("layout 'emotion:exclusive:7' in the file"), sjmt::value_error);
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(file, pb, joint_meta), doctest::Contains("'head.fc.weight' is [7, 64]"),
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, file, pb, joint_meta), doctest::Contains("'head.fc.weight' is [7, 64]"),
                        sjmt::value_error);
-  sjmt::load_checkpoint(file, pb, joint_meta, sjmt::load_scope::trunk);
+  sjmt::load_checkpoint(be, file, pb, joint_meta, sjmt::load_scope::trunk);
   for (std::size_t i = 0; i < pa.size(); ++i)
     if (pa[i].name.starts_with("trunk.")) CHECK(*pa[i].value == *pb[i].value);
   CHECK(*pb.back().value == head_before);
@@ -148,9 +149,9 @@ TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly an
   temp_dir dir;
   const fs::path good = dir.path / "good.safetensors", bad = dir.path / "bad.safetensors";
   std::mt19937_64 rng_a(7), rng_b(8);
-  resnet8<joint> a(rng_a), b(rng_b);
+  resnet8<joint> a(be, rng_a), b(be, rng_b);
   auto pa = params_of(a), pb = params_of(b);
-  sjmt::save_checkpoint(good, pa, joint_meta);
+  sjmt::save_checkpoint(be, good, pa, joint_meta);
   std::string bytes;
   {
     std::ifstream in(good, std::ios::binary);
@@ -169,31 +170,31 @@ TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly an
   };
 
   write(bytes.substr(0, bytes.size() - 100));
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("truncated"), sjmt::io_error);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains("truncated"), sjmt::io_error);
   write(bytes.substr(0, 5));
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("too short"), sjmt::io_error);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains("too short"), sjmt::io_error);
   write(bytes.substr(0, 40));
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("header length"),
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains("header length"),
                        sjmt::io_error);
   std::string corrupt = bytes;
   corrupt[8 + 30] = '\x01';  // inside the JSON header
   write(corrupt);
-  CHECK_THROWS_AS(sjmt::load_checkpoint(bad, pb, joint_meta), sjmt::io_error);
+  CHECK_THROWS_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), sjmt::io_error);
   std::string dtype = bytes;
   dtype.replace(dtype.find("F32"), 3, "F16");
   write(dtype);
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(bad, pb, joint_meta), doctest::Contains("expected F32"),
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains("expected F32"),
                        sjmt::io_error);
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(good, pb, {"resnet_cifar-32", joint_meta.layout, 0}),
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, good, pb, {"resnet_cifar-32", joint_meta.layout, 0}),
                        doctest::Contains("model 'resnet_cifar-8' in the file, 'resnet_cifar-32' expected"),
                        sjmt::value_error);
-  CHECK_THROWS_AS(sjmt::load_checkpoint(dir.path / "missing.safetensors", pb, joint_meta), sjmt::io_error);
+  CHECK_THROWS_AS(sjmt::load_checkpoint(be, dir.path / "missing.safetensors", pb, joint_meta), sjmt::io_error);
   // Asking for optimiser state a file does not hold is a mismatch too.
-  sjmt::sgd<B, float> opt(pb);
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(good, pb, joint_meta, sjmt::load_scope::everything, &opt),
+  sjmt::sgd<B, float> opt(be, pb);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, good, pb, joint_meta, sjmt::load_scope::everything, opt.state()),
                        doctest::Contains("optimizer.momentum.trunk.conv1.weight' missing"), sjmt::value_error);
   CHECK(unchanged());
   // The intact file still loads.
-  sjmt::load_checkpoint(good, pb, joint_meta);
+  sjmt::load_checkpoint(be, good, pb, joint_meta);
   CHECK_FALSE(unchanged());
 }

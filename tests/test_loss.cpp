@@ -4,9 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <sjmt/backend.hpp>
 #include <sjmt/labels.hpp>
 #include <sjmt/loss.hpp>
 #include <string>
@@ -16,6 +18,7 @@
 namespace {
 
 using namespace sjmt;
+cpu_backend cpu;  // the losses run on the CPU backend; host buffers are its memory
 using spaces::emotion;
 using spaces::emotionet_aus;
 using pose = label_space<"pose", kind::regression, "yaw", "pitch", "roll">;
@@ -86,10 +89,10 @@ template <class Loss, class Layout, std::size_t NumDomains>
 void check_gradient(const Loss& loss, bool with_known, unsigned seed) {
   batch<double> b = random_batch<double, Layout>(6, NumDomains, seed);
   std::vector<double> grad(b.logits.size());
-  const double value = with_known ? loss.forward_backward(b.logits, b.targets, b.domains, b.known, grad)
-                                  : loss.forward_backward(b.logits, b.targets, b.domains, grad);
+  const double value = with_known ? loss.forward_backward(cpu, b.logits, b.targets, b.domains, b.known, grad)
+                                  : loss.forward_backward(cpu, b.logits, b.targets, b.domains, grad);
   auto f = [&](const std::vector<double>& z) {
-    return with_known ? loss.value(z, b.targets, b.domains, b.known) : loss.value(z, b.targets, b.domains);
+    return with_known ? loss.value(cpu, z, b.targets, b.domains, b.known) : loss.value(cpu, z, b.targets, b.domains);
   };
   CHECK(value == doctest::Approx(f(b.logits)).epsilon(1e-12));
   CHECK(max_gradient_error(f, b.logits, grad) < 1e-7);
@@ -119,7 +122,7 @@ TEST_CASE("selective_loss: values computed by hand") {
   z[8] = -1.0;
   const std::vector<std::int32_t> d{1};
   const double expected = std::log1p(std::exp(-2.0)) + std::log1p(std::exp(-1.0)) + 9 * std::log(2.0);
-  CHECK(loss.forward_backward(z, y, d, g) == doctest::Approx(expected).epsilon(1e-14));
+  CHECK(loss.forward_backward(cpu, z, y, d, g) == doctest::Approx(expected).epsilon(1e-14));
   CHECK(g[7] == doctest::Approx(1.0 / (1.0 + std::exp(-2.0)) - 1.0));
   CHECK(g[8] == doctest::Approx(1.0 / (1.0 + std::exp(1.0))));
   CHECK(g[9] == doctest::Approx(0.5));
@@ -129,7 +132,7 @@ TEST_CASE("selective_loss: values computed by hand") {
   std::vector<double> z2(36, 0.0), y2(36, 0.0), g2(36);
   y2[3] = 1.0;  // sfew sample: happy
   const std::vector<std::int32_t> d2{0, 1};
-  CHECK(loss.forward_backward(z2, y2, d2, g2) == doctest::Approx((7 + 11) * std::log(2.0) / 2));
+  CHECK(loss.forward_backward(cpu, z2, y2, d2, g2) == doctest::Approx((7 + 11) * std::log(2.0) / 2));
   CHECK(g2[3] == doctest::Approx(-0.25));  // (0.5 - 1) / 2
   CHECK(g2[0] == doctest::Approx(0.25));
   CHECK(g2[7] == 0.0);        // sfew does not annotate AUs
@@ -140,11 +143,11 @@ TEST_CASE("selective_loss: values computed by hand") {
 TEST_CASE("reductions: mean over samples (default), mean over selected entries, sum") {
   batch<double> b = random_batch<double, paper_layout>(9, 2, 7);
   loss_options<double> o;
-  const double mean_samples = selective_loss<paper, double>(o).value(b.logits, b.targets, b.domains, b.known);
+  const double mean_samples = selective_loss<paper, double>(o).value(cpu, b.logits, b.targets, b.domains, b.known);
   o.reduction = reduction::sum;
-  const double sum = selective_loss<paper, double>(o).value(b.logits, b.targets, b.domains, b.known);
+  const double sum = selective_loss<paper, double>(o).value(cpu, b.logits, b.targets, b.domains, b.known);
   o.reduction = reduction::mean_over_selected;
-  const double mean_selected = selective_loss<paper, double>(o).value(b.logits, b.targets, b.domains, b.known);
+  const double mean_selected = selective_loss<paper, double>(o).value(cpu, b.logits, b.targets, b.domains, b.known);
   std::size_t selected = 0;
   for (std::size_t r = 0; r < b.n; ++r)
     for (std::size_t c = 0; c < 18; ++c) selected += paper::masks[std::size_t(b.domains[r])][c] && b.known[r * 18 + c];
@@ -210,7 +213,7 @@ TEST_CASE("selection: an output the sample's dataset does not annotate changes n
   selective_loss<domains, double> loss;
   batch<double> b = random_batch<double, layout>(8, 4, 21);
   std::vector<double> g0(b.logits.size()), g1(b.logits.size());
-  const double v0 = loss.forward_backward(b.logits, b.targets, b.domains, b.known, g0);
+  const double v0 = loss.forward_backward(cpu, b.logits, b.targets, b.domains, b.known, g0);
   std::vector<double> z = b.logits, y = b.targets;
   std::mt19937 rng(3);
   for (std::size_t r = 0; r < b.n; ++r)
@@ -219,7 +222,7 @@ TEST_CASE("selection: an output the sample's dataset does not annotate changes n
         z[r * W + c] = double(rng() % 200) - 100.0;  // any logit
         y[r * W + c] = 0.37;                         // any target
       }
-  const double v1 = loss.forward_backward(z, y, b.domains, b.known, g1);
+  const double v1 = loss.forward_backward(cpu, z, y, b.domains, b.known, g1);
   CHECK(v1 == v0);
   CHECK(g1 == g0);
   for (std::size_t r = 0; r < b.n; ++r)
@@ -235,8 +238,8 @@ TEST_CASE("the naive joint failure of the paper: an emotion-only Happy image pus
   z[au6] = z[au12] = 3.f;
   y[emotion::index_of("happy")] = 1.f;
   const std::vector<std::int32_t> d{paper::domain_index<sfew>};
-  naive_joint_loss<paper>().forward_backward(z, y, d, g_naive);
-  selective_loss<paper>().forward_backward(z, y, d, g_selective);
+  naive_joint_loss<paper>().forward_backward(cpu, z, y, d, g_naive);
+  selective_loss<paper>().forward_backward(cpu, z, y, d, g_selective);
   // Gradient descent moves z by -lr * g: a positive gradient pushes the AU down.
   CHECK(g_naive[au6] > 0.9f);
   CHECK(g_naive[au12] > 0.9f);
@@ -254,13 +257,13 @@ TEST_CASE("selective softmax: softmax over the sample's dataset's outputs, targe
   y[7] = y[8] = 1.0;  // two active AUs: target 1/2 each
   const std::vector<std::int32_t> d{1};
   const double lse = std::log(std::exp(1.0) + 10.0);  // over the 11 AU outputs only
-  CHECK(loss.forward_backward(z, y, d, g) == doctest::Approx(lse - 0.5 * 1.0));
+  CHECK(loss.forward_backward(cpu, z, y, d, g) == doctest::Approx(lse - 0.5 * 1.0));
   CHECK(g[7] == doctest::Approx(std::exp(1.0 - lse) - 0.5));
   CHECK(g[9] == doctest::Approx(std::exp(-lse)));
   CHECK(g[0] == 0.0);
   // No active AU: the sample adds nothing.
   std::fill(y.begin(), y.end(), 0.0);
-  CHECK(loss.forward_backward(z, y, d, g) == 0.0);
+  CHECK(loss.forward_backward(cpu, z, y, d, g) == 0.0);
   CHECK(g[7] == 0.0);
 }
 
@@ -275,7 +278,7 @@ TEST_CASE("softmax option on an exclusive space and regression rules: values by 
   z[18] = 0.5, y[18] = -0.25;  // yaw
   const std::vector<std::int32_t> d{domains::domain_index<posed>};
   const double ce = std::log(std::exp(2.0) + 6.0) - 2.0;
-  CHECK(loss.forward_backward(z, y, d, g) == doctest::Approx(ce + 0.5 * 0.75 * 0.75));
+  CHECK(loss.forward_backward(cpu, z, y, d, g) == doctest::Approx(ce + 0.5 * 0.75 * 0.75));
   CHECK(g[18] == doctest::Approx(0.75));
   CHECK(g[3] == doctest::Approx(std::exp(2.0) / (std::exp(2.0) + 6.0) - 1.0));
 
@@ -283,9 +286,9 @@ TEST_CASE("softmax option on an exclusive space and regression rules: values by 
   o.wing_width = 1.0;
   o.wing_epsilon = 0.5;
   selective_loss<domains, double> wing(o);
-  CHECK(wing.forward_backward(z, y, d, g) == doctest::Approx(ce + 1.0 * std::log1p(0.75 / 0.5)));
+  CHECK(wing.forward_backward(cpu, z, y, d, g) == doctest::Approx(ce + 1.0 * std::log1p(0.75 / 0.5)));
   z[18] = 3.0;  // |x| = 3.25 >= w: linear part, continuous at w
-  CHECK(wing.forward_backward(z, y, d, g) == doctest::Approx(ce + 3.25 - (1.0 - std::log1p(1.0 / 0.5))));
+  CHECK(wing.forward_backward(cpu, z, y, d, g) == doctest::Approx(ce + 3.25 - (1.0 - std::log1p(1.0 / 0.5))));
   CHECK(g[18] == doctest::Approx(1.0));
 }
 
@@ -295,7 +298,7 @@ TEST_CASE("logits of +-100 and empty batches give finite, defined results") {
   for (std::size_t i = 0; i < 36; ++i) z[i] = i % 2 ? 100.f : -100.f;
   for (std::size_t i = 0; i < 36; i += 3) y[i] = 1.f;
   const std::vector<std::int32_t> d{0, 1};
-  const float v = loss.forward_backward(z, y, d, g);
+  const float v = loss.forward_backward(cpu, z, y, d, g);
   CHECK(std::isfinite(v));
   for (float gi : g) CHECK(std::isfinite(gi));
   double expected = 0;
@@ -308,13 +311,13 @@ TEST_CASE("logits of +-100 and empty batches give finite, defined results") {
   const std::vector<float> none;
   std::vector<float> no_grad;
   const std::vector<std::int32_t> no_domains;
-  CHECK(loss.forward_backward(none, none, no_domains, no_grad) == 0.f);
+  CHECK(loss.forward_backward(cpu, none, none, no_domains, no_grad) == 0.f);
   loss_options<float> o;
   o.reduction = reduction::mean_over_selected;
-  CHECK(selective_loss<paper>(o).value(none, none, no_domains) == 0.f);
+  CHECK(selective_loss<paper>(o).value(cpu, none, none, no_domains) == 0.f);
   // A batch where every label is unknown: nothing selected, loss 0, gradient 0.
   const std::vector<std::uint8_t> unknown(36, 0);
-  CHECK(selective_loss<paper>(o).forward_backward(z, y, d, unknown, g) == 0.f);
+  CHECK(selective_loss<paper>(o).forward_backward(cpu, z, y, d, unknown, g) == 0.f);
   for (float gi : g) CHECK(gi == 0.f);
 }
 
@@ -330,11 +333,11 @@ TEST_CASE("float fast path agrees with the double reference, at every size and l
       loss_options<double> od;
       od.pos_weight.assign(18, 2.0);
       for (bool weighted : {false, true}) {
-        const float vf = weighted ? selective_loss<paper>(of).forward_backward(f.logits, f.targets, f.domains, f.known, gf)
-                                  : selective_loss<paper>().forward_backward(f.logits, f.targets, f.domains, f.known, gf);
+        const float vf = weighted ? selective_loss<paper>(of).forward_backward(cpu, f.logits, f.targets, f.domains, f.known, gf)
+                                  : selective_loss<paper>().forward_backward(cpu, f.logits, f.targets, f.domains, f.known, gf);
         const double vd = weighted
-                              ? selective_loss<paper, double>(od).forward_backward(d.logits, d.targets, d.domains, d.known, gd)
-                              : selective_loss<paper, double>().forward_backward(d.logits, d.targets, d.domains, d.known, gd);
+                              ? selective_loss<paper, double>(od).forward_backward(cpu, d.logits, d.targets, d.domains, d.known, gd)
+                              : selective_loss<paper, double>().forward_backward(cpu, d.logits, d.targets, d.domains, d.known, gd);
         CHECK(vf == doctest::Approx(vd).epsilon(2e-6));
         double worst = 0;
         for (std::size_t i = 0; i < gf.size(); ++i) worst = std::max(worst, std::abs(double(gf[i]) - gd[i]));
@@ -349,10 +352,10 @@ TEST_CASE("xtensor containers are accepted, with their shape checked") {
   xt::xtensor<float, 2> z = xt::zeros<float>({2, 18}), y = xt::zeros<float>({2, 18}), g = xt::zeros<float>({2, 18});
   y(0, 3) = 1.f;
   const std::vector<std::int32_t> d{0, 1};
-  CHECK(loss.forward_backward(z, y, d, g) == doctest::Approx((7 + 11) * std::log(2.0) / 2));
+  CHECK(loss.forward_backward(cpu, z, y, d, g) == doctest::Approx((7 + 11) * std::log(2.0) / 2));
   CHECK(g(0, 3) == doctest::Approx(-0.25f));
   xt::xtensor<float, 2> transposed = xt::zeros<float>({18, 2});
-  CHECK(thrown_message<shape_error>([&] { (void)loss.value(transposed, y, d); }).find("shape (N, 18)") !=
+  CHECK(thrown_message<shape_error>([&] { (void)loss.value(cpu, transposed, y, d); }).find("shape (N, 18)") !=
         std::string::npos);
 }
 
@@ -362,32 +365,32 @@ TEST_CASE("bad input throws an exception that says which") {
   std::vector<std::int32_t> d{0, 1};
   SUBCASE("wrong logits size") {
     std::vector<float> short_z(35);
-    const std::string m = thrown_message<shape_error>([&] { (void)loss.forward_backward(short_z, y, d, g); });
+    const std::string m = thrown_message<shape_error>([&] { (void)loss.forward_backward(cpu, short_z, y, d, g); });
     CHECK(m.find("logits has 35 values, expected N x layout size = 2 x 18 = 36") != std::string::npos);
     CHECK(m.find("selective_loss") != std::string::npos);
   }
   SUBCASE("wrong grad and known-mask sizes") {
     std::vector<float> g_short(18);
-    CHECK(thrown_message<shape_error>([&] { (void)loss.forward_backward(z, y, d, g_short); }).find("grad has 18") !=
+    CHECK(thrown_message<shape_error>([&] { (void)loss.forward_backward(cpu, z, y, d, g_short); }).find("grad has 18") !=
           std::string::npos);
     std::vector<std::uint8_t> k(17, 1);
-    CHECK(thrown_message<shape_error>([&] { (void)loss.value(z, y, d, k); }).find("known-mask has 17") !=
+    CHECK(thrown_message<shape_error>([&] { (void)loss.value(cpu, z, y, d, k); }).find("known-mask has 17") !=
           std::string::npos);
   }
   SUBCASE("domain index out of range") {
     d[1] = 2;
-    const std::string m = thrown_message<value_error>([&] { (void)loss.forward_backward(z, y, d, g); });
+    const std::string m = thrown_message<value_error>([&] { (void)loss.forward_backward(cpu, z, y, d, g); });
     CHECK(m.find("domain index 2 of sample 1 is out of range [0, 2)") != std::string::npos);
     d[1] = -1;
-    CHECK(thrown_message<value_error>([&] { (void)loss.value(z, y, d); }).find("domain index -1") != std::string::npos);
+    CHECK(thrown_message<value_error>([&] { (void)loss.value(cpu, z, y, d); }).find("domain index -1") != std::string::npos);
   }
   SUBCASE("a selected target outside [0, 1] is named; an unselected one is ignored") {
     y[18 + 9] = 2.f;  // emotionet sample, AU4
-    const std::string m = thrown_message<value_error>([&] { (void)loss.forward_backward(z, y, d, g); });
+    const std::string m = thrown_message<value_error>([&] { (void)loss.forward_backward(cpu, z, y, d, g); });
     CHECK(m.find("target[1, 9] (aus/AU4) is 2") != std::string::npos);
     y[18 + 9] = 0.f;
     y[10] = 999.f;  // sfew sample, AU column: not annotated, so not read as a label
-    CHECK_NOTHROW((void)loss.value(z, y, d));
+    CHECK_NOTHROW((void)loss.value(cpu, z, y, d));
   }
   SUBCASE("negative pos_weight, wrong pos_weight size") {
     loss_options<float> o;
@@ -416,7 +419,48 @@ TEST_CASE("per-task losses: the head of one dataset, and its targets gathered fr
   o.reduction = reduction::sum;
   std::vector<double> z(11, 0.0), y(11, 0.0);
   const std::vector<std::int32_t> d{0};
-  CHECK(task_loss<emotionet, double>(o).value(z, y, d) == doctest::Approx(11 * std::log(2.0)));
+  CHECK(task_loss<emotionet, double>(o).value(cpu, z, y, d) == doctest::Approx(11 * std::log(2.0)));
   std::vector<double> wrong(3 * 9);
   CHECK_THROWS_AS((gather_task_columns<domains, posed, double>(b.targets, 3, wrong)), shape_error);
+}
+
+TEST_CASE("outputs a sample does not train are selected out, not multiplied by 0: NaN and infinities there change nothing") {
+  // Unannotated outputs and outputs whose label is unknown, of every rule of the
+  // family (sigmoid, softmax, regression), hold garbage; value and gradient must
+  // equal those of the same batch with zeros there.
+  const auto b = random_batch<double, layout>(24, domains::num_domains, 7);
+  for (int rule = 0; rule < 3; ++rule) {
+    loss_options<double> o;
+    if (rule == 1) o.exclusive = exclusive_rule::softmax;
+    if (rule == 2) o.regression = regression_rule::wing;
+    selective_loss<domains, double> loss(o);
+    auto dirty = b;
+    auto clean = b;
+    for (std::size_t r = 0; r < b.n; ++r)
+      for (std::size_t c = 0; c < W; ++c) {
+        const std::size_t i = r * W + c;
+        const bool trained = domains::masks[std::size_t(b.domains[r])][c] && b.known[i];
+        if (trained) continue;
+        clean.targets[i] = 0, clean.logits[i] = 0;
+        dirty.targets[i] = (c % 3 == 0) ? std::nan("") : 1e30;
+        dirty.logits[i] = (c % 2 == 0) ? std::numeric_limits<double>::infinity() : std::nan("");
+      }
+    std::vector<double> g_dirty(b.n * W), g_clean(b.n * W);
+    const double v_dirty = loss.forward_backward(cpu, dirty.logits, dirty.targets, dirty.domains, dirty.known, g_dirty);
+    const double v_clean = loss.forward_backward(cpu, clean.logits, clean.targets, clean.domains, clean.known, g_clean);
+    INFO("rule ", rule);
+    CHECK(std::isfinite(v_dirty));
+    CHECK(v_dirty == v_clean);
+    CHECK(g_dirty == g_clean);
+  }
+}
+
+TEST_CASE("a NaN regression target where it is trained is an error that names it") {
+  selective_loss<domains, double> loss;
+  std::vector<double> z(W, 0.0), y(W, 0.0), g(W);
+  y[0] = 1.0;                                  // emotion one-hot
+  y[18] = std::nan("");                        // pose/yaw
+  const std::vector<std::int32_t> d{2};        // "posed": emotion + pose
+  CHECK(thrown_message<value_error>([&] { (void)loss.forward_backward(cpu, z, y, d, g); }).find("(pose/yaw) is nan") !=
+        std::string::npos);
 }

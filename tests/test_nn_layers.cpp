@@ -17,6 +17,7 @@ using sjmt::mode;
 using sjmt_test::check_layer_gradients;
 using sjmt_test::random_tensor;
 using B = cpu_backend;
+static B be;  // the backend instance every layer here runs on
 using conv_f = sjmt::conv2d<B, float>;
 using dropout_f = sjmt::dropout<B, float>;
 
@@ -26,7 +27,7 @@ TEST_CASE("conv2d: gradients match finite differences for 3x3/1x1, stride 1/2") 
                                   conv2d_geometry{1, 2, 0}}) {
     CAPTURE(g.kernel);
     CAPTURE(g.stride);
-    sjmt::conv2d<B, double> conv(3, 4, g, rng);
+    sjmt::conv2d<B, double> conv(be, 3, 4, g, rng);
     auto x = random_tensor({2, 6, 6, 3}, rng);
     CHECK(check_layer_gradients(conv, x) == 24 + std::min<std::size_t>(24, g.kernel * g.kernel * 12));
   }
@@ -34,15 +35,15 @@ TEST_CASE("conv2d: gradients match finite differences for 3x3/1x1, stride 1/2") 
 
 TEST_CASE("conv2d: a layer built without input gradient still gives the filter gradient") {
   std::mt19937_64 rng(4);
-  sjmt::conv2d<B, double> conv(2, 2, conv2d_geometry{3, 1, 1}, rng, false);
+  sjmt::conv2d<B, double> conv(be, 2, 2, conv2d_geometry{3, 1, 1}, rng, false);
   auto x = random_tensor({1, 4, 4, 2}, rng);
   CHECK(check_layer_gradients(conv, x, {.check_input = false}) == 24);
-  CHECK_THROWS_AS(conv_f(0, 2, conv2d_geometry{}, rng), sjmt::value_error);
+  CHECK_THROWS_AS(conv_f(be, 0, 2, conv2d_geometry{}, rng), sjmt::value_error);
 }
 
 TEST_CASE("conv2d: He initialisation has variance 2 / fan-in") {
   std::mt19937_64 rng(5);
-  sjmt::conv2d<B, double> conv(64, 64, conv2d_geometry{3, 1, 1}, rng);
+  sjmt::conv2d<B, double> conv(be, 64, 64, conv2d_geometry{3, 1, 1}, rng);
   double s = 0, s2 = 0;
   for (double v : conv.weight()) {
     s += v;
@@ -55,7 +56,7 @@ TEST_CASE("conv2d: He initialisation has variance 2 / fan-in") {
 
 TEST_CASE("batch_norm: gradients match finite differences in training mode") {
   std::mt19937_64 rng(6);
-  sjmt::batch_norm<B, double> bn(3);
+  sjmt::batch_norm<B, double> bn(be, 3);
   // Non-trivial gamma and beta so that their gradients are tested at a generic point.
   bn.gamma() = random_tensor({1, 1, 1, 3}, rng);
   bn.beta() = random_tensor({1, 1, 1, 3}, rng);
@@ -65,7 +66,7 @@ TEST_CASE("batch_norm: gradients match finite differences in training mode") {
 
 TEST_CASE("batch_norm: training uses batch statistics, inference the running averages") {
   std::mt19937_64 rng(7);
-  sjmt::batch_norm<B, double> bn(2, 1.0);  // momentum 1: running = last batch
+  sjmt::batch_norm<B, double> bn(be, 2, 1.0);  // momentum 1: running = last batch
   auto x = random_tensor({4, 3, 3, 2}, rng, 3.0);
   for (auto& v : x) v += 5.0;
   const auto train = bn.forward(x, mode::train);
@@ -91,7 +92,7 @@ TEST_CASE("batch_norm: training uses batch statistics, inference the running ave
 
 TEST_CASE("linear: gradients match finite differences; known output") {
   std::mt19937_64 rng(8);
-  sjmt::linear<B, double> fc(12, 5, rng);
+  sjmt::linear<B, double> fc(be, 12, 5, rng);
   auto x = random_tensor({3, 2, 2, 3}, rng);
   CHECK(check_layer_gradients(fc, x) == 24 + 24 + 5);
   CHECK(fc.in_features() == 12);
@@ -101,19 +102,19 @@ TEST_CASE("linear: gradients match finite differences; known output") {
 TEST_CASE("relu, max_pool2, global_avg_pool: gradients match finite differences") {
   std::mt19937_64 rng(9);
   auto x = random_tensor({2, 4, 4, 3}, rng);
-  sjmt::relu<B, double> r;
+  sjmt::relu<B, double> r(be);
   CHECK(check_layer_gradients(r, x) == 24);
-  sjmt::max_pool2<B, double> mp;
+  sjmt::max_pool2<B, double> mp(be);
   CHECK(check_layer_gradients(mp, x) == 24);
   CHECK(mp.forward(x, mode::train).shape() == sjmt::shape4{2, 2, 2, 3});
-  sjmt::global_avg_pool<B, double> gap;
+  sjmt::global_avg_pool<B, double> gap(be);
   CHECK(check_layer_gradients(gap, x) == 24);
 }
 
 TEST_CASE("dropout: gradients match finite differences for a fixed mask; identity in inference") {
   std::mt19937_64 rng(10);
   auto x = random_tensor({2, 4, 4, 3}, rng);
-  sjmt::dropout<B, double> drop(0.5, 99);
+  sjmt::dropout<B, double> drop(be, 0.5, 99);
   sjmt_test::params none;
   const auto n = sjmt_test::check_gradients(
       [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& {
@@ -123,12 +124,12 @@ TEST_CASE("dropout: gradients match finite differences for a fixed mask; identit
       [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return drop.backward(dy); }, x, none);
   CHECK(n == 24);
   CHECK(&drop.forward(x, mode::infer) == &x);
-  CHECK_THROWS_AS(dropout_f(1.0), sjmt::value_error);
+  CHECK_THROWS_AS(dropout_f(be, 1.0), sjmt::value_error);
 }
 
 TEST_CASE("batch_norm_relu: gradients match finite differences, with and without a residual") {
   std::mt19937_64 rng(11);
-  sjmt::batch_norm_relu<B, double> bn(3);
+  sjmt::batch_norm_relu<B, double> bn(be, 3);
   bn.gamma() = random_tensor({1, 1, 1, 3}, rng);
   bn.beta() = random_tensor({1, 1, 1, 3}, rng);
   auto x = random_tensor({2, 3, 3, 3}, rng, 2.0);
@@ -150,9 +151,9 @@ TEST_CASE("batch_norm_relu: gradients match finite differences, with and without
 
 TEST_CASE("batch_norm_relu: equals batch_norm, add and relu composed, in training and inference") {
   std::mt19937_64 rng(12);
-  sjmt::batch_norm<B, double> bn(4);
-  sjmt::batch_norm_relu<B, double> fused(4);
-  sjmt::relu<B, double> r;
+  sjmt::batch_norm<B, double> bn(be, 4);
+  sjmt::batch_norm_relu<B, double> fused(be, 4);
+  sjmt::relu<B, double> r(be);
   const auto g = random_tensor({1, 1, 1, 4}, rng), b = random_tensor({1, 1, 1, 4}, rng);
   bn.gamma() = g;
   bn.beta() = b;
@@ -161,7 +162,7 @@ TEST_CASE("batch_norm_relu: equals batch_norm, add and relu composed, in trainin
   const auto x = random_tensor({2, 3, 5, 4}, rng, 3.0), z = random_tensor({2, 3, 5, 4}, rng);
   for (const auto m : {sjmt::mode::train, sjmt::mode::infer}) {
     sjmt_test::tensor sum;
-    B::add(bn.forward(x, m), z, sum);
+    sjmt::ops::add(be, bn.forward(x, m), z, sum);
     const sjmt_test::tensor& expected = r.forward(sum, m);
     const sjmt_test::tensor& got = fused.forward(x, &z, m);
     REQUIRE(got.shape() == expected.shape());

@@ -14,6 +14,7 @@ using sjmt_test::check_gradients;
 using sjmt_test::check_layer_gradients;
 using sjmt_test::random_tensor;
 using B = cpu_backend;
+static B be;  // the backend instance every layer here runs on
 
 namespace {
 using emotion = sjmt::label_space<"emotion", sjmt::kind::exclusive, "neutral", "anger", "disgust", "fear",
@@ -27,12 +28,12 @@ using domains = sjmt::dataset_union<layout, sfew, emotionet>;
 
 TEST_CASE("basic_block: gradients match finite differences, identity and projection shortcuts") {
   std::mt19937_64 rng(11);
-  sjmt::basic_block<B, double> identity(3, 3, 1, rng);
+  sjmt::basic_block<B, double> identity(be, 3, 3, 1, rng);
   CHECK_FALSE(identity.has_projection());
   auto x = random_tensor({2, 4, 4, 3}, rng);
   CHECK(check_layer_gradients(identity, x, {.samples = 12}) > 0);
 
-  sjmt::basic_block<B, double> projection(3, 5, 2, rng);
+  sjmt::basic_block<B, double> projection(be, 3, 5, 2, rng);
   CHECK(projection.has_projection());
   CHECK(projection.forward(x, mode::train).shape() == sjmt::shape4{2, 2, 2, 5});
   CHECK(check_layer_gradients(projection, x, {.samples = 12}) > 0);
@@ -40,7 +41,7 @@ TEST_CASE("basic_block: gradients match finite differences, identity and project
 
 TEST_CASE("resnet_cifar: depth 6n+2 has n blocks per stage and 64 features") {
   std::mt19937_64 rng(12);
-  sjmt::resnet_cifar<B, float, 20> r20(rng);
+  sjmt::resnet_cifar<B, float, 20> r20(be, rng);
   CHECK(r20.blocks_per_stage == 3);
   sjmt::parameter_list<B, float> ps;
   r20.collect(ps, "");
@@ -63,7 +64,7 @@ TEST_CASE("resnet_cifar: depth 6n+2 has n blocks per stage and 64 features") {
 
 TEST_CASE("network: ResNet-8 with a joint head passes a whole-model finite-difference check") {
   std::mt19937_64 rng(13);
-  sjmt::network<sjmt::resnet_cifar<B, double, 8>, sjmt::joint_head<B, double, layout>> net(rng);
+  sjmt::network<sjmt::resnet_cifar<B, double, 8>, sjmt::joint_head<B, double, layout>> net(be, rng);
   sjmt_test::params ps;
   net.collect(ps);
   CHECK(ps.front().name == "trunk.conv1.weight");
@@ -82,7 +83,7 @@ TEST_CASE("network: ResNet-8 with a joint head passes a whole-model finite-diffe
 
 TEST_CASE("resnet_cifar: the input gradient is available on request") {
   std::mt19937_64 rng(14);
-  sjmt::resnet_cifar<B, double, 8> trunk(rng, 3, true);
+  sjmt::resnet_cifar<B, double, 8> trunk(be, rng, 3, true);
   auto x = random_tensor({2, 8, 8, 3}, rng);
   sjmt_test::params none;
   CHECK(check_gradients([&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return trunk.forward(in, mode::train); },
@@ -94,7 +95,7 @@ TEST_CASE("dataset_heads: one head per dataset, sized by what the dataset annota
   using heads_t = sjmt::dataset_heads<B, double, domains>;
   static_assert(heads_t::outputs(0) == 7 && heads_t::outputs(1) == 4);
   std::mt19937_64 rng(15);
-  heads_t heads(64, rng);
+  heads_t heads(be, 64, rng);
   auto f = random_tensor({3, 1, 1, 64}, rng);
   CHECK(heads.forward(f, 0, mode::train).shape() == sjmt::shape4{3, 1, 1, 7});
   CHECK(heads.forward(f, 1, mode::train).shape() == sjmt::shape4{3, 1, 1, 4});
@@ -113,7 +114,7 @@ TEST_CASE("dataset_heads: one head per dataset, sized by what the dataset annota
 
 TEST_CASE("vgg16: 13 convolutions, 32x32 -> 512 features, gradients reach the first layer") {
   std::mt19937_64 rng(16);
-  sjmt::vgg16<B, float> vgg(rng);
+  sjmt::vgg16<B, float> vgg(be, rng);
   sjmt::parameter_list<B, float> ps;
   vgg.collect(ps, "");
   std::size_t convs = 0, weights = 0;
@@ -135,7 +136,7 @@ TEST_CASE("resnet_cifar: blocks of a stage share gradient scratch and still pass
   // ResNet-14: two blocks per stage, so the second block's backward reuses the
   // scratch buffers the first one wrote (nn/basic_block.hpp, block_scratch).
   std::mt19937_64 rng(15);
-  sjmt::resnet_cifar<B, double, 14> trunk(rng, 3, true);
+  sjmt::resnet_cifar<B, double, 14> trunk(be, rng, 3, true);
   sjmt_test::params ps;
   trunk.collect(ps, "");
   auto x = random_tensor({2, 8, 8, 3}, rng);
@@ -149,8 +150,8 @@ TEST_CASE("basic_block: inference through shared stage scratch equals inference 
   // alternate between out[0] and out[1] and must match blocks without scratch.
   sjmt::block_scratch<B, double> scratch;
   std::mt19937_64 rng_a(16), rng_b(16);
-  sjmt::basic_block<B, double> a1(4, 4, 1, rng_a, &scratch), a2(4, 4, 1, rng_a, &scratch), a3(4, 4, 1, rng_a, &scratch);
-  sjmt::basic_block<B, double> b1(4, 4, 1, rng_b), b2(4, 4, 1, rng_b), b3(4, 4, 1, rng_b);
+  sjmt::basic_block<B, double> a1(be, 4, 4, 1, rng_a, &scratch), a2(be, 4, 4, 1, rng_a, &scratch), a3(be, 4, 4, 1, rng_a, &scratch);
+  sjmt::basic_block<B, double> b1(be, 4, 4, 1, rng_b), b2(be, 4, 4, 1, rng_b), b3(be, 4, 4, 1, rng_b);
   std::mt19937_64 rng(17);
   auto x = random_tensor({2, 6, 6, 4}, rng);
   for (auto* blk : {&a1, &a2, &a3, &b1, &b2, &b3}) blk->forward(x, mode::train);  // running statistics move off 0/1
@@ -160,7 +161,7 @@ TEST_CASE("basic_block: inference through shared stage scratch equals inference 
   for (std::size_t i = 0; i < ya.size(); ++i) CHECK(ya.data()[i] == doctest::Approx(yb.data()[i]).epsilon(1e-14));
   sjmt::block_scratch<B, double> scratch2;
   std::mt19937_64 rng_c(18), rng_d(18);
-  sjmt::basic_block<B, double> pc(4, 8, 2, rng_c, &scratch2), pd(4, 8, 2, rng_d);
+  sjmt::basic_block<B, double> pc(be, 4, 8, 2, rng_c, &scratch2), pd(be, 4, 8, 2, rng_d);
   pc.forward(x, mode::train);
   pd.forward(x, mode::train);
   const auto& yc = pc.forward(x, mode::infer);

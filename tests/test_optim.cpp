@@ -14,6 +14,7 @@
 using sjmt::cpu_backend;
 using sjmt::mode;
 using B = cpu_backend;
+static B be;  // the backend instance every layer here runs on
 
 namespace {
 
@@ -68,7 +69,7 @@ problem random_problem(std::size_t n, std::uint64_t seed) {
 std::vector<sjmt::host_tensor<float>> train(resnet8& net, const problem& p, std::size_t steps, double* last_loss) {
   sjmt::parameter_list<B, float> ps;
   net.collect(ps);
-  sjmt::sgd<B, float> opt(ps, {.momentum = 0.9, .weight_decay = 5e-4});
+  sjmt::sgd<B, float> opt(be, ps, {.momentum = 0.9, .weight_decay = 5e-4});
   sjmt::host_tensor<float> grad;
   for (std::size_t s = 0; s < steps; ++s) {
     *last_loss = softmax_cross_entropy(net.forward(p.images, mode::train), p.labels, grad);
@@ -87,7 +88,7 @@ TEST_CASE("sgd: weight decay on weights only by default; momentum accumulates") 
   dw.fill(0.5);
   db.fill(0.5);
   sjmt::parameter_list<B, double> ps{{"w", &w, &dw, true}, {"b", &b, &db, false}, {"running", &rm, nullptr, false}};
-  sjmt::sgd<B, double> opt(ps, {.momentum = 0.9, .weight_decay = 0.1});
+  sjmt::sgd<B, double> opt(be, ps, {.momentum = 0.9, .weight_decay = 0.1});
   CHECK(opt.parameters().size() == 2);
   opt.step(0.1);
   CHECK(w(0, 0, 0, 0) == doctest::Approx(1.0 - 0.1 * (0.5 + 0.1)));
@@ -97,13 +98,39 @@ TEST_CASE("sgd: weight decay on weights only by default; momentum accumulates") 
   CHECK(b(0, 0, 0, 0) == doctest::Approx(0.95 - 0.1 * 0.95));
   CHECK(opt.steps() == 2);
   CHECK_THROWS_AS(opt.step(-1.0), sjmt::value_error);
-  CHECK_THROWS_AS((sjmt::sgd<B, double>(ps, {.momentum = 1.0})), sjmt::value_error);
+  CHECK_THROWS_AS((sjmt::sgd<B, double>(be, ps, {.momentum = 1.0})), sjmt::value_error);
 
   sjmt::host_tensor<double> b2 = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 1.0);
   sjmt::parameter_list<B, double> only_bias{{"b", &b2, &db, false}};
-  sjmt::sgd<B, double> all(only_bias, {.momentum = 0.0, .weight_decay = 0.1, .decay_all = true});
+  sjmt::sgd<B, double> all(be, only_bias, {.momentum = 0.0, .weight_decay = 0.1, .decay_all = true});
   all.step(0.1);
   CHECK(b2(0, 0, 0, 0) == doctest::Approx(1.0 - 0.1 * (0.5 + 0.1)));
+}
+
+TEST_CASE("sgd: a parameter whose group a step does not reach gets no update, no decay, no momentum") {
+  // Classical multi-task: a shared trunk (group shared), one head per dataset
+  // (groups 0 and 1), batches alternating. The idle head must stay exactly as
+  // it is, as in PyTorch, where its gradient is None; a stale gradient left
+  // in its buffer must not be applied again.
+  auto one = [](double v) { return sjmt::make_host_tensor<double>({1, 1, 1, 1}, v); };
+  sjmt::host_tensor<double> trunk = one(1.0), head0 = one(1.0), head1 = one(1.0);
+  sjmt::host_tensor<double> g_trunk = one(0.5), g0 = one(0.5), g1 = one(0.25);  // g1: stale from an earlier step
+  sjmt::parameter_list<B, double> ps{{"trunk", &trunk, &g_trunk, true},
+                                     {"head.a.weight", &head0, &g0, true, sjmt::tensor_role::vector, 0},
+                                     {"head.b.weight", &head1, &g1, true, sjmt::tensor_role::vector, 1}};
+  sjmt::sgd<B, double> opt(be, ps, {.momentum = 0.9, .weight_decay = 0.1});
+  const auto only = [](int domain) { return [domain](int g) { return g == sjmt::shared_group || g == domain; }; };
+  opt.step(0.1, only(0));
+  opt.step(0.1, only(0));
+  CHECK(head1(0, 0, 0, 0) == 1.0);          // not decayed, not moved
+  CHECK(opt.velocity()[2](0, 0, 0, 0) == 0.0);  // no momentum built up
+  // v = 0.5 + 0.1 w: step 1 w = 1 - 0.1 * 0.6 = 0.94; step 2 v = 0.9 * 0.6 + 0.5 + 0.094 = 1.134
+  CHECK(head0(0, 0, 0, 0) == doctest::Approx(0.94 - 0.1 * 1.134));
+  CHECK(trunk(0, 0, 0, 0) == doctest::Approx(0.94 - 0.1 * 1.134));
+  opt.step(0.1, only(1));  // head b's first update: v = 0.25 + 0.1 * 1
+  CHECK(head1(0, 0, 0, 0) == doctest::Approx(1.0 - 0.1 * 0.35));
+  CHECK(head0(0, 0, 0, 0) == doctest::Approx(0.94 - 0.1 * 1.134));  // now head a rests
+  CHECK(opt.steps() == 3);
 }
 
 TEST_CASE("schedules: the paper's exponential step decay, multi-step and cosine") {
@@ -126,7 +153,7 @@ TEST_CASE("schedules: the paper's exponential step decay, multi-step and cosine"
 TEST_CASE("training: a ResNet-8 overfits 64 random images to 100% training accuracy") {
   const problem p = random_problem(64, 21);
   std::mt19937_64 rng(22);
-  resnet8 net(rng);
+  resnet8 net(be, rng);
   double loss = 0;
   sjmt::host_tensor<float> grad;
   const double initial = softmax_cross_entropy(net.forward(p.images, mode::train), p.labels, grad);
@@ -142,7 +169,7 @@ TEST_CASE("training: the same seed gives the same weights after N steps") {
   const problem p = random_problem(16, 31);
   double loss_a = 0, loss_b = 0;
   std::mt19937_64 rng_a(5), rng_b(5);
-  resnet8 a(rng_a), b(rng_b);
+  resnet8 a(be, rng_a), b(be, rng_b);
   const auto wa = train(a, p, 5, &loss_a);
   const auto wb = train(b, p, 5, &loss_b);
   REQUIRE(wa.size() == wb.size());

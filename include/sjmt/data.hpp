@@ -12,6 +12,7 @@
 #include "data/image.hpp"
 #include "data/image_io.hpp"
 #include "data/load_report.hpp"
+#include "data/pipeline/read_batch.hpp"
 #include "data/prefetch.hpp"
 #include "data/random.hpp"
 #include "data/render.hpp"

@@ -6,9 +6,11 @@
 // heat-map renderer and a terminal progress bar. Definitions: docs/metrics.md.
 
 #include "metrics/atomic_file.hpp"
+#include "metrics/au_by_emotion_figure.hpp"
 #include "metrics/au_by_emotion.hpp"
 #include "metrics/evaluator.hpp"
 #include "metrics/exclusive_metrics.hpp"
+#include "metrics/experiment_table.hpp"
 #include "metrics/heat_map.hpp"
 #include "metrics/json.hpp"
 #include "metrics/multilabel_metrics.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// Layers, residual blocks, ResNet-CIFAR and VGG-16 trunks, heads. Aggregator of nn/.
+// Layers, residual blocks, ResNet-CIFAR and VGG-16 trunks, heads, networks. Aggregator of nn/.
 
 #include "nn/activation.hpp"
 #include "nn/basic_block.hpp"
@@ -7,8 +7,10 @@
 #include "nn/batch_norm_relu.hpp"
 #include "nn/conv2d.hpp"
 #include "nn/heads.hpp"
+#include "nn/init.hpp"
 #include "nn/layer.hpp"
 #include "nn/linear.hpp"
+#include "nn/model.hpp"
 #include "nn/network.hpp"
 #include "nn/resnet_cifar.hpp"
 #include "nn/vgg16.hpp"

@@ -1,77 +1,110 @@
 #pragma once
-// The backend concept: the one ops interface that layers are written against.
+// The backend concept: what a backend implements so that layers, losses,
+// optimisers and the trainer run on it. They never call a backend directly:
+// they call the door, sjmt::ops (backend/ops.hpp), which checks shapes once,
+// sizes the outputs, and then calls the backend's member of the same name.
 //
-// A backend is a type B with a tensor template and static operations. Layers
-// are templates over B and call only these; a CUDA backend (cuDNN, cuBLAS)
-// provides the same names over device tensors, and no layer changes.
+// A backend is a class B whose *instance* is the place where computation
+// happens: it owns its scratch memory (and, for a device, its stream,
+// library handles and memory pool). One instance is used by one thread at a
+// time. Its storage is B::tensor<U> (rank 4, the conventions of
+// tensor/shape.hpp), for U = float or double and for the index types
+// std::int32_t and std::uint8_t.
 //
-// Requires of B, for scalar T:
-//   B::tensor<T>                     storage owned by the backend
-//   resize(t, shape), shape(t), fill(t, v), upload(t, host), download(t) -> host
-//   conv2d_forward(g, x, w, y)                     y (N, P, Q, K)
-//   conv2d_backward_data(g, dy, w, x_shape, dx)    dx overwritten
-//   conv2d_backward_filter(g, x, dy, dw)           dw (R, S, C, K) overwritten
-//   batch_norm_forward_train(x, gamma, beta, momentum, eps, running_mean,
-//                            running_var, saved_mean, saved_invstd, y)
-//   batch_norm_forward_infer(x, gamma, beta, running_mean, running_var, eps, y)
-//   batch_norm_backward(x, dy, gamma, saved_mean, saved_invstd, dx, dgamma, dbeta)
-//   batch_norm_add_relu_forward_train(x, z, gamma, beta, momentum, eps, running_mean,
-//                                     running_var, saved_mean, saved_invstd, y)
-//   batch_norm_add_relu_forward_infer(x, z, gamma, beta, running_mean, running_var, eps, y)
-//                                    y = max(batch_norm(x) + z, 0) in one pass; z is a
-//                                    pointer, null for no residual
-//   batch_norm_relu_backward(x, y, dy, gamma, saved_mean, saved_invstd, dx, dgamma,
-//                            dbeta, dz)  gradients of the fused forward from its input x
-//                                    and output y (the mask); dz (pointer, may be null)
-//                                    receives the residual's gradient
-//   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y) (y may alias a or b)
-//   global_avg_pool_forward(x, y), global_avg_pool_backward(dy, x_shape, dx)
-//   max_pool2_forward(x, y), max_pool2_backward(x, y, dy, dx)
-//   linear_forward(x, w, b, y), linear_backward(x, w, dy, dx, dw, db)
-//   dropout_forward(x, p, seed, mask, y), dropout_backward(mask, dy, dx)
-//   sgd_update(w, g, v, lr, momentum, weight_decay)
-// Ensures: every output is resized by the op; gradients are overwritten, not
-// accumulated; bad shapes throw shape_error, bad values value_error.
+// Requires of B, for a floating-point T (every op may assume checked shapes
+// and outputs already sized by ops::, and overwrites its outputs):
+//   storage       shape(t), resize(t, shape), fill(t, v), upload(t, host), download(t) -> host,
+//                 data(t) -> pointer into the backend's memory, copy(src, dst)
+//   convolution   conv2d_forward(g, x, w, y), conv2d_backward_data(g, dy, w, dx),
+//                 conv2d_backward_filter(g, x, dy, dw)
+//   batch norm    batch_norm_forward_train(x, gamma, beta, momentum, eps, running_mean, running_var,
+//                                          saved_mean, saved_invstd, y)
+//                 batch_norm_forward_infer(x, gamma, beta, running_mean, running_var, eps, y)
+//                 batch_norm_backward(x, dy, gamma, saved_mean, saved_invstd, dx, dgamma, dbeta)
+//                 batch_norm_add_relu_forward_train / _infer: as above with a residual z
+//                   (pointer, null for none) and y = max(bn(x) + z, 0) in one pass
+//                 batch_norm_relu_backward(x, y, dy, gamma, saved_mean, saved_invstd, dx, dgamma,
+//                                          dbeta, dz): from the fused forward's input x and output y;
+//                   dz (pointer, may be null) receives the residual's gradient
+//   elementwise   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y) (y may alias a or b)
+//   pooling       global_avg_pool_forward(x, y), global_avg_pool_backward(dy, dx),
+//                 max_pool2_forward(x, y), max_pool2_backward(x, y, dy, dx)
+//   linear        linear_forward(x, w, b, y), linear_backward(x, w, dy, dx, dw, db)
+//   columns       gather_columns(x, index, y): y(n, j) = x(n, index[j]);
+//                 scatter_columns(x, index, y): y(n, index[j]) = x(n, j), other columns kept
+//   dropout       dropout_forward(x, p, seed, mask, y), dropout_backward(mask, dy, dx)
+//   loss          loss_forward(plan, operands): the selective loss family (backend/loss_plan.hpp)
+//   optimiser     sgd_update(slots, lr, momentum): every slot {w, g, v, weight_decay} in one call,
+//                 lr a one-element tensor (so that a captured step reads the schedule's rate)
 
 #include <concepts>
 #include <cstdint>
+#include <span>
 
 #include "../tensor/host_tensor.hpp"
+#include "../tensor/shape.hpp"
 #include "conv2d_geometry.hpp"
+#include "loss_plan.hpp"
 
 namespace sjmt {
 
+/// One tensor of an SGD update: w -= lr v, v = momentum v + g + weight_decay w.
 template <class B, class T>
-concept backend_for = requires(typename B::template tensor<T>& t, const typename B::template tensor<T>& c,
-                               const host_tensor<T>& h, const shape4& s, const conv2d_geometry& g, T v,
-                               std::uint64_t seed, double p, const typename B::template tensor<T>* cp,
-                               typename B::template tensor<T>* tp) {
-  { B::shape(c) } -> std::same_as<shape4>;
-  B::resize(t, s);
-  B::fill(t, v);
-  B::upload(t, h);
-  { B::download(c) } -> std::same_as<host_tensor<T>>;
-  B::conv2d_forward(g, c, c, t);
-  B::conv2d_backward_data(g, c, c, s, t);
-  B::conv2d_backward_filter(g, c, c, t);
-  B::batch_norm_forward_train(c, c, c, v, v, t, t, t, t, t);
-  B::batch_norm_forward_infer(c, c, c, c, c, v, t);
-  B::batch_norm_backward(c, c, c, c, c, t, t, t);
-  B::batch_norm_add_relu_forward_train(c, cp, c, c, v, v, t, t, t, t, t);
-  B::batch_norm_add_relu_forward_infer(c, cp, c, c, c, c, v, t);
-  B::batch_norm_relu_backward(c, c, c, c, c, c, t, t, t, tp);
-  B::relu_forward(c, t);
-  B::relu_backward(c, c, t);
-  B::add(c, c, t);
-  B::global_avg_pool_forward(c, t);
-  B::global_avg_pool_backward(c, s, t);
-  B::max_pool2_forward(c, t);
-  B::max_pool2_backward(c, c, c, t);
-  B::linear_forward(c, c, c, t);
-  B::linear_backward(c, c, c, t, t, t);
-  B::dropout_forward(c, p, seed, t, t);
-  B::dropout_backward(c, c, t);
-  B::sgd_update(t, c, t, v, v, v);
+struct sgd_slot {
+  typename B::template tensor<T>* w = nullptr;
+  const typename B::template tensor<T>* g = nullptr;
+  typename B::template tensor<T>* v = nullptr;
+  T weight_decay = T(0);
 };
+
+template <class B, class T>
+concept backend_for =
+    std::floating_point<T> &&
+    requires(B& b, typename B::template tensor<T>& t, const typename B::template tensor<T>& c,
+             const host_tensor<T>& h, const shape4& s, const conv2d_geometry& g, T v, std::uint64_t seed, double p,
+             const typename B::template tensor<T>* cp, typename B::template tensor<T>* tp,
+             typename B::template tensor<std::int32_t>& it, const host_tensor<std::int32_t>& hi,
+             typename B::template tensor<std::uint8_t>& ut, const host_tensor<std::uint8_t>& hu,
+             const loss_plan<T>& plan, const loss_operands<T>& operands, std::span<const sgd_slot<B, T>> slots) {
+      { b.shape(c) } -> std::same_as<shape4>;
+      b.resize(t, s);
+      b.fill(t, v);
+      b.upload(t, h);
+      b.upload(it, hi);
+      b.upload(ut, hu);
+      { b.download(c) } -> std::same_as<host_tensor<T>>;
+      { b.data(t) } -> std::same_as<T*>;
+      { b.data(c) } -> std::same_as<const T*>;
+      b.copy(c, t);
+      b.conv2d_forward(g, c, c, t);
+      b.conv2d_backward_data(g, c, c, t);
+      b.conv2d_backward_filter(g, c, c, t);
+      b.batch_norm_forward_train(c, c, c, v, v, t, t, t, t, t);
+      b.batch_norm_forward_infer(c, c, c, c, c, v, t);
+      b.batch_norm_backward(c, c, c, c, c, t, t, t);
+      b.batch_norm_add_relu_forward_train(c, cp, c, c, v, v, t, t, t, t, t);
+      b.batch_norm_add_relu_forward_infer(c, cp, c, c, c, c, v, t);
+      b.batch_norm_relu_backward(c, c, c, c, c, c, t, t, t, tp);
+      b.relu_forward(c, t);
+      b.relu_backward(c, c, t);
+      b.add(c, c, t);
+      b.global_avg_pool_forward(c, t);
+      b.global_avg_pool_backward(c, t);
+      b.max_pool2_forward(c, t);
+      b.max_pool2_backward(c, c, c, t);
+      b.linear_forward(c, c, c, t);
+      b.linear_backward(c, c, c, t, t, t);
+      b.gather_columns(c, it, t);
+      b.scatter_columns(c, it, t);
+      b.dropout_forward(c, p, seed, t, t);
+      b.dropout_backward(c, c, t);
+      b.loss_forward(plan, operands);
+      b.sgd_update(slots, c, v);
+    };
+
+/// A backend whose tensors live in host memory: host buffers may be handed to
+/// its ops directly (the losses' span overloads).
+template <class B>
+concept host_memory_backend = B::host_memory;
 
 }  // namespace sjmt

@@ -4,7 +4,7 @@
 #include <cstddef>
 
 #include "../error.hpp"
-#include "../tensor/host_tensor.hpp"
+#include "../tensor/shape.hpp"
 
 namespace sjmt {
 

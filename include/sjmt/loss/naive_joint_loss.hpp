@@ -9,7 +9,7 @@
 #include <concepts>
 
 #include "../labels/dataset_union.hpp"
-#include "detail/loss_base.hpp"
+#include "union_loss.hpp"
 #include "options.hpp"
 
 namespace sjmt {
@@ -25,7 +25,7 @@ inline constexpr bool has_regression_space = [] {
 }  // namespace detail
 
 template <dataset_union_type Union, std::floating_point T = float>
-class naive_joint_loss : public detail::loss_base<T> {
+class naive_joint_loss : public union_loss<Union, T> {
   static_assert(!detail::has_regression_space<typename Union::layout>,
                 "sjmt::naive_joint_loss: the layout has a regression space, which a sigmoid cannot "
                 "train; use selective_loss, or a layout of exclusive and multilabel spaces.");
@@ -36,12 +36,12 @@ class naive_joint_loss : public detail::loss_base<T> {
 
   /// Uses options.reduction and options.pos_weight; every output is a sigmoid.
   explicit naive_joint_loss(loss_options<T> options = {})
-      : detail::loss_base<T>(make(options)) {}
+      : union_loss<Union, T>(make(options), options.reduction) {}
 
  private:
-  static detail::loss_plan<T> make(loss_options<T> options) {
+  static loss_plan<T> make(loss_options<T> options) {
     options.exclusive = exclusive_rule::sigmoid;
-    detail::loss_plan<T> plan = detail::make_plan<Union, T>("naive_joint_loss", options);
+    loss_plan<T> plan = detail::make_plan<Union, T>("naive_joint_loss", options);
     plan.missing_as_negative = true;
     return plan;
   }

@@ -12,26 +12,26 @@
 //
 //   using domains = dataset_union<joint_layout<emotion, aus>, sfew, emotionet>;
 //   sjmt::selective_loss<domains> loss;                      // float, mean over samples
-//   float l = loss.forward_backward(logits, targets, domain_of_sample, grad);
+//   float l = loss.forward_backward(cpu, logits, targets, domain_of_sample, grad);
 //
 // Requires: targets of sigmoid and softmax outputs in [0, 1] where selected.
 
 #include <concepts>
 
 #include "../labels/dataset_union.hpp"
-#include "detail/loss_base.hpp"
+#include "union_loss.hpp"
 #include "options.hpp"
 
 namespace sjmt {
 
 template <dataset_union_type Union, std::floating_point T = float>
-class selective_loss : public detail::loss_base<T> {
+class selective_loss : public union_loss<Union, T> {
  public:
   using union_type = Union;
   using layout = typename Union::layout;
 
   explicit selective_loss(loss_options<T> options = {})
-      : detail::loss_base<T>(detail::make_plan<Union, T>("selective_loss", options)) {}
+      : union_loss<Union, T>(detail::make_plan<Union, T>("selective_loss", options), options.reduction) {}
 };
 
 }  // namespace sjmt

@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "../labels/dataset_union.hpp"
-#include "detail/loss_base.hpp"
+#include "union_loss.hpp"
 #include "naive_joint_loss.hpp"
 #include "options.hpp"
 
 namespace sjmt {
 
 template <dataset_union_type Union, std::floating_point T = float>
-class selective_softmax_loss : public detail::loss_base<T> {
+class selective_softmax_loss : public union_loss<Union, T> {
   static_assert(!detail::has_regression_space<typename Union::layout>,
                 "sjmt::selective_softmax_loss: the layout has a regression space, which a softmax "
                 "cannot train; use selective_loss, or a layout of exclusive and multilabel spaces.");
@@ -28,15 +28,15 @@ class selective_softmax_loss : public detail::loss_base<T> {
 
   /// Uses options.reduction; pos_weight must be empty.
   explicit selective_softmax_loss(loss_options<T> options = {})
-      : detail::loss_base<T>(make(options)) {}
+      : union_loss<Union, T>(make(options), options.reduction) {}
 
  private:
-  static detail::loss_plan<T> make(loss_options<T> options) {
+  static loss_plan<T> make(loss_options<T> options) {
     SJMT_CHECK(value_error, options.pos_weight.empty(),
                "selective_softmax_loss: pos_weight applies to sigmoid outputs only; leave it empty");
-    detail::loss_plan<T> plan = detail::make_plan<Union, T>("selective_softmax_loss", options);
+    loss_plan<T> plan = detail::make_plan<Union, T>("selective_softmax_loss", options);
     std::fill(plan.bce_mask.begin(), plan.bce_mask.end(), T(0));
-    plan.segments = {detail::loss_segment{0, plan.width, detail::segment_rule::softmax,
+    plan.segments = {loss_segment{0, plan.width, segment_rule::softmax,
                                           std::vector<unsigned char>(plan.num_domains, 1)}};
     return plan;
   }

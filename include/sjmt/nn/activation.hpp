@@ -13,19 +13,21 @@ template <class Backend, class T>
 class relu {
  public:
   using tensor = typename Backend::template tensor<T>;
+  explicit relu(Backend& be) : m_be(&be) {}
   const tensor& forward(const tensor& x, mode) {
-    Backend::relu_forward(x, m_y);
+    ops::relu_forward(*m_be, x, m_y);
     m_ran = true;
     return m_y;
   }
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_ran, "relu::backward: called before forward");
-    Backend::relu_backward(m_y, dy, m_dx);
+    ops::relu_backward(*m_be, m_y, dy, m_dx);
     return m_dx;
   }
   void collect(parameter_list<Backend, T>&, const std::string&) {}
 
  private:
+  Backend* m_be;
   tensor m_y, m_dx;
   bool m_ran = false;
 };
@@ -36,19 +38,21 @@ template <class Backend, class T>
 class max_pool2 {
  public:
   using tensor = typename Backend::template tensor<T>;
+  explicit max_pool2(Backend& be) : m_be(&be) {}
   const tensor& forward(const tensor& x, mode) {
     m_x = &x;
-    Backend::max_pool2_forward(x, m_y);
+    ops::max_pool2_forward(*m_be, x, m_y);
     return m_y;
   }
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "max_pool2::backward: called before forward");
-    Backend::max_pool2_backward(*m_x, m_y, dy, m_dx);
+    ops::max_pool2_backward(*m_be, *m_x, m_y, dy, m_dx);
     return m_dx;
   }
   void collect(parameter_list<Backend, T>&, const std::string&) {}
 
  private:
+  Backend* m_be;
   tensor m_y, m_dx;
   const tensor* m_x = nullptr;
 };
@@ -59,20 +63,22 @@ template <class Backend, class T>
 class global_avg_pool {
  public:
   using tensor = typename Backend::template tensor<T>;
+  explicit global_avg_pool(Backend& be) : m_be(&be) {}
   const tensor& forward(const tensor& x, mode) {
-    m_x_shape = Backend::shape(x);
+    m_x_shape = m_be->shape(x);
     m_ran = true;
-    Backend::global_avg_pool_forward(x, m_y);
+    ops::global_avg_pool_forward(*m_be, x, m_y);
     return m_y;
   }
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_ran, "global_avg_pool::backward: called before forward");
-    Backend::global_avg_pool_backward(dy, m_x_shape, m_dx);
+    ops::global_avg_pool_backward(*m_be, dy, m_x_shape, m_dx);
     return m_dx;
   }
   void collect(parameter_list<Backend, T>&, const std::string&) {}
 
  private:
+  Backend* m_be;
   tensor m_y, m_dx;
   shape4 m_x_shape{};
   bool m_ran = false;
@@ -85,18 +91,18 @@ template <class Backend, class T>
 class dropout {
  public:
   using tensor = typename Backend::template tensor<T>;
-  explicit dropout(double p, std::uint64_t seed = 0) : m_p(p), m_seed(seed) {
+  dropout(Backend& be, double p, std::uint64_t seed = 0) : m_be(&be), m_p(p), m_seed(seed) {
     SJMT_CHECK(value_error, p >= 0.0 && p < 1.0, "dropout: p = ", p, ", expected 0 <= p < 1");
   }
   const tensor& forward(const tensor& x, mode m) {
     m_trained = m == mode::train;
     if (!m_trained) return x;
-    Backend::dropout_forward(x, m_p, m_seed + m_calls++, m_mask, m_y);
+    ops::dropout_forward(*m_be, x, m_p, m_seed + m_calls++, m_mask, m_y);
     return m_y;
   }
   const tensor& backward(const tensor& dy) {
     if (!m_trained) return dy;
-    Backend::dropout_backward(m_mask, dy, m_dx);
+    ops::dropout_backward(*m_be, m_mask, dy, m_dx);
     return m_dx;
   }
   void collect(parameter_list<Backend, T>&, const std::string&) {}
@@ -107,6 +113,7 @@ class dropout {
   }
 
  private:
+  Backend* m_be;
   double m_p;
   std::uint64_t m_seed, m_calls = 0;
   tensor m_mask, m_y, m_dx;

@@ -40,16 +40,17 @@ class basic_block {
 
   /// `scratch`: shared gradient buffers, valid as long as the block; null:
   /// the block uses buffers of its own.
-  basic_block(std::size_t in_channels, std::size_t out_channels, std::size_t stride, std::mt19937_64& rng,
-              block_scratch<Backend, T>* scratch = nullptr)
-      : m_scratch(scratch),
-        m_conv1(in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
-        m_bn1(out_channels),
-        m_conv2(out_channels, out_channels, conv2d_geometry{3, 1, 1}, rng),
-        m_bn2(out_channels) {
+  basic_block(Backend& be, std::size_t in_channels, std::size_t out_channels, std::size_t stride,
+              std::mt19937_64& rng, block_scratch<Backend, T>* scratch = nullptr)
+      : m_be(&be),
+        m_scratch(scratch),
+        m_conv1(be, in_channels, out_channels, conv2d_geometry{3, stride, 1}, rng),
+        m_bn1(be, out_channels),
+        m_conv2(be, out_channels, out_channels, conv2d_geometry{3, 1, 1}, rng),
+        m_bn2(be, out_channels) {
     if (stride != 1 || in_channels != out_channels) {
-      m_proj_conv.emplace(in_channels, out_channels, conv2d_geometry{1, stride, 0}, rng);
-      m_proj_bn.emplace(out_channels);
+      m_proj_conv.emplace(be, in_channels, out_channels, conv2d_geometry{1, stride, 0}, rng);
+      m_proj_bn.emplace(be, out_channels);
     }
   }
 
@@ -83,7 +84,7 @@ class basic_block {
     const tensor& d_bn1 = m_bn1.backward(d_conv2, s.a, nullptr);
     const tensor& dbranch = has_projection() ? m_conv1.backward(d_bn1) : m_conv1.backward(d_bn1, s.b);
     const tensor& dshort = has_projection() ? m_proj_conv->backward(m_proj_bn->backward(dsum)) : dsum;
-    Backend::add(dbranch, dshort, m_dx);  // add allows y to alias an input
+    ops::add(*m_be, dbranch, dshort, m_dx);  // add allows y to alias an input
     return m_dx;
   }
 
@@ -99,6 +100,7 @@ class basic_block {
   }
 
  private:
+  Backend* m_be;
   block_scratch<Backend, T>* m_scratch;
   block_scratch<Backend, T> m_own_scratch;  // used when m_scratch is null
   conv2d<Backend, T> m_conv1;

@@ -18,16 +18,16 @@ class batch_norm {
  public:
   using tensor = typename Backend::template tensor<T>;
 
-  explicit batch_norm(std::size_t channels, T momentum = T(0.1), T epsilon = T(1e-5))
-      : m_momentum(momentum), m_epsilon(epsilon) {
+  explicit batch_norm(Backend& be, std::size_t channels, T momentum = T(0.1), T epsilon = T(1e-5))
+      : m_be(&be), m_momentum(momentum), m_epsilon(epsilon) {
     SJMT_CHECK(value_error, channels > 0, "batch_norm: channels = 0, expected > 0");
     SJMT_CHECK(value_error, momentum >= T(0) && momentum <= T(1), "batch_norm: momentum = ", momentum,
                ", expected in [0, 1]");
     const shape4 s{1, 1, 1, channels};
     for (auto [t, v] : {std::pair{&m_gamma, T(1)}, {&m_beta, T(0)}, {&m_running_mean, T(0)},
                         {&m_running_var, T(1)}, {&m_dgamma, T(0)}, {&m_dbeta, T(0)}}) {
-      Backend::resize(*t, s);
-      Backend::fill(*t, v);
+      be.resize(*t, s);
+      be.fill(*t, v);
     }
   }
 
@@ -35,10 +35,10 @@ class batch_norm {
     m_x = &x;
     m_trained = m == mode::train;
     if (m_trained)
-      Backend::batch_norm_forward_train(x, m_gamma, m_beta, m_momentum, m_epsilon, m_running_mean, m_running_var,
-                                        m_saved_mean, m_saved_invstd, m_y);
+      ops::batch_norm_forward_train(*m_be, x, m_gamma, m_beta, m_momentum, m_epsilon, m_running_mean,
+                                    m_running_var, m_saved_mean, m_saved_invstd, m_y);
     else
-      Backend::batch_norm_forward_infer(x, m_gamma, m_beta, m_running_mean, m_running_var, m_epsilon, m_y);
+      ops::batch_norm_forward_infer(*m_be, x, m_gamma, m_beta, m_running_mean, m_running_var, m_epsilon, m_y);
     return m_y;
   }
 
@@ -46,7 +46,7 @@ class batch_norm {
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr && m_trained,
                "batch_norm::backward: needs a forward in mode::train before it");
-    Backend::batch_norm_backward(*m_x, dy, m_gamma, m_saved_mean, m_saved_invstd, m_dx, m_dgamma, m_dbeta);
+    ops::batch_norm_backward(*m_be, *m_x, dy, m_gamma, m_saved_mean, m_saved_invstd, m_dx, m_dgamma, m_dbeta);
     return m_dx;
   }
 
@@ -67,6 +67,7 @@ class batch_norm {
     requires backend_for<B, U>
   friend class batch_norm_relu;  // shares the parameters and statistics, not the buffers
 
+  Backend* m_be;
   T m_momentum, m_epsilon;
   tensor m_gamma, m_beta, m_running_mean, m_running_var, m_dgamma, m_dbeta;
   tensor m_saved_mean, m_saved_invstd, m_y, m_dx;

@@ -3,7 +3,7 @@
 //
 //   y = max(batch_norm(x) + z, 0)
 //
-// in one memory pass forward and one backward (Backend::batch_norm_add_relu_*).
+// in one memory pass forward and one backward (ops::batch_norm_add_relu_*).
 // Why fused: the composed layers read and write the activation four times and
 // keep three activation-sized outputs and three input gradients; this layer
 // keeps y (the ReLU mask for backward), dx and, with a residual, dz. The
@@ -23,8 +23,8 @@ class batch_norm_relu {
  public:
   using tensor = typename Backend::template tensor<T>;
 
-  explicit batch_norm_relu(std::size_t channels, T momentum = T(0.1), T epsilon = T(1e-5))
-      : m_bn(channels, momentum, epsilon) {}
+  explicit batch_norm_relu(Backend& be, std::size_t channels, T momentum = T(0.1), T epsilon = T(1e-5))
+      : m_bn(be, channels, momentum, epsilon) {}
 
   /// y = max(batch_norm(x), 0).
   const tensor& forward(const tensor& x, mode m) { return forward(x, nullptr, m); }
@@ -45,12 +45,12 @@ class batch_norm_relu {
     m_has_residual = residual != nullptr;
     auto& b = m_bn;
     if (b.m_trained)
-      Backend::batch_norm_add_relu_forward_train(x, residual, b.m_gamma, b.m_beta, b.m_momentum,
-                                                 b.m_epsilon, b.m_running_mean, b.m_running_var,
-                                                 b.m_saved_mean, b.m_saved_invstd, y);
+      ops::batch_norm_add_relu_forward_train(*b.m_be, x, residual, b.m_gamma, b.m_beta, b.m_momentum,
+                                             b.m_epsilon, b.m_running_mean, b.m_running_var, b.m_saved_mean,
+                                             b.m_saved_invstd, y);
     else
-      Backend::batch_norm_add_relu_forward_infer(x, residual, b.m_gamma, b.m_beta, b.m_running_mean,
-                                                 b.m_running_var, b.m_epsilon, y);
+      ops::batch_norm_add_relu_forward_infer(*b.m_be, x, residual, b.m_gamma, b.m_beta, b.m_running_mean,
+                                             b.m_running_var, b.m_epsilon, y);
     return y;
   }
 
@@ -66,8 +66,8 @@ class batch_norm_relu {
     auto& b = m_bn;
     SJMT_CHECK(value_error, b.m_x != nullptr && b.m_trained,
                "batch_norm_relu::backward: needs a forward in mode::train before it");
-    Backend::batch_norm_relu_backward(*b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd,
-                                      dx, b.m_dgamma, b.m_dbeta, m_has_residual ? dz : nullptr);
+    ops::batch_norm_relu_backward(*b.m_be, *b.m_x, m_y, dy, b.m_gamma, b.m_saved_mean, b.m_saved_invstd, dx,
+                                  b.m_dgamma, b.m_dbeta, m_has_residual ? dz : nullptr);
     return dx;
   }
 

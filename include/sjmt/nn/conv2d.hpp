@@ -1,8 +1,7 @@
 #pragma once
 // 2-D convolution layer without bias (a batch norm follows it in every model
-// here). Filter (R, S, C, K), He-normal initialised: N(0, 2 / (R S C)).
+// here). Filter (R, S, C, K), initialised by default He-normal: N(0, 2 / (R S C)).
 
-#include <cmath>
 #include <random>
 #include <string>
 
@@ -17,16 +16,16 @@ class conv2d {
   using tensor = typename Backend::template tensor<T>;
 
   /// `input_gradient = false` skips dX (the first layer of a network needs none).
-  conv2d(std::size_t in_channels, std::size_t out_channels, conv2d_geometry geometry, std::mt19937_64& rng,
-         bool input_gradient = true)
-      : m_geometry(geometry), m_input_gradient(input_gradient) {
+  conv2d(Backend& be, std::size_t in_channels, std::size_t out_channels, conv2d_geometry geometry,
+         std::mt19937_64& rng, bool input_gradient = true, initializer init = {init_rule::he_normal})
+      : m_be(&be), m_geometry(geometry), m_input_gradient(input_gradient) {
     SJMT_CHECK(value_error, in_channels > 0 && out_channels > 0, "conv2d: channels ", in_channels, " -> ",
                out_channels, ", expected both > 0");
     const shape4 ws{geometry.kernel, geometry.kernel, in_channels, out_channels};
-    const double fan_in = static_cast<double>(geometry.kernel * geometry.kernel * in_channels);
-    Backend::upload(m_w, detail::normal_init<T>(ws, std::sqrt(2.0 / fan_in), rng));
-    Backend::resize(m_dw, ws);
-    Backend::fill(m_dw, T(0));
+    const std::size_t taps = geometry.kernel * geometry.kernel;
+    be.upload(m_w, detail::initial_values<T>(ws, init, taps * in_channels, taps * out_channels, rng));
+    be.resize(m_dw, ws);
+    be.fill(m_dw, T(0));
   }
 
   const tensor& forward(const tensor& x, mode m) { return forward(x, m, m_y); }
@@ -35,7 +34,7 @@ class conv2d {
   /// in a residual block uses its stage's scratch).
   const tensor& forward(const tensor& x, mode, tensor& y) {
     m_x = &x;
-    Backend::conv2d_forward(m_geometry, x, m_w, y);
+    ops::conv2d_forward(*m_be, m_geometry, x, m_w, y);
     return y;
   }
 
@@ -45,8 +44,8 @@ class conv2d {
   /// passes scratch shared by its stage, so that not every layer keeps one).
   const tensor& backward(const tensor& dy, tensor& dx) {
     SJMT_CHECK(value_error, m_x != nullptr, "conv2d::backward: called before forward");
-    Backend::conv2d_backward_filter(m_geometry, *m_x, dy, m_dw);
-    if (m_input_gradient) Backend::conv2d_backward_data(m_geometry, dy, m_w, Backend::shape(*m_x), dx);
+    ops::conv2d_backward_filter(*m_be, m_geometry, *m_x, dy, m_be->shape(m_w), m_dw);
+    if (m_input_gradient) ops::conv2d_backward_data(*m_be, m_geometry, dy, m_w, m_be->shape(*m_x), dx);
     return dx;
   }
 
@@ -58,6 +57,7 @@ class conv2d {
   tensor& weight() { return m_w; }
 
  private:
+  Backend* m_be;
   conv2d_geometry m_geometry;
   bool m_input_gradient;
   tensor m_w, m_dw, m_y, m_dx;

@@ -2,10 +2,14 @@
 // What every layer of nn/ shares: the mode, named parameters, and the layer
 // concept.
 //
-// A layer owns its output and its input gradient, so that a training step
-// allocates nothing once shapes are known. (Some layers also offer overloads
-// that write into a caller's buffer, e.g. conv2d::backward(dy, dx): composite
-// layers such as basic_block use them to share scratch between layers.) Contract of a layer L over backend B:
+// A layer is built on one backend instance (it keeps a pointer to it: the
+// backend must outlive the layer) and owns its output and input gradient, so
+// that a training step allocates nothing once shapes are known. Some layers
+// also write into a caller's buffer (conv2d::backward(dy, dx)), so that
+// composite layers such as basic_block share scratch between layers.
+// Every computation goes through sjmt::ops (backend/ops.hpp).
+//
+// Contract of a layer L over backend B:
 //   const tensor& forward(const tensor& x, mode m)
 //       Requires: x stays alive and unchanged until backward() returns.
 //       Ensures: the result is L's own output buffer, valid until the next forward.
@@ -18,11 +22,12 @@
 
 #include <concepts>
 #include <cstddef>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "../backend/backend.hpp"
+#include "../backend/ops.hpp"
+#include "init.hpp"
 
 namespace sjmt {
 
@@ -34,9 +39,16 @@ enum class mode : unsigned char { train, infer };
 /// vector (1, 1, 1, C) <-> (C).
 enum class tensor_role : unsigned char { vector, matrix, filter };
 
+/// The group of a parameter that every step trains (the trunk, a joint head).
+inline constexpr int shared_group = -1;
+
 /// A named tensor of a model. Trainable parameters have a gradient; buffers
 /// (batch-norm running averages) have grad == nullptr. `decay` says whether
 /// weight decay applies (by default: convolution and linear weights only).
+/// `group` is shared_group, or the domain whose own head the parameter belongs
+/// to: a step whose batch holds no sample of that domain does not reach it,
+/// and the optimiser leaves it alone (no decay, no momentum), as PyTorch skips
+/// a parameter whose gradient is None.
 template <class Backend, class T>
 struct parameter {
   std::string name;
@@ -44,6 +56,7 @@ struct parameter {
   typename Backend::template tensor<T>* grad = nullptr;
   bool decay = false;
   tensor_role role = tensor_role::vector;
+  int group = shared_group;
 };
 
 template <class Backend, class T>
@@ -57,25 +70,4 @@ concept layer_for = requires(L& l, const typename Backend::template tensor<T>& x
   l.collect(list, prefix);
 };
 
-namespace detail {
-
-/// A host tensor of `shape` with values from N(0, stddev^2).
-template <class T>
-host_tensor<T> normal_init(const shape4& shape, double stddev, std::mt19937_64& rng) {
-  std::normal_distribution<double> normal(0.0, stddev);
-  host_tensor<T> t(shape);
-  for (auto& v : t) v = static_cast<T>(normal(rng));
-  return t;
-}
-
-/// A host tensor of `shape` with values from U(-bound, bound).
-template <class T>
-host_tensor<T> uniform_init(const shape4& shape, double bound, std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> uniform(-bound, bound);
-  host_tensor<T> t(shape);
-  for (auto& v : t) v = static_cast<T>(uniform(rng));
-  return t;
-}
-
-}  // namespace detail
 }  // namespace sjmt

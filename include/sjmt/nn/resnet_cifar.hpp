@@ -26,22 +26,26 @@ class resnet_cifar {
                 "resnet_cifar: Depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, 56, 110, ...).");
 
  public:
+  using backend = Backend;
+  using value_type = T;
   using tensor = typename Backend::template tensor<T>;
   static constexpr std::size_t depth = Depth;
   static constexpr std::size_t blocks_per_stage = (Depth - 2) / 6;
   static constexpr std::size_t features = 64;
 
+  /// `in_channels`: of the input images (1 grey, 3 RGB, or any count);
   /// `input_gradient`: also compute the gradient with respect to the image.
-  explicit resnet_cifar(std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false)
-      : m_stem(in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient),
-        m_stem_bn(16),
-        m_scratch(std::make_unique<std::array<block_scratch<Backend, T>, 3>>()) {
+  resnet_cifar(Backend& be, std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false)
+      : m_stem(be, in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient),
+        m_stem_bn(be, 16),
+        m_scratch(std::make_unique<std::array<block_scratch<Backend, T>, 3>>()),
+        m_pool(be) {
     std::size_t channels = 16;
     m_blocks.reserve(3 * blocks_per_stage);  // layers hold pointers to neighbours' outputs: never move them
     for (std::size_t stage = 0; stage < 3; ++stage) {
       const std::size_t width = std::size_t(16) << stage;
       for (std::size_t b = 0; b < blocks_per_stage; ++b) {
-        m_blocks.emplace_back(channels, width, stage > 0 && b == 0 ? 2 : 1, rng, &(*m_scratch)[stage]);
+        m_blocks.emplace_back(be, channels, width, stage > 0 && b == 0 ? 2 : 1, rng, &(*m_scratch)[stage]);
         channels = width;
       }
     }

@@ -21,17 +21,20 @@ template <class Backend, class T>
   requires backend_for<Backend, T>
 class vgg16 {
  public:
+  using backend = Backend;
+  using value_type = T;
   using tensor = typename Backend::template tensor<T>;
   static constexpr std::size_t features = 512;
 
-  explicit vgg16(std::mt19937_64& rng, std::size_t in_channels = 3) {
+  /// `in_channels`: of the input images (1 grey, 3 RGB, or any count).
+  vgg16(Backend& be, std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false) : m_pool(be) {
     constexpr std::size_t widths[13] = {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512};
     constexpr bool pool_after[13] = {false, true, false, true, false, false, true,
                                      false, false, true, false, false, true};
     std::size_t channels = in_channels;
     m_units.reserve(13);
     for (std::size_t i = 0; i < 13; ++i) {
-      m_units.emplace_back(channels, widths[i], pool_after[i], rng, i > 0);
+      m_units.emplace_back(be, channels, widths[i], pool_after[i], rng, input_gradient || i > 0);
       channels = widths[i];
     }
   }
@@ -57,9 +60,9 @@ class vgg16 {
  private:
   /// conv 3x3 -> batch norm -> relu [-> 2x2 max pooling].
   struct unit {
-    unit(std::size_t in, std::size_t out, bool pool, std::mt19937_64& rng, bool input_gradient)
-        : conv(in, out, conv2d_geometry{3, 1, 1}, rng, input_gradient), bn(out) {
-      if (pool) pooling.emplace();
+    unit(Backend& be, std::size_t in, std::size_t out, bool pool, std::mt19937_64& rng, bool input_gradient)
+        : conv(be, in, out, conv2d_geometry{3, 1, 1}, rng, input_gradient), bn(be, out), act(be) {
+      if (pool) pooling.emplace(be);
     }
     const tensor& forward(const tensor& x, mode m) {
       const tensor& h = act.forward(bn.forward(conv.forward(x, m), m), m);

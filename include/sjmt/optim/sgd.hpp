@@ -4,10 +4,18 @@
 // Weight decay applies to parameters marked `decay` (convolution and linear
 // weights), not to batch-norm parameters nor biases, unless decay_all is set.
 // Buffers (parameters without gradient) are left alone.
+//
+// A step may leave out the parameters of head groups that its batch did not
+// reach (parameter::group): those get no update at all, neither decay nor
+// momentum, as PyTorch leaves a parameter whose gradient is None. Classical
+// multi-task training needs this: one optimiser over a shared trunk and
+// per-dataset heads, alternating batches.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "../backend/ops.hpp"
 #include "../nn/layer.hpp"
 
 namespace sjmt {
@@ -23,9 +31,11 @@ template <class Backend, class T>
 class sgd {
  public:
   using tensor = typename Backend::template tensor<T>;
+  static constexpr std::string_view name = "sgd";
 
-  /// Requires: the tensors of `parameters` outlive the optimiser.
-  sgd(const parameter_list<Backend, T>& parameters, sgd_options options = {}) : m_options(options) {
+  /// Requires: the tensors of `parameters` and the backend outlive the optimiser.
+  sgd(Backend& be, const parameter_list<Backend, T>& parameters, sgd_options options = {})
+      : m_be(&be), m_options(options) {
     SJMT_CHECK(value_error, options.momentum >= 0.0 && options.momentum < 1.0, "sgd: momentum = ",
                options.momentum, ", expected in [0, 1)");
     SJMT_CHECK(value_error, options.weight_decay >= 0.0, "sgd: weight_decay = ", options.weight_decay,
@@ -33,33 +43,67 @@ class sgd {
     for (const auto& p : parameters) {
       if (!p.grad) continue;
       m_params.push_back(p);
-      tensor v;
-      Backend::resize(v, Backend::shape(*p.value));
-      Backend::fill(v, T(0));
-      m_velocity.push_back(std::move(v));
+      m_velocity.emplace_back();
+      be.resize(m_velocity.back(), be.shape(*p.value));
+      be.fill(m_velocity.back(), T(0));
     }
+    be.resize(m_lr, {1, 1, 1, 1});
+  }
+  sgd(const sgd&) = delete;  // m_slots point into m_velocity
+  sgd& operator=(const sgd&) = delete;
+
+  /// One update of every trainable parameter with learning rate `lr`.
+  void step(double lr) {
+    step(lr, [](int) { return true; });
   }
 
-  /// One update with learning rate `lr` from the current gradients.
-  void step(double lr) {
+  /// One update of the parameters whose group `active` accepts (a callable of
+  /// the group: shared_group or a domain index); the others are not touched.
+  template <class Active>
+  void step(double lr, const Active& active) {
     SJMT_CHECK(value_error, lr >= 0.0, "sgd::step: lr = ", lr, ", expected >= 0");
+    bool changed = m_taking_part.size() != m_params.size();
+    m_taking_part.resize(m_params.size());
     for (std::size_t i = 0; i < m_params.size(); ++i) {
-      const double wd = (m_params[i].decay || m_options.decay_all) ? m_options.weight_decay : 0.0;
-      Backend::sgd_update(*m_params[i].value, *m_params[i].grad, m_velocity[i], static_cast<T>(lr),
-                          static_cast<T>(m_options.momentum), static_cast<T>(wd));
+      const bool on = active(m_params[i].group);
+      changed = changed || m_taking_part[i] != on;
+      m_taking_part[i] = on;
     }
+    if (changed) {  // the slots of this set of groups (kept while it repeats)
+      m_slots.clear();
+      for (std::size_t i = 0; i < m_params.size(); ++i) {
+        if (!m_taking_part[i]) continue;
+        const double wd = (m_params[i].decay || m_options.decay_all) ? m_options.weight_decay : 0.0;
+        m_slots.push_back({m_params[i].value, m_params[i].grad, &m_velocity[i], static_cast<T>(wd)});
+      }
+    }
+    m_be->fill(m_lr, static_cast<T>(lr));
+    ops::sgd_update<Backend, T>(*m_be, m_slots, m_lr, static_cast<T>(m_options.momentum));
     ++m_steps;
   }
 
   std::size_t steps() const { return m_steps; }
-  /// Momentum buffers, in the order of the trainable parameters (for checkpoints).
+  /// Momentum buffers, in the order of the trainable parameters.
   std::vector<tensor>& velocity() { return m_velocity; }
   const parameter_list<Backend, T>& parameters() const { return m_params; }
 
+  /// The optimiser's state as named tensors, for checkpoints: the momentum
+  /// buffer of each trainable parameter p, named "optimizer.momentum.<p>".
+  parameter_list<Backend, T> state() {
+    parameter_list<Backend, T> out;
+    for (std::size_t i = 0; i < m_params.size(); ++i)
+      out.push_back({"optimizer.momentum." + m_params[i].name, &m_velocity[i], nullptr, false, m_params[i].role});
+    return out;
+  }
+
  private:
+  Backend* m_be;
   sgd_options m_options;
   parameter_list<Backend, T> m_params;
   std::vector<tensor> m_velocity;
+  std::vector<sgd_slot<Backend, T>> m_slots;
+  std::vector<bool> m_taking_part;
+  tensor m_lr;
   std::size_t m_steps = 0;
 };
 

@@ -1,22 +1,15 @@
 #pragma once
-// The host tensor: an xtensor container of rank 4, row-major, 64-byte aligned.
-//
-// Every activation is (N, H, W, C) ("NHWC", channels innermost); a feature
-// vector is (N, 1, 1, C); a convolution filter is (R, S, C, K); a linear weight
-// is (1, 1, In, Out); a per-channel vector is (1, 1, 1, C). One rank for all
-// keeps layer code free of rank casework; docs/design-core.md says why NHWC.
+// The host tensor: an xtensor container of rank 4, row-major, 64-byte aligned,
+// in the conventions of shape.hpp. It is the CPU backend's storage and the
+// form in which any backend's tensors are uploaded and downloaded.
 
-#include <array>
 #include <cstddef>
 #include <xtensor/xtensor.hpp>
 
-#include "../error.hpp"
 #include "aligned_allocator.hpp"
+#include "shape.hpp"
 
 namespace sjmt {
-
-/// (N, H, W, C) or one of the conventions above.
-using shape4 = std::array<std::size_t, 4>;
 
 template <class T>
 using host_tensor = xt::xtensor<T, 4, xt::layout_type::row_major, detail::aligned_allocator<T>>;
@@ -28,9 +21,6 @@ host_tensor<T> make_host_tensor(const shape4& shape, T value = T(0)) {
   t.fill(value);
   return t;
 }
-
-/// Number of elements of a shape.
-constexpr std::size_t element_count(const shape4& s) { return s[0] * s[1] * s[2] * s[3]; }
 
 namespace detail {
 

@@ -36,7 +36,6 @@
 #include "../error.hpp"
 #include "../labels/joint_layout.hpp"
 #include "../nn/layer.hpp"
-#include "../optim/sgd.hpp"
 
 namespace sjmt {
 
@@ -59,6 +58,7 @@ struct checkpoint_metadata {
   std::string layout;  // layout_fingerprint<Layout>(); checked on full loads when non-empty
   std::uint64_t step = 0;
   std::string version = SJMT_VERSION_STRING;
+  std::string optimizer{};  // "sgd" when the state tensors are an optimiser's; "" for none
 };
 
 /// What a load takes: every tensor, or only those named "trunk.*" (transfer to
@@ -112,11 +112,10 @@ inline void write_all(std::FILE* f, const void* data, std::size_t n, const std::
 
 }  // namespace detail
 
-/// Writes `parameters` (and the optimiser's momentum buffers, if given) to `path`.
-/// Requires: `optimizer` was built from trainable parameters of `parameters`.
+/// Writes `parameters`, then the named `state` tensors (an optimiser's), to `path`.
 template <class Backend, class T>
-void save_checkpoint(const std::filesystem::path& path, const parameter_list<Backend, T>& parameters,
-                     const checkpoint_metadata& meta, sgd<Backend, T>* optimizer = nullptr) {
+void save_checkpoint(Backend& be, const std::filesystem::path& path, const parameter_list<Backend, T>& parameters,
+                     const checkpoint_metadata& meta, const parameter_list<Backend, T>& state = {}) {
   struct entry {
     std::string name;
     std::vector<std::size_t> shape;
@@ -128,16 +127,15 @@ void save_checkpoint(const std::filesystem::path& path, const parameter_list<Bac
     for (std::size_t i = 0; i < h.size(); ++i) e.data[detail::torch_index(i, h.shape(), role)] = h.data()[i];
     entries.push_back(std::move(e));
   };
-  for (const auto& p : parameters) add(p.name, Backend::download(*p.value), p.role);
-  if (optimizer)
-    for (std::size_t i = 0; i < optimizer->parameters().size(); ++i)
-      add("optimizer.momentum." + optimizer->parameters()[i].name, Backend::download(optimizer->velocity()[i]),
-          optimizer->parameters()[i].role);
+  for (const auto& p : parameters) add(p.name, be.download(*p.value), p.role);
+  for (const auto& p : state) add(p.name, be.download(*p.value), p.role);
 
   std::string header = "{\"__metadata__\":{\"format\":\"pt\",\"sjmt.version\":" + detail::json_quote(meta.version) +
                        ",\"sjmt.model\":" + detail::json_quote(meta.model) +
                        ",\"sjmt.layout\":" + detail::json_quote(meta.layout) + ",\"sjmt.step\":\"" +
-                       std::to_string(meta.step) + "\"" + (optimizer ? ",\"sjmt.optimizer\":\"sgd\"" : "") + "}";
+                       std::to_string(meta.step) + "\"" +
+                       (meta.optimizer.empty() ? std::string() : ",\"sjmt.optimizer\":" + detail::json_quote(meta.optimizer)) +
+                       "}";
   std::size_t offset = 0;
   for (const auto& e : entries) {
     const std::size_t bytes = e.data.size() * sizeof(T);
@@ -186,9 +184,10 @@ void save_checkpoint(const std::filesystem::path& path, const parameter_list<Bac
 /// malformed files and value_error listing every difference for a mismatch,
 /// in which cases nothing is changed. Returns the file's metadata.
 template <class Backend, class T>
-checkpoint_metadata load_checkpoint(const std::filesystem::path& path, parameter_list<Backend, T>& parameters,
-                                    const checkpoint_metadata& expected, load_scope scope = load_scope::everything,
-                                    sgd<Backend, T>* optimizer = nullptr) {
+checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& path,
+                                    parameter_list<Backend, T>& parameters, const checkpoint_metadata& expected,
+                                    load_scope scope = load_scope::everything,
+                                    const parameter_list<Backend, T>& state = {}) {
   std::ifstream in(path, std::ios::binary);
   SJMT_CHECK(io_error, in.good(), "checkpoint: cannot open ", path.string());
   const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -225,6 +224,7 @@ checkpoint_metadata load_checkpoint(const std::filesystem::path& path, parameter
         if (k == "sjmt.version") found.version = mv.text;
         if (k == "sjmt.model") found.model = mv.text;
         if (k == "sjmt.layout") found.layout = mv.text;
+        if (k == "sjmt.optimizer") found.optimizer = mv.text;
         if (k == "sjmt.step") {
           SJMT_CHECK(io_error, !mv.text.empty() && mv.text.find_first_not_of("0123456789") == std::string::npos,
                      "checkpoint ", path.string(), ": sjmt.step is '", mv.text, "'");
@@ -282,7 +282,7 @@ checkpoint_metadata load_checkpoint(const std::filesystem::path& path, parameter
       differences.push_back("'" + name + "' missing from the file");
       return;
     }
-    const shape4 s = Backend::shape(value);
+    const shape4 s = be.shape(value);
     const auto want = detail::torch_shape(s, role);
     if (it->second.shape != want) {
       differences.push_back("'" + name + "' is " + detail::shape_text(it->second.shape) + " in the file, " +
@@ -297,16 +297,14 @@ checkpoint_metadata load_checkpoint(const std::filesystem::path& path, parameter
   };
   for (auto& p : parameters)
     if (scope == load_scope::everything || p.name.starts_with("trunk.")) stage(p.name, *p.value, p.role);
-  if (optimizer && scope == load_scope::everything)
-    for (std::size_t i = 0; i < optimizer->parameters().size(); ++i)
-      stage("optimizer.momentum." + optimizer->parameters()[i].name, optimizer->velocity()[i],
-            optimizer->parameters()[i].role);
+  if (scope == load_scope::everything)
+    for (const auto& p : state) stage(p.name, *p.value, p.role);
   if (!differences.empty()) {
     std::string message = "checkpoint " + path.string() + " does not match the model:";
     for (const auto& d : differences) message += "\n  " + d;
     throw value_error(message, std::source_location::current());
   }
-  for (auto& t : targets) Backend::upload(*t.value, t.staged);
+  for (auto& t : targets) be.upload(*t.value, t.staged);
   return found;
 }
 

@@ -2,7 +2,8 @@
 // Batch normalisation on the CPU over (N, H, W, C): statistics per channel over
 // the M = N H W rows. Training normalises with the batch statistics (biased
 // variance) and updates the running averages with the unbiased variance, as
-// PyTorch does; inference normalises with the running averages.
+// PyTorch does; inference normalises with the running averages. Shapes are
+// checked, and outputs sized, by the caller (backend/ops.hpp).
 
 #include <algorithm>
 #include <cmath>
@@ -13,11 +14,6 @@
 #include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
-
-inline void check_channel_vector(const char* name, const shape4& s, std::size_t C) {
-  SJMT_CHECK(shape_error, (s == shape4{1, 1, 1, C}), "batch_norm: ", name, " is (", s[0], ", ", s[1], ", ", s[2], ", ",
-             s[3], "), expected (1, 1, 1, ", C, ")");
-}
 
 /// y = (x - mean) * invstd * gamma + beta, per channel.
 template <class T>
@@ -85,13 +81,6 @@ void batch_statistics(const host_tensor<T>& x, const host_tensor<T>& gamma, cons
                       T epsilon, host_tensor<T>& running_mean, host_tensor<T>& running_var, host_tensor<T>& saved_mean,
                       host_tensor<T>& saved_invstd, std::vector<T>& scale, std::vector<T>& shift) {
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
-  check_channel_vector("gamma", gamma.shape(), C);
-  check_channel_vector("beta", beta.shape(), C);
-  check_channel_vector("running_mean", running_mean.shape(), C);
-  check_channel_vector("running_var", running_var.shape(), C);
-  SJMT_CHECK(shape_error, M > 1, "batch_norm: ", M, " values per channel in training, expected at least 2");
-  ensure_shape(saved_mean, {1, 1, 1, C});
-  ensure_shape(saved_invstd, {1, 1, 1, C});
   const T* px = x.data();
   // Moments about x's first row (not about 0: no cancellation when |mean| >> std).
   std::vector<double> sum, sum_sq, sq(C);
@@ -122,10 +111,6 @@ template <class T>
 void running_affine(const host_tensor<T>& gamma, const host_tensor<T>& beta, const host_tensor<T>& running_mean,
                     const host_tensor<T>& running_var, T epsilon, std::size_t C, std::vector<T>& scale,
                     std::vector<T>& shift) {
-  check_channel_vector("gamma", gamma.shape(), C);
-  check_channel_vector("beta", beta.shape(), C);
-  check_channel_vector("running_mean", running_mean.shape(), C);
-  check_channel_vector("running_var", running_var.shape(), C);
   scale.resize(C);
   shift.resize(C);
   for (std::size_t c = 0; c < C; ++c) {
@@ -159,12 +144,6 @@ void affine_add_relu_rows(const T* x, const T* z, const std::vector<T>& scale, c
   }
 }
 
-inline void check_residual(const shape4& x, const shape4* z) {
-  SJMT_CHECK(shape_error, z == nullptr || *z == x, "batch_norm_add_relu: the residual is (", (*z)[0], ", ", (*z)[1],
-             ", ", (*z)[2], ", ", (*z)[3], "), expected the shape of x (", x[0], ", ", x[1], ", ", x[2], ", ", x[3],
-             ")");
-}
-
 template <class T>
 void batch_norm_forward_train(const host_tensor<T>& x, const host_tensor<T>& gamma, const host_tensor<T>& beta,
                               T momentum, T epsilon, host_tensor<T>& running_mean, host_tensor<T>& running_var,
@@ -173,7 +152,6 @@ void batch_norm_forward_train(const host_tensor<T>& x, const host_tensor<T>& gam
   std::vector<T> scale, shift;
   batch_statistics(x, gamma, beta, momentum, epsilon, running_mean, running_var, saved_mean, saved_invstd, scale,
                    shift);
-  ensure_shape(y, x.shape());
   affine_rows(x.data(), scale, shift, M, C, y.data());
 }
 
@@ -186,11 +164,9 @@ void batch_norm_add_relu_forward_train(const host_tensor<T>& x, const host_tenso
                                        host_tensor<T>& running_mean, host_tensor<T>& running_var,
                                        host_tensor<T>& saved_mean, host_tensor<T>& saved_invstd, host_tensor<T>& y) {
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
-  check_residual(x.shape(), z ? &z->shape() : nullptr);
   std::vector<T> scale, shift;
   batch_statistics(x, gamma, beta, momentum, epsilon, running_mean, running_var, saved_mean, saved_invstd, scale,
                    shift);
-  ensure_shape(y, x.shape());
   affine_add_relu_rows(x.data(), z ? z->data() : nullptr, scale, shift, M, C, y.data());
 }
 
@@ -200,10 +176,8 @@ void batch_norm_add_relu_forward_infer(const host_tensor<T>& x, const host_tenso
                                        const host_tensor<T>& beta, const host_tensor<T>& running_mean,
                                        const host_tensor<T>& running_var, T epsilon, host_tensor<T>& y) {
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
-  check_residual(x.shape(), z ? &z->shape() : nullptr);
   std::vector<T> scale, shift;
   running_affine(gamma, beta, running_mean, running_var, epsilon, C, scale, shift);
-  ensure_shape(y, x.shape());
   affine_add_relu_rows(x.data(), z ? z->data() : nullptr, scale, shift, M, C, y.data());
 }
 
@@ -214,7 +188,6 @@ void batch_norm_forward_infer(const host_tensor<T>& x, const host_tensor<T>& gam
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
   std::vector<T> scale, shift;
   running_affine(gamma, beta, running_mean, running_var, epsilon, C, scale, shift);
-  ensure_shape(y, x.shape());
   affine_rows(x.data(), scale, shift, M, C, y.data());
 }
 
@@ -229,16 +202,6 @@ void batch_norm_masked_backward(const host_tensor<T>& x, const host_tensor<T>* r
                                 const host_tensor<T>& saved_invstd, host_tensor<T>& dx, host_tensor<T>& dgamma,
                                 host_tensor<T>& dbeta, host_tensor<T>* dz) {
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
-  SJMT_CHECK(shape_error, dy.shape() == x.shape(), "batch_norm_backward: dy and x differ in shape");
-  SJMT_CHECK(shape_error, relu_output == nullptr || relu_output->shape() == x.shape(),
-             "batch_norm_relu_backward: y and x differ in shape");
-  check_channel_vector("gamma", gamma.shape(), C);
-  check_channel_vector("saved_mean", saved_mean.shape(), C);
-  check_channel_vector("saved_invstd", saved_invstd.shape(), C);
-  ensure_shape(dx, x.shape());
-  ensure_shape(dgamma, {1, 1, 1, C});
-  ensure_shape(dbeta, {1, 1, 1, C});
-  if (dz) ensure_shape(*dz, x.shape());
   const T* mean = saved_mean.data();
   const T* invstd = saved_invstd.data();
   const T* px = x.data();

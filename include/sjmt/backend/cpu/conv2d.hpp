@@ -20,7 +20,7 @@
 #include "gemm.hpp"
 #include "parallel.hpp"
 #include "../conv2d_geometry.hpp"
-#include "workspace.hpp"
+#include "scratch.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -48,7 +48,8 @@ inline bool is_pointwise(const conv2d_geometry& g) { return g.kernel == 1 && g.s
 /// used here: they synchronise by spinning, which collapses when the machine is
 /// shared and a thread is descheduled.
 template <class Body>
-void for_each_block(std::size_t N, std::size_t block, std::size_t work, Body&& body) {
+void for_each_block(scratch& ws, std::size_t N, std::size_t block, std::size_t work, Body&& body) {
+  ws.prepare();
   const auto blocks = static_cast<std::ptrdiff_t>((N + block - 1) / block);
 #pragma omp parallel if (worth_threads(work) && blocks > 1)
   {
@@ -90,10 +91,10 @@ void im2col(const conv2d_geometry& g, const T* x, const shape4& xs, std::size_t 
 /// The im2col rows (n P Q, R S C) of images [n0, n0 + n): the input itself for
 /// a pointwise convolution, else this thread's workspace filled by im2col.
 template <class T>
-const T* columns(const conv2d_geometry& g, const host_tensor<T>& x, std::size_t n0, std::size_t n,
+const T* columns(scratch& ws, const conv2d_geometry& g, const host_tensor<T>& x, std::size_t n0, std::size_t n,
                  std::size_t P, std::size_t Q, std::size_t rsc) {
   if (is_pointwise(g)) return x.data() + n0 * P * Q * rsc;
-  T* buffer = workspace<T>(n * P * Q * rsc);
+  T* buffer = ws.per_thread<T>(n * P * Q * rsc);
   im2col(g, x.data(), x.shape(), n0, n, P, Q, buffer);
   return buffer;
 }
@@ -125,21 +126,22 @@ void col2im_add(const conv2d_geometry& g, const T* dcol, const shape4& xs, std::
   }
 }
 
+/// y (N, P, Q, K) = conv(x, w). Requires: shapes checked and y sized by the caller.
 template <class T>
-void conv2d_forward(const conv2d_geometry& g, const host_tensor<T>& x, const host_tensor<T>& w, host_tensor<T>& y) {
-  const shape4 ys = g.output_shape(x.shape(), w.shape());
-  ensure_shape(y, ys);
+void conv2d_forward(scratch& ws, const conv2d_geometry& g, const host_tensor<T>& x, const host_tensor<T>& w,
+                    host_tensor<T>& y) {
+  const shape4 ys = y.shape();
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
   if (direct_conv_fits<T>(g, x.shape()[3], K)) {
-    conv2d_forward_direct(g.pad, g.kernel, g.stride, x.data(), x.shape(), w.data(), K, y.data());
+    conv2d_forward_direct(ws, g.pad, g.kernel, g.stride, x.data(), x.shape(), w.data(), K, y.data());
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
   const_matrix_map<T> wm(w.data(), static_cast<Eigen::Index>(rsc), static_cast<Eigen::Index>(K));
   const std::size_t block = conv_block(N, PQ * rsc);
-  for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
+  for_each_block(ws, N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     const auto rows = static_cast<Eigen::Index>(n * PQ);
-    const T* col = columns(g, x, n0, n, ys[1], ys[2], rsc);
+    const T* col = columns(ws, g, x, n0, n, ys[1], ys[2], rsc);
     if (narrow_gemm_fits<T>(K))
       gemm_narrow(col, rsc, 1, w.data(), y.data() + n0 * PQ * K, n * PQ, rsc, K);
     else
@@ -148,18 +150,16 @@ void conv2d_forward(const conv2d_geometry& g, const host_tensor<T>& x, const hos
   });
 }
 
+/// dx = the gradient of conv(x, w) with respect to x, from dy. Requires: shapes
+/// checked and dx sized (as x) by the caller.
 template <class T>
-void conv2d_backward_data(const conv2d_geometry& g, const host_tensor<T>& dy, const host_tensor<T>& w,
-                          const shape4& x_shape, host_tensor<T>& dx) {
-  const shape4 ys = g.output_shape(x_shape, w.shape());
-  SJMT_CHECK(shape_error, dy.shape() == ys, "conv2d_backward_data: dy is (", dy.shape()[0], ", ", dy.shape()[1],
-             ", ", dy.shape()[2], ", ", dy.shape()[3], "), expected (", ys[0], ", ", ys[1], ", ", ys[2], ", ", ys[3],
-             ")");
-  ensure_shape(dx, x_shape);
+void conv2d_backward_data(scratch& ws, const conv2d_geometry& g, const host_tensor<T>& dy, const host_tensor<T>& w,
+                          host_tensor<T>& dx) {
+  const shape4 ys = dy.shape(), x_shape = dx.shape();
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
   if (direct_conv_data_fits<T>(g, K, x_shape[3])) {  // a forward of dy with the flipped filter
-    const auto flipped = flipped_filter(w.data(), g.kernel, x_shape[3], K);
-    conv2d_forward_direct(g.kernel - 1 - g.pad, g.kernel, std::size_t(1), dy.data(), ys, flipped, x_shape[3], dx.data());
+    const auto flipped = flipped_filter(ws, w.data(), g.kernel, x_shape[3], K);
+    conv2d_forward_direct(ws, g.kernel - 1 - g.pad, g.kernel, std::size_t(1), dy.data(), ys, flipped, x_shape[3], dx.data());
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
@@ -177,40 +177,39 @@ void conv2d_backward_data(const conv2d_geometry& g, const host_tensor<T>& dy, co
       unaligned_map<T>(out, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(rsc)).noalias() =
           const_matrix_map<T>(dyb, static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(K)) * wm.transpose();
   };
-  for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
+  for_each_block(ws, N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     if (is_pointwise(g)) {
       dcol_of(dy.data() + n0 * PQ * K, dx.data() + n0 * image, n * PQ);
       return;
     }
-    T* dcol = workspace<T>(n * PQ * rsc);
+    T* dcol = ws.per_thread<T>(n * PQ * rsc);
     dcol_of(dy.data() + n0 * PQ * K, dcol, n * PQ);
     std::fill(dx.data() + n0 * image, dx.data() + (n0 + n) * image, T(0));
     col2im_add(g, dcol, x_shape, n0, n, ys[1], ys[2], dx.data());
   });
 }
 
+/// dw (R, S, C, K) = the gradient of conv(x, w) with respect to w, from dy.
+/// Requires: shapes checked and dw sized by the caller.
 template <class T>
-void conv2d_backward_filter(const conv2d_geometry& g, const host_tensor<T>& x, const host_tensor<T>& dy,
+void conv2d_backward_filter(scratch& ws, const conv2d_geometry& g, const host_tensor<T>& x, const host_tensor<T>& dy,
                             host_tensor<T>& dw) {
-  const shape4 ws = dw.shape();
-  const shape4 ys = g.output_shape(x.shape(), ws);
-  SJMT_CHECK(shape_error, dy.shape() == ys, "conv2d_backward_filter: dy is (", dy.shape()[0], ", ", dy.shape()[1],
-             ", ", dy.shape()[2], ", ", dy.shape()[3], "), expected (", ys[0], ", ", ys[1], ", ", ys[2], ", ", ys[3],
-             ")");
+  const shape4 wsh = dw.shape();
+  const shape4 ys = dy.shape();
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
-  if (direct_conv_fits<T>(g, ws[2], K)) {
-    conv2d_backward_filter_direct(g.pad, g.kernel, g.stride, x.data(), x.shape(), dy.data(), K, dw.data());
+  if (direct_conv_fits<T>(g, wsh[2], K)) {
+    conv2d_backward_filter_direct(ws, g.pad, g.kernel, g.stride, x.data(), x.shape(), dy.data(), K, dw.data());
     return;
   }
-  const std::size_t rsc = ws[0] * ws[1] * ws[2];
+  const std::size_t rsc = wsh[0] * wsh[1] * wsh[2];
   const std::size_t block = conv_block(N, PQ * rsc);
   const std::size_t blocks = (N + block - 1) / block;
   // One partial dW per block, summed in block order: the result does not
   // depend on the number of threads.
-  T* partial = workspace<T, 1>(blocks * rsc * K);
-  for_each_block(N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
+  T* partial = ws.shared<T, 1>(blocks * rsc * K);
+  for_each_block(ws, N, block, N * PQ * (rsc + K), [&](std::size_t n0, std::size_t n) {
     const auto rows = static_cast<Eigen::Index>(n * PQ);
-    const T* col = columns(g, x, n0, n, ys[1], ys[2], rsc);
+    const T* col = columns(ws, g, x, n0, n, ys[1], ys[2], rsc);
     T* part = partial + (n0 / block) * rsc * K;
     if (narrow_gemm_fits<T>(K))  // dW (rsc, K) = col^T (rsc, rows) * dY (rows, K)
       gemm_narrow(col, 1, rsc, dy.data() + n0 * PQ * K, part, rsc, n * PQ, K);

@@ -31,7 +31,7 @@
 #include "conv2d_tap.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
-#include "workspace.hpp"
+#include "scratch.hpp"
 
 namespace sjmt::detail::cpu {
 
@@ -239,7 +239,7 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
 /// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad.
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
-void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x,
+void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride, const T* x,
                            const shape4& xs, const T* w, std::size_t K, T* y) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
@@ -247,6 +247,7 @@ void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, c
   const segment_walk walk{R, R * C, Wp * C, R * C, 1};
   const tap_plan tap = stride == 1 ? plan_tap_tiles<T>(R, pad, C, K, W) : tap_plan{};
   const auto images = static_cast<std::ptrdiff_t>(N);
+  ws.prepare();
 #pragma omp parallel if (worth_threads(N * P * Q * (R * R * C + K)))
   {
     std::vector<const T*> a(tap.vectors > 0 ? 0 : P * Q);  // the segment walk's row pointers
@@ -259,7 +260,7 @@ void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, c
           tap_output_row(tap, x + n * H * W * C, H, W, C, p, w, K, y + (n * P + p) * Q * K);
         continue;
       }
-      T* xp = workspace<T>(Hp * Wp * C);
+      T* xp = ws.per_thread<T>(Hp * Wp * C);
       pad_image(x + n * H * W * C, H, W, C, pad, xp);
       for (std::size_t p = 0; p < P; ++p)
         for (std::size_t q = 0; q < Q; ++q) {
@@ -272,10 +273,10 @@ void conv2d_forward_direct(std::size_t pad, std::size_t R, std::size_t stride, c
 }
 
 /// W'(r, s, k, c) = W(R-1-r, R-1-s, c, k): the filter of backward-data as a forward.
-/// The result lives in the calling thread's workspace slot 2.
+/// The result lives in the scratch's shared slot 2.
 template <class T>
-const T* flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K) {
-  T* out = workspace<T, 2>(R * R * C * K);
+const T* flipped_filter(scratch& ws, const T* w, std::size_t R, std::size_t C, std::size_t K) {
+  T* out = ws.shared<T, 2>(R * R * C * K);
   for (std::size_t r = 0; r < R; ++r)
     for (std::size_t s = 0; s < R; ++s)
       for (std::size_t c = 0; c < C; ++c)
@@ -288,18 +289,19 @@ const T* flipped_filter(const T* w, std::size_t R, std::size_t C, std::size_t K)
 /// Partial sums per fixed block of images are added in block order, so the
 /// result does not depend on the number of threads.
 template <class T>
-void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, std::size_t stride, const T* x,
-                                   const shape4& xs, const T* dy, std::size_t K, T* dw) {
+void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride,
+                                   const T* x, const shape4& xs, const T* dy, std::size_t K, T* dw) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
   const std::size_t SC = R * C, size = R * SC * K;
   constexpr std::size_t block = 8;
   const std::size_t blocks = (N + block - 1) / block;
-  T* partial = workspace<T, 1>(blocks * size);
+  T* partial = ws.shared<T, 1>(blocks * size);
   // rows i = (s, c) of one r; depth: the P output rows (segments) of Q pixels
   const segment_walk walk{P, Q, stride * Wp * C, Q, stride * C};
   const tap_plan tap = stride == 1 ? plan_tap_filter_tiles<T>(R, pad, C, K) : tap_plan{};
+  ws.prepare();
 #pragma omp parallel if (worth_threads(N * P * Q * (R * SC + K)))
   {
     std::vector<const T*> a(tap.vectors > 0 ? 0 : SC);  // the segment walk's row pointers
@@ -314,7 +316,7 @@ void conv2d_backward_filter_direct(std::size_t pad, std::size_t R, std::size_t s
                            n != b * block);
           continue;
         }
-        T* xp = workspace<T>(Hp * Wp * C);
+        T* xp = ws.per_thread<T>(Hp * Wp * C);
         pad_image(x + n * H * W * C, H, W, C, pad, xp);
         for (std::size_t r = 0; r < R; ++r) {
           for (std::size_t i = 0; i < SC; ++i) {

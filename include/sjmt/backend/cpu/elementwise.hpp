@@ -1,8 +1,10 @@
 #pragma once
-// Elementwise operations on the CPU: ReLU, sums, fills.
+// Elementwise operations on the CPU: ReLU, sums, column gathers. Shapes are
+// checked, and outputs sized, by the caller (backend/ops.hpp).
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 #include "../../tensor/host_tensor.hpp"
 #include "parallel.hpp"
@@ -13,7 +15,6 @@ inline std::ptrdiff_t signed_size(std::size_t n) { return static_cast<std::ptrdi
 
 template <class T>
 void relu_forward(const host_tensor<T>& x, host_tensor<T>& y) {
-  ensure_shape(y, x.shape());
   const T* in = x.data();
   T* out = y.data();
 #pragma omp parallel for simd schedule(static) if (worth_threads(x.size()))
@@ -25,8 +26,6 @@ void relu_forward(const host_tensor<T>& x, host_tensor<T>& y) {
 /// dx = dy where y > 0, else 0 (y is the forward output).
 template <class T>
 void relu_backward(const host_tensor<T>& y, const host_tensor<T>& dy, host_tensor<T>& dx) {
-  SJMT_CHECK(shape_error, y.shape() == dy.shape(), "relu_backward: dy and y differ in shape");
-  ensure_shape(dx, y.shape());
   const T* fy = y.data();
   const T* g = dy.data();
   T* out = dx.data();
@@ -37,15 +36,27 @@ void relu_backward(const host_tensor<T>& y, const host_tensor<T>& dy, host_tenso
 /// y = a + b (y may alias a or b).
 template <class T>
 void add(const host_tensor<T>& a, const host_tensor<T>& b, host_tensor<T>& y) {
-  SJMT_CHECK(shape_error, a.shape() == b.shape(), "add: a is (", a.shape()[0], ", ", a.shape()[1], ", ",
-             a.shape()[2], ", ", a.shape()[3], "), b is (", b.shape()[0], ", ", b.shape()[1], ", ", b.shape()[2],
-             ", ", b.shape()[3], "), expected equal shapes");
-  ensure_shape(y, a.shape());
   const T* pa = a.data();
   const T* pb = b.data();
   T* out = y.data();
 #pragma omp parallel for simd schedule(static) if (worth_threads(a.size()))
   for (std::ptrdiff_t i = 0; i < signed_size(a.size()); ++i) out[i] = pa[i] + pb[i];
+}
+
+/// y(n, j) = x(n, index[j]) over rows of x's width.
+template <class T>
+void gather_columns(const host_tensor<T>& x, const host_tensor<std::int32_t>& index, host_tensor<T>& y) {
+  const std::size_t n = x.shape()[0], w = x.shape()[3], k = index.size();
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t j = 0; j < k; ++j) y.data()[r * k + j] = x.data()[r * w + static_cast<std::size_t>(index.data()[j])];
+}
+
+/// y(n, index[j]) = x(n, j); y's other columns are kept.
+template <class T>
+void scatter_columns(const host_tensor<T>& x, const host_tensor<std::int32_t>& index, host_tensor<T>& y) {
+  const std::size_t n = y.shape()[0], w = y.shape()[3], k = index.size();
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::size_t j = 0; j < k; ++j) y.data()[r * w + static_cast<std::size_t>(index.data()[j])] = x.data()[r * k + j];
 }
 
 }  // namespace sjmt::detail::cpu

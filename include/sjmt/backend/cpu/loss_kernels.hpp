@@ -1,6 +1,11 @@
 #pragma once
 // CPU kernels of the losses: raw-pointer, row-major (N x width) inputs.
-// Launched by loss/detail/loss_engine.hpp only; layers never call them.
+// Called by the CPU backend's loss_forward (cpu/loss.hpp) only.
+//
+// An entry whose mask is 0 is *selected out*, not multiplied by 0: it adds
+// nothing and gets gradient 0 whatever its logit or target (a NaN or an
+// infinity there stays out of the sum). Targets are valid where the mask is 1
+// (checked on the host when the batch was formed).
 //
 // The sigmoid cross-entropy of one entry, in the stable form
 //   l  = max(z, 0) - z y + log1p(exp(-|z|))
@@ -21,12 +26,6 @@
 #include <xsimd/xsimd.hpp>
 
 namespace sjmt::detail::cpu {
-
-/// Sums returned by a block: loss, and whether a selected target was outside [0, 1].
-struct block_sums {
-  double loss = 0;
-  bool bad_target = false;
-};
 
 /// The widest instruction set xsimd may use here (xsimd 8's default stops at AVX2).
 #if XSIMD_WITH_AVX512BW
@@ -107,11 +106,11 @@ inline softplus_parts<V> softplus_of(const V& abs_z) {
   }
 }
 
-/// One entry's terms, written once for scalars and for batches: the loss term,
-/// the gradient before mask and scale, and how far y lies outside [0, 1].
+/// One entry's terms, written once for scalars and for batches: the loss term
+/// and the gradient before scale.
 template <class V>
 struct bce_terms {
-  V loss, grad, violation;
+  V loss, grad;
 };
 
 template <bool Weighted, class V, class Select>
@@ -121,57 +120,52 @@ inline bce_terms<V> bce_entry(const V& z, const V& y, const V& p, Select select)
   const softplus_parts<V> sp = softplus_of(abs(z));
   const V er = sp.sigmoid_neg;  // s(-|z|)
   const V s = select(z, one - er, er);
-  const V violation = max(zero, max(-y, y - one));
   if constexpr (!Weighted)
-    return {max(z, zero) - z * y + sp.log1p_e, s - y, violation};
+    return {max(z, zero) - z * y + sp.log1p_e, s - y};
   else
     return {(one - y) * z + (one + (p - one) * y) * (sp.log1p_e + max(-z, zero)),
-            s * (p * y + one - y) - p * y, violation};
+            s * (p * y + one - y) - p * y};
 }
 
 // Explicit SIMD (xsimd): auto-vectorization of this loop depends on flags the
 // user picks (under the default -ftrapping-math GCC 12 keeps it scalar, 11 ns
 // per entry against ~1.5 vectorized, measured with bench_loss).
 template <bool Grad, bool Weighted, class T>
-block_sums sigmoid_bce_loop(const T* z, const T* y, const T* m, const T* pos_weight, T* grad,
-                            std::size_t n, T scale) {
+double sigmoid_bce_loop(const T* z, const T* y, const T* m, const T* pos_weight, T* grad, std::size_t n, T scale) {
   using batch = simd<T>;
   constexpr std::size_t lanes = batch::size;
-  T loss_scalar = 0, violation_scalar = 0;
-  const auto one_entry = [&](std::size_t i) {
-    T p = T(1);
-    if constexpr (Weighted) p = pos_weight[i];
-    const auto t = bce_entry<Weighted>(z[i], y[i], p, [](T zv, T a, T b) { return zv >= T(0) ? a : b; });
-    loss_scalar += m[i] * t.loss;
-    violation_scalar += m[i] * t.violation;
-    if constexpr (Grad) grad[i] = scale * m[i] * t.grad;
-  };
+  T loss_scalar = 0;
   const std::size_t vector_end = n - n % lanes;
-  batch loss(T(0)), violation(T(0));
+  batch loss(T(0));
   for (std::size_t i = 0; i < vector_end; i += lanes) {
-    const batch mi = batch::load_unaligned(m + i);
+    const auto selected = batch::load_unaligned(m + i) != batch(T(0));
     batch pi(T(1));
     if constexpr (Weighted) pi = batch::load_unaligned(pos_weight + i);
     const auto t = bce_entry<Weighted>(batch::load_unaligned(z + i), batch::load_unaligned(y + i), pi,
                                        [](const batch& zv, const batch& a, const batch& b) {
                                          return xsimd::select(zv >= batch(T(0)), a, b);
                                        });
-    loss += mi * t.loss;
-    violation += mi * t.violation;
-    if constexpr (Grad) (batch(scale) * mi * t.grad).store_unaligned(grad + i);
+    loss += xsimd::select(selected, t.loss, batch(T(0)));
+    if constexpr (Grad) xsimd::select(selected, batch(scale) * t.grad, batch(T(0))).store_unaligned(grad + i);
   }
-  for (std::size_t i = vector_end; i < n; ++i) one_entry(i);
-  return {static_cast<double>(xsimd::hadd(loss) + loss_scalar),
-          xsimd::hadd(violation) + violation_scalar > T(0)};
+  for (std::size_t i = vector_end; i < n; ++i) {
+    const bool selected = m[i] != T(0);
+    T p = T(1);
+    if constexpr (Weighted) p = pos_weight[i];
+    const auto t = bce_entry<Weighted>(z[i], y[i], p, [](T zv, T a, T b) { return zv >= T(0) ? a : b; });
+    if (selected) loss_scalar += t.loss;
+    if constexpr (Grad) grad[i] = selected ? scale * t.grad : T(0);
+  }
+  return static_cast<double>(xsimd::hadd(loss) + loss_scalar);
 }
 
 /// Sigmoid cross-entropy over n contiguous entries with a 0/1 mask m, fused into
-/// one explicit-SIMD pass. grad (nullable) gets scale * m * dl/dz; pos_weight
+/// one explicit-SIMD pass; returns the sum over selected entries. grad
+/// (nullable) gets scale * dl/dz where m is 1, 0 elsewhere; pos_weight
 /// (nullable) is n-long. (Non-temporal stores of grad were tried: no gain at
 /// N = 262,144 x 18, 6.2 against 6.3 ms, medians of 8 alternating runs.)
 template <class T>
-block_sums sigmoid_bce_block(const T* z, const T* y, const T* m, const T* pos_weight, T* grad,
-                             std::size_t n, T scale) {
+double sigmoid_bce_block(const T* z, const T* y, const T* m, const T* pos_weight, T* grad, std::size_t n, T scale) {
   if (pos_weight)
     return grad ? sigmoid_bce_loop<true, true>(z, y, m, pos_weight, grad, n, scale)
                 : sigmoid_bce_loop<false, true>(z, y, m, pos_weight, grad, n, scale);
@@ -184,16 +178,13 @@ block_sums sigmoid_bce_block(const T* z, const T* y, const T* m, const T* pos_we
 ///   l = -sum_i q_i log p_i,  p = softmax over the selected z,  dl/dz_i = p_i - q_i.
 /// Unselected entries get gradient 0. A row with nothing selected, or whose
 /// selected targets sum to 0, adds 0 and gets gradient 0.
-/// bad_target is set when a selected target is outside [0, 1].
 template <class T>
-double softmax_ce_segment(const T* z, const T* y, const unsigned char* sel, T* grad, std::size_t k,
-                          T scale, bool& bad_target) {
+double softmax_ce_segment(const T* z, const T* y, const unsigned char* sel, T* grad, std::size_t k, T scale) {
   T zmax = -std::numeric_limits<T>::infinity(), ysum = 0;
   for (std::size_t i = 0; i < k; ++i)
     if (sel[i]) {
       zmax = std::max(zmax, z[i]);
       ysum += y[i];
-      bad_target |= !(y[i] >= T(0) && y[i] <= T(1));
     }
   if (!(ysum > T(0))) {
     if (grad) std::fill(grad, grad + k, T(0));

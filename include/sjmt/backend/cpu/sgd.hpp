@@ -1,6 +1,7 @@
 #pragma once
-// The SGD update on the CPU, PyTorch's form:
+// The SGD update on the CPU, PyTorch's form, for every slot of one step:
 //   v = momentum v + (g + weight_decay w);  w -= lr v.
+// Shapes are checked by the caller (backend/ops.hpp).
 
 #include <cstddef>
 
@@ -10,14 +11,9 @@
 namespace sjmt::detail::cpu {
 
 template <class T>
-void sgd_update(host_tensor<T>& w, const host_tensor<T>& g, host_tensor<T>& v, T lr, T momentum, T weight_decay) {
-  SJMT_CHECK(shape_error, w.shape() == g.shape() && w.shape() == v.shape(),
-             "sgd_update: weight, gradient and velocity differ in shape");
-  T* pw = w.data();
-  const T* pg = g.data();
-  T* pv = v.data();
-#pragma omp parallel for simd schedule(static) if (worth_threads(w.size()))
-  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(w.size()); ++i) {
+void sgd_update(T* pw, const T* pg, T* pv, std::size_t n, T lr, T momentum, T weight_decay) {
+#pragma omp parallel for simd schedule(static) if (worth_threads(n))
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
     pv[i] = momentum * pv[i] + (pg[i] + weight_decay * pw[i]);
     pw[i] -= lr * pv[i];
   }

@@ -1,0 +1,68 @@
+#pragma once
+// Batches of consecutive samples of one domain, in order, without
+// augmentation: what evaluation and prediction read.
+//
+//   sjmt::data::batch b = sjmt::data::read_batch<domains>(test, 0, 128, 64, {.channels = 3, .height = 32, .width = 32});
+//   // b.images (64, 32, 32, 3), b.targets / b.known (64, domains::size), b.domain all 0
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "../../error.hpp"
+#include "../../labels/dataset_union.hpp"
+#include "../augment.hpp"
+#include "../sampler.hpp"
+#include "../targets.hpp"
+
+namespace sjmt::data {
+
+/// The model's input: images are brought to it by fit_to_input.
+struct input_shape {
+  int channels = 3, height = 32, width = 32;
+};
+
+}  // namespace sjmt::data
+
+namespace sjmt::detail {
+/// The pixels of `img` as (H, W, C) values at `out`.
+inline void copy_pixels(const data::image& img, float* out) {
+  const auto in = img.pixels();  // (C, H, W)
+  const std::size_t c = static_cast<std::size_t>(img.channels()), plane = static_cast<std::size_t>(img.width()) * static_cast<std::size_t>(img.height());
+  for (std::size_t ch = 0; ch < c; ++ch)
+    for (std::size_t i = 0; i < plane; ++i) out[i * c + ch] = in[ch * plane + i];
+}
+}  // namespace sjmt::detail
+
+namespace sjmt::data {
+
+/// Samples [begin, begin + count) of `source`, all of domain `domain` of Union.
+template <dataset_union_type Union>
+batch read_batch(const sample_source& source, std::size_t domain, std::size_t begin, std::size_t count,
+                 const input_shape& in) {
+  SJMT_CHECK(value_error, begin + count <= source.size, "read_batch: samples [", begin, ", ", begin + count,
+             ") of a source of ", source.size);
+  SJMT_CHECK(value_error, domain < Union::num_domains, "read_batch: domain ", domain, ", expected < ",
+             Union::num_domains);
+  batch b;
+  b.size = count, b.channels = static_cast<std::size_t>(in.channels);
+  b.height = static_cast<std::size_t>(in.height), b.width = static_cast<std::size_t>(in.width);
+  b.outputs = Union::size;
+  const std::size_t pixels = b.channels * b.height * b.width;
+  b.images.resize(count * pixels);
+  b.targets.resize(count * Union::size);
+  b.known.resize(count * Union::size);
+  b.domain.assign(count, static_cast<std::int32_t>(domain));
+  b.index.resize(count);
+  for (std::size_t r = 0; r < count; ++r) {
+    labelled_face f = source.get(begin + r);
+    fit_to_input(f, in.channels, in.height, in.width);
+    sjmt::detail::copy_pixels(f.picture, b.images.data() + r * pixels);
+    fill_targets<Union>(f, domain, std::span(b.targets).subspan(r * Union::size, Union::size),
+                        std::span(b.known).subspan(r * Union::size, Union::size));
+    b.index[r] = begin + r;
+  }
+  return b;
+}
+
+}  // namespace sjmt::data

@@ -1,0 +1,68 @@
+#pragma once
+// The plan of a loss of the selective family over a dataset union: a
+// run-time table (backend/loss_plan.hpp) derived once from the compile-time
+// union, which any backend computes. The losses of loss/ differ only in the
+// plan they build.
+
+#include <cstddef>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "../../backend/loss_plan.hpp"
+#include "../../error.hpp"
+#include "../../labels/dataset_union.hpp"
+#include "../options.hpp"
+
+namespace sjmt::detail {
+
+/// Plan of the selective loss over the union U: the annotated table, and for
+/// each space of the layout, the rule that trains it.
+template <class U, class T>
+loss_plan<T> make_plan(std::string_view loss_name, const loss_options<T>& options) {
+  using layout = typename U::layout;
+  constexpr std::size_t W = layout::size, D = U::num_domains;
+  loss_plan<T> plan;
+  plan.loss_name = loss_name;
+  plan.width = W;
+  plan.num_domains = D;
+  plan.mean_over_selected = options.reduction == reduction::mean_over_selected;
+  plan.wing_width = options.wing_width;
+  plan.wing_epsilon = options.wing_epsilon;
+  plan.annotated.resize(D * W);
+  plan.bce_mask.assign(D * W, T(0));
+  plan.bounded.assign(D * W, 0);
+  for (std::size_t d = 0; d < D; ++d)
+    for (std::size_t c = 0; c < W; ++c) plan.annotated[d * W + c] = U::masks[d][c];
+  for (std::size_t c = 0; c < W; ++c) plan.output_names.push_back(layout::output(c).qualified());
+
+  SJMT_CHECK(shape_error, options.pos_weight.empty() || options.pos_weight.size() == W, loss_name,
+             ": pos_weight has ", options.pos_weight.size(), " values, expected 0 or the layout size ", W);
+  for (std::size_t c = 0; c < options.pos_weight.size(); ++c)
+    SJMT_CHECK(value_error, options.pos_weight[c] >= T(0), loss_name, ": pos_weight[", c, "] (",
+               plan.output_names[c], ") is ", options.pos_weight[c], ", expected >= 0");
+  plan.pos_weight = options.pos_weight;
+
+  for (const space_info& s : layout::space_infos) {
+    const bool softmax = s.kind == kind::exclusive && options.exclusive == exclusive_rule::softmax;
+    const bool regression = s.kind == kind::regression;
+    if (softmax || regression) {
+      loss_segment seg{s.outputs.offset, s.outputs.end(),
+                       softmax ? segment_rule::softmax
+                       : options.regression == regression_rule::wing ? segment_rule::wing
+                                                                      : segment_rule::l2,
+                       std::vector<unsigned char>(D, 0)};
+      for (std::size_t d = 0; d < D; ++d) seg.active[d] = plan.annotated[d * W + s.outputs.offset];
+      plan.segments.push_back(std::move(seg));
+    }
+    for (std::size_t d = 0; d < D; ++d)
+      for (std::size_t c = s.outputs.offset; c < s.outputs.end(); ++c) {
+        if (!plan.annotated[d * W + c]) continue;
+        if (!softmax && !regression) plan.bce_mask[d * W + c] = T(1);
+        if (!regression) plan.bounded[d * W + c] = 1;
+      }
+  }
+  return plan;
+}
+
+}  // namespace sjmt::detail

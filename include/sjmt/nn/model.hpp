@@ -1,0 +1,109 @@
+#pragma once
+// A network chosen at run time: a trunk (ResNet-CIFAR of a depth compiled in
+// below, or VGG-16) and a head partition (nn/heads.hpp), behind one type, so
+// that a trainer over it is instantiated once, not once per (depth x head).
+//
+//   sjmt::model<sjmt::cpu_backend, float> net(be, {.arch = "resnet", .depth = 32},
+//                                             sjmt::joint_head_layout<layout>(), rng);
+//
+// Trunks are built and initialised before the head, from the same engine, so
+// a model draws the same weights as network<Trunk, Head> of the same seed.
+
+#include <cstddef>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "../error.hpp"
+#include "heads.hpp"
+#include "network.hpp"
+#include "resnet_cifar.hpp"
+#include "vgg16.hpp"
+
+namespace sjmt {
+
+/// The trunk of a model.
+struct model_spec {
+  std::string arch = "resnet";  ///< "resnet" (ResNet-CIFAR, depth 6n + 2) or "vgg16"
+  std::size_t depth = 32;       ///< resnet: one of model_depths
+  std::size_t in_channels = 3;  ///< of the input images
+  linear_init head_init{};
+
+  /// "resnet_cifar-32", "vgg16": the name checkpoints record.
+  std::string name() const { return arch == "vgg16" ? "vgg16" : "resnet_cifar-" + std::to_string(depth); }
+};
+
+/// ResNet depths a model can take (each is one instantiation of resnet_cifar).
+inline constexpr std::size_t model_depths[] = {8, 14, 20, 32, 56, 110};
+
+template <class Backend, class T>
+  requires backend_for<Backend, T>
+class model {
+ public:
+  using backend = Backend;
+  using value_type = T;
+  using tensor = typename Backend::template tensor<T>;
+
+  model(Backend& be, const model_spec& spec, head_layout heads, std::mt19937_64& rng)
+      : m_spec(spec), m_trunk(make_trunk(be, spec, rng)),
+        m_head(be, m_trunk->features(), std::move(heads), rng, spec.head_init) {}
+
+  const tensor& forward(const tensor& x, mode m) { return m_head.forward(m_trunk->forward(x, m), m); }
+  template <class Active>
+  void backward(const tensor& dy, const Active& active) {
+    m_trunk->backward(m_head.backward(dy, active));
+  }
+  void backward(const tensor& dy) { m_trunk->backward(m_head.backward(dy)); }
+
+  void collect(parameter_list<Backend, T>& out, const std::string& prefix = "") {
+    m_trunk->collect(out, prefix + "trunk.");
+    m_head.collect(out, prefix + "head.");
+  }
+
+  std::size_t outputs() const { return m_head.outputs(); }
+  const model_spec& spec() const { return m_spec; }
+  /// The checkpoint's model name: the trunk's, with "+heads" for per-dataset heads.
+  std::string name() const { return m_head.layout().groups.size() > 1 ? m_spec.name() + "+heads" : m_spec.name(); }
+  /// The trunk's name alone: what a pretrained trunk must match.
+  std::string trunk_name() const { return m_spec.name(); }
+
+ private:
+  struct trunk_base {
+    virtual ~trunk_base() = default;
+    virtual const tensor& forward(const tensor& x, mode m) = 0;
+    virtual const tensor& backward(const tensor& dy) = 0;
+    virtual void collect(parameter_list<Backend, T>& out, const std::string& prefix) = 0;
+    virtual std::size_t features() const = 0;
+  };
+  template <class Trunk>
+  struct trunk_of final : trunk_base {
+    trunk_of(Backend& be, std::mt19937_64& rng, std::size_t in_channels) : net(be, rng, in_channels) {}
+    const tensor& forward(const tensor& x, mode m) override { return net.forward(x, m); }
+    const tensor& backward(const tensor& dy) override { return net.backward(dy); }
+    void collect(parameter_list<Backend, T>& out, const std::string& prefix) override { net.collect(out, prefix); }
+    std::size_t features() const override { return Trunk::features; }
+    Trunk net;
+  };
+
+  static std::unique_ptr<trunk_base> make_trunk(Backend& be, const model_spec& s, std::mt19937_64& rng) {
+    if (s.arch == "vgg16") return std::make_unique<trunk_of<vgg16<Backend, T>>>(be, rng, s.in_channels);
+    SJMT_CHECK(value_error, s.arch == "resnet", "model: architecture '", s.arch, "', expected resnet or vgg16");
+    switch (s.depth) {
+      case 8: return std::make_unique<trunk_of<resnet_cifar<Backend, T, 8>>>(be, rng, s.in_channels);
+      case 14: return std::make_unique<trunk_of<resnet_cifar<Backend, T, 14>>>(be, rng, s.in_channels);
+      case 20: return std::make_unique<trunk_of<resnet_cifar<Backend, T, 20>>>(be, rng, s.in_channels);
+      case 32: return std::make_unique<trunk_of<resnet_cifar<Backend, T, 32>>>(be, rng, s.in_channels);
+      case 56: return std::make_unique<trunk_of<resnet_cifar<Backend, T, 56>>>(be, rng, s.in_channels);
+      case 110: return std::make_unique<trunk_of<resnet_cifar<Backend, T, 110>>>(be, rng, s.in_channels);
+      default: break;
+    }
+    detail::throw_error<value_error>(std::source_location::current(), "model: ResNet depth ", s.depth,
+                                     " is not compiled in; use 8, 14, 20, 32, 56 or 110");
+  }
+
+  model_spec m_spec;
+  std::unique_ptr<trunk_base> m_trunk;
+  sliced_head<Backend, T> m_head;
+};
+
+}  // namespace sjmt

@@ -1,0 +1,49 @@
+#pragma once
+// From the sampler's host batch to a labelled batch on a backend: the labels
+// are checked against the loss on the host (domain indices, target ranges),
+// then every tensor is uploaded once.
+
+#include <algorithm>
+#include <cstdint>
+
+#include "../data/sampler.hpp"
+#include "../error.hpp"
+#include "../loss/batch.hpp"
+#include "../loss/union_loss.hpp"
+#include "../tensor/host_tensor.hpp"
+
+namespace sjmt {
+
+/// Uploads b's images (N, H, W, C) into batch.images.
+template <class Union, class B, class T>
+void upload_images(B& be, const data::batch& b, device_batch<Union, B, T>& batch) {
+  SJMT_CHECK(shape_error, b.images.size() == b.size * b.height * b.width * b.channels, "upload_batch: ",
+             b.images.size(), " image values for ", b.size, " images of ", b.height, "x", b.width, "x", b.channels);
+  host_tensor<T> x({b.size, b.height, b.width, b.channels});
+  std::copy(b.images.begin(), b.images.end(), x.begin());
+  be.upload(batch.images, x);
+  batch.rows = b.size;
+}
+
+/// Checks b's labels against `loss` and uploads all of b into `batch`.
+template <class Union, class B, class T>
+void upload_batch(B& be, const data::batch& b, const union_loss<Union, T>& loss, device_batch<Union, B, T>& batch) {
+  SJMT_CHECK(shape_error, b.outputs == Union::size, "upload_batch: the batch has ", b.outputs,
+             " outputs per row, the union's layout ", Union::size);
+  SJMT_CHECK(shape_error, b.domain.size() == b.size, "upload_batch: ", b.domain.size(), " domain indices for ",
+             b.size, " rows");
+  loss.validate(b.targets, b.domain, b.known);
+  upload_images(be, b, batch);
+  host_tensor<T> targets({b.size, 1, 1, Union::size});
+  std::copy(b.targets.begin(), b.targets.end(), targets.begin());
+  be.upload(batch.targets, targets);
+  host_tensor<std::uint8_t> known({b.size, 1, 1, Union::size});
+  std::copy(b.known.begin(), b.known.end(), known.begin());
+  be.upload(batch.known, known);
+  batch.has_known = true;
+  host_tensor<std::int32_t> domains({b.size, 1, 1, 1});
+  std::copy(b.domain.begin(), b.domain.end(), domains.begin());
+  be.upload(batch.domains, domains);
+}
+
+}  // namespace sjmt
