@@ -103,7 +103,7 @@ outcome train_and_evaluate(const char* name, const Loss& loss, const profile& p)
 
   outcome out;
   host_tensor<float> x, grad;
-  metrics::progress_bar bar(stderr, p.steps, {.label = name, .unit = "step"});
+  progress_bar bar(stderr, p.steps, {.label = name, .unit = "step"});
   for (std::size_t step = 0; step < p.steps; ++step) {
     const data::batch b = batches.next();
     x.resize({b.size, b.height, b.width, b.channels});

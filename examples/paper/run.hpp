@@ -214,7 +214,7 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
     const std::size_t every = s.checkpoint_every ? s.checkpoint_every : std::max<std::size_t>(s.steps / 10, 1);
     log_line(s.out, j.name + " training " + j.method + " " + net.name() + " steps " + std::to_string(start) + ".." +
                         std::to_string(s.steps) + " batch " + std::to_string(s.batch) + " seed " + std::to_string(j.seed));
-    std::optional<metrics::progress_bar> bar;
+    std::optional<sjmt::progress_bar> bar;
     if (!s.quiet) bar.emplace(stderr, s.steps, metrics::progress_options{.label = j.name, .unit = "step", .start = start});
     tensor x;
     std::vector<float> grad;

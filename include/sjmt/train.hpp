@@ -1,5 +1,6 @@
 #pragma once
-// Training support: checkpoints and Ctrl-C handling. Aggregator of train/.
+// Training support: checkpoints, Ctrl-C handling and the progress bar. Aggregator of train/.
 
 #include "train/checkpoint.hpp"
 #include "train/interrupt.hpp"
+#include "train/progress.hpp"
