@@ -5,7 +5,6 @@
 // predicted emotion), markdown / CSV / JSON reports written atomically and a
 // heat-map renderer (the progress bar is in train/progress.hpp). Definitions: docs/metrics.md.
 
-#include "metrics/atomic_file.hpp"
 #include "metrics/au_by_emotion.hpp"
 #include "metrics/evaluator.hpp"
 #include "metrics/exclusive_metrics.hpp"
