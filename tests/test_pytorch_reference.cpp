@@ -42,9 +42,10 @@ int run_reference(bool logits_only) {
   model<T> net(rng);
   sjmt::parameter_list<B, T> ps;
   net.collect(ps);
+  B be;
   sjmt::sgd<B, T> opt(ps, {.momentum = 0.9, .weight_decay = 5e-4});
   const sjmt::checkpoint_metadata meta{"resnet_cifar-32", sjmt::layout_fingerprint<layout>(), 0};
-  sjmt::save_checkpoint(dir / "before.safetensors", ps, meta);
+  sjmt::save_checkpoint(be, dir / "before.safetensors", ps, meta);
 
   constexpr std::size_t N = 4, K = layout::size;
   std::normal_distribution<T> normal;
@@ -65,13 +66,13 @@ int run_reference(bool logits_only) {
   }
   net.backward(grad);
   opt.step(0.05);
-  sjmt::save_checkpoint(dir / "after.safetensors", ps, meta);
+  sjmt::save_checkpoint(be, dir / "after.safetensors", ps, meta);
 
   tensor shape({1, 1, 1, 4}), input = x, li = logits_infer, lt = logits_train;
   for (std::size_t i = 0; i < 4; ++i) shape.data()[i] = static_cast<T>(x.shape()[i]);
   sjmt::parameter_list<B, T> io{{"shape", &shape}, {"input", &input}, {"targets", &targets},
                                     {"masks", &masks}, {"logits_infer", &li}, {"logits_train", &lt}};
-  sjmt::save_checkpoint(dir / "io.safetensors", io, meta);
+  sjmt::save_checkpoint(be, dir / "io.safetensors", io, meta);
 
   const fs::path script = fs::path(__FILE__).parent_path() / "pytorch" / "resnet_reference.py";
   const std::string command = "/usr/bin/python3 " + script.string() + " " + dir.string() + " " +

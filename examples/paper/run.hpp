@@ -179,12 +179,13 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
   expected.model = net.name();
   expected.layout = layout_fingerprint<typename Union::layout>();
 
+  backend be;
   fs::create_directories(s.out / "checkpoints");
   outcome out;
   out.checkpoint = s.out / "checkpoints" / (j.name + ".safetensors");
   std::size_t start = 0;
   if (!s.fresh && fs::exists(out.checkpoint)) {
-    start = load_checkpoint(out.checkpoint, params, expected, load_scope::everything, &opt).step;
+    start = load_checkpoint(be, out.checkpoint, params, expected, load_scope::everything, opt.state()).step;
     SJMT_CHECK(value_error, start <= s.steps, out.checkpoint.string(), " is at step ", start, ", past the ", s.steps,
                " steps asked for; pass --fresh to start over or raise --steps");
     out.resumed = start > 0;
@@ -192,13 +193,14 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
   } else if (!j.pretrained.empty()) {
     checkpoint_metadata trunk_only;
     trunk_only.model = net.trunk_name();
-    load_checkpoint(j.pretrained, params, trunk_only, load_scope::trunk);
+    load_checkpoint(be, j.pretrained, params, trunk_only, load_scope::trunk);
     log_line(s.out, j.name + " trunk from " + j.pretrained.string());
   }
   auto save = [&](std::size_t step) {
     checkpoint_metadata meta = expected;
     meta.step = step;
-    save_checkpoint(out.checkpoint, params, meta, &opt);
+    meta.optimizer = decltype(opt)::name;
+    save_checkpoint(be, out.checkpoint, params, meta, opt.state());
   };
 
   if (start < s.steps) {

@@ -6,6 +6,7 @@
 // Buffers (parameters without gradient) are left alone.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../nn/layer.hpp"
@@ -23,6 +24,8 @@ template <class Backend, class T>
 class sgd {
  public:
   using tensor = typename Backend::template tensor<T>;
+  /// The optimiser's name in checkpoints (checkpoint_metadata::optimizer).
+  static constexpr std::string_view name = "sgd";
 
   /// Requires: the tensors of `parameters` outlive the optimiser.
   sgd(const parameter_list<Backend, T>& parameters, sgd_options options = {}) : m_options(options) {
@@ -55,6 +58,15 @@ class sgd {
   /// Momentum buffers, in the order of the trainable parameters (for checkpoints).
   std::vector<tensor>& velocity() { return m_velocity; }
   const parameter_list<Backend, T>& parameters() const { return m_params; }
+  /// The momentum buffers as named tensors, for save_checkpoint/load_checkpoint:
+  /// "optimizer.momentum.<parameter>", with the parameter's role, no gradient.
+  /// Ensures: the entries point into this optimiser; valid while it lives.
+  parameter_list<Backend, T> state() {
+    parameter_list<Backend, T> out;
+    for (std::size_t i = 0; i < m_params.size(); ++i)
+      out.push_back({"optimizer.momentum." + m_params[i].name, &m_velocity[i], nullptr, false, m_params[i].role});
+    return out;
+  }
 
  private:
   sgd_options m_options;
