@@ -32,9 +32,15 @@ inline std::filesystem::path temporary_sibling(const std::filesystem::path& path
 #if __has_include(<unistd.h>)
   pid = static_cast<long>(::getpid());
 #endif
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string&&.
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp.";
+  name += std::to_string(pid);
+  name += '.';
+  name += std::to_string(counter.fetch_add(1));
   std::filesystem::path tmp = path;
-  tmp.replace_filename("." + path.filename().string() + ".tmp." + std::to_string(pid) + "." +
-                       std::to_string(counter.fetch_add(1)));
+  tmp.replace_filename(name);
   return tmp;
 }
 
