@@ -1,18 +1,24 @@
 // safetensors checkpoints: bit-exact round trip with optimiser state, PyTorch
 // layout on disk, trunk-only transfer to another layout, and bad files that
-// fail clearly and leave the model untouched.
+// fail clearly (an io_error naming the file) and leave the model untouched.
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sjmt/backend.hpp>
 #include <sjmt/labels.hpp>
 #include <sjmt/nn.hpp>
 #include <sjmt/optim.hpp>
 #include <sjmt/train.hpp>
+#include <string>
 #include <unistd.h>
+#include <vector>
 
 using sjmt::cpu_backend;
 using sjmt::mode;
@@ -65,6 +71,38 @@ void train_a_little(Net& net, sjmt::sgd<B, float>& opt, std::size_t steps) {
 
 const sjmt::checkpoint_metadata joint_meta{"resnet_cifar-8", sjmt::layout_fingerprint<joint>(), 2};
 
+sjmt::checkpoint_metadata with_optimizer(sjmt::checkpoint_metadata m) {
+  m.optimizer = sjmt::sgd<B, float>::name;
+  return m;
+}
+
+std::string read_bytes(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const fs::path& file, const std::string& content) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
+}
+
+/// `bytes` with its JSON header replaced by `header` (padded to 8 bytes, the data kept).
+std::string with_header(const std::string& bytes, std::string header) {
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  header.append((8 - header.size() % 8) % 8, ' ');
+  const std::uint64_t m = header.size();
+  std::string out(reinterpret_cast<const char*>(&m), 8);
+  return out + header + bytes.substr(8 + n);
+}
+
+/// The JSON header of a safetensors file's bytes.
+nlohmann::json header_of(const std::string& bytes) {
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  return nlohmann::json::parse(bytes.substr(8, n));
+}
+
 }  // namespace
 
 TEST_CASE("layout_fingerprint names spaces, kinds and sizes") {
@@ -79,12 +117,15 @@ TEST_CASE("checkpoint: save and load round trip is bit-exact, optimiser state in
   auto pa = params_of(a), pb = params_of(b);
   sjmt::sgd<B, float> opt_a(be, pa), opt_b(be, pb);
   train_a_little(a, opt_a, 2);
-  sjmt::save_checkpoint(be, file, pa, joint_meta, opt_a.state());
+  sjmt::save_checkpoint(be, file, pa, with_optimizer(joint_meta), opt_a.state());
   CHECK(fs::exists(file));
   CHECK_FALSE(fs::exists(file.string() + ".tmp"));
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);  // no temporary left
 
-  const auto meta = sjmt::load_checkpoint(be, file, pb, joint_meta, sjmt::load_scope::everything, opt_b.state());
+  const auto meta =
+      sjmt::load_checkpoint(be, file, pb, with_optimizer(joint_meta), sjmt::load_scope::everything, opt_b.state());
   CHECK(meta.step == 2);
+  CHECK(meta.optimizer == "sgd");
   CHECK(meta.model == "resnet_cifar-8");
   CHECK(meta.version == SJMT_VERSION_STRING);
   const auto sa = snapshot(pa), sb = snapshot(pb);
@@ -108,17 +149,27 @@ TEST_CASE("checkpoint: weights are stored in PyTorch's layout") {
   std::uint64_t n = 0;
   in.read(reinterpret_cast<char*>(&n), 8);
   CHECK(n % 8 == 0);
-  std::string header(n, '\0');
-  in.read(header.data(), static_cast<std::streamsize>(n));
-  CHECK(header.find("\"trunk.conv1.weight\":{\"dtype\":\"F32\",\"shape\":[16, 3, 3, 3]") != std::string::npos);
-  CHECK(header.find("\"head.fc.weight\":{\"dtype\":\"F32\",\"shape\":[11, 64]") != std::string::npos);
-  CHECK(header.find("\"trunk.layer2.0.shortcut.0.weight\":{\"dtype\":\"F32\",\"shape\":[32, 16, 1, 1]") !=
-        std::string::npos);
-  CHECK(header.find("\"trunk.bn1.running_var\":{\"dtype\":\"F32\",\"shape\":[16]") != std::string::npos);
+  std::string text(n, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(n));
+  // The header is JSON (nlohmann writes no spaces): compare values, not spellings.
+  const nlohmann::json header = nlohmann::json::parse(text);
+  const auto tensor_is = [&](const char* name, std::vector<std::uint64_t> shape) {
+    return header.contains(name) && header[name]["dtype"] == "F32" &&
+           header[name]["shape"].get<std::vector<std::uint64_t>>() == shape;
+  };
+  CHECK(tensor_is("trunk.conv1.weight", {16, 3, 3, 3}));
+  CHECK(tensor_is("head.fc.weight", {11, 64}));
+  CHECK(tensor_is("trunk.layer2.0.shortcut.0.weight", {32, 16, 1, 1}));
+  CHECK(tensor_is("trunk.bn1.running_var", {16}));
+  const nlohmann::json& meta = header["__metadata__"];
+  CHECK(meta["format"] == "pt");
+  CHECK(meta["sjmt.model"] == "resnet_cifar-8");
+  CHECK(meta["sjmt.layout"] == joint_meta.layout);
+  CHECK(meta["sjmt.step"] == "2");
+  CHECK(meta["sjmt.version"] == SJMT_VERSION_STRING);
+  CHECK_FALSE(meta.contains("sjmt.optimizer"));
   // PyTorch element [k=1, c=2, r=0, s=1] of the stem is sjmt's (0, 1, 2, 1).
-  const auto offset = header.find("\"trunk.conv1.weight\"");
-  const auto begin = header.find("data_offsets\":[", offset) + 15;
-  const auto start = std::stoull(header.substr(begin));
+  const auto start = header["trunk.conv1.weight"]["data_offsets"][0].get<std::uint64_t>();
   float value = 0;
   in.seekg(static_cast<std::streamoff>(8 + n + start + sizeof(float) * (((1 * 3 + 2) * 3 + 0) * 3 + 1)));
   in.read(reinterpret_cast<char*>(&value), sizeof value);
@@ -152,15 +203,8 @@ TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly an
   resnet8<joint> a(be, rng_a), b(be, rng_b);
   auto pa = params_of(a), pb = params_of(b);
   sjmt::save_checkpoint(be, good, pa, joint_meta);
-  std::string bytes;
-  {
-    std::ifstream in(good, std::ios::binary);
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
-  const auto write = [&](const std::string& content) {
-    std::ofstream out(bad, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-  };
+  const std::string bytes = read_bytes(good);
+  const auto write = [&](const std::string& content) { write_bytes(bad, content); };
   const auto before = snapshot(pb);
   const auto unchanged = [&] {
     const auto now = snapshot(pb);
@@ -197,4 +241,81 @@ TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly an
   // The intact file still loads.
   sjmt::load_checkpoint(be, good, pb, joint_meta);
   CHECK_FALSE(unchanged());
+}
+
+TEST_CASE("checkpoint: malformed JSON, steps and shapes are io_errors naming the file") {
+  temp_dir dir;
+  const fs::path good = dir.path / "good.safetensors", bad = dir.path / "bad.safetensors";
+  std::mt19937_64 rng_a(9), rng_b(10);
+  resnet8<joint> a(be, rng_a), b(be, rng_b);
+  auto pa = params_of(a), pb = params_of(b);
+  sjmt::save_checkpoint(be, good, pa, joint_meta);
+  const std::string bytes = read_bytes(good);
+  const auto before = snapshot(pb);
+  const auto fails_naming_file = [&](const std::string& content, const char* what) {
+    write_bytes(bad, content);
+    CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains(bad.string().c_str()),
+                         sjmt::io_error);
+    CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains(what), sjmt::io_error);
+  };
+
+  // A \u escape with a non-hex digit: nlohmann's parse_error, rethrown.
+  std::string text = header_of(bytes).dump();
+  text.replace(text.find("\"pt\""), 4, "\"p\\u12G4\"");
+  fails_naming_file(with_header(bytes, text), "malformed header");
+
+  // A step of 20 digits does not fit in 64 bits.
+  nlohmann::json h = header_of(bytes);
+  h["__metadata__"]["sjmt.step"] = "99999999999999999999";
+  fails_naming_file(with_header(bytes, h.dump()), "sjmt.step");
+  h["__metadata__"]["sjmt.step"] = "-1";
+  fails_naming_file(with_header(bytes, h.dump()), "sjmt.step");
+
+  // A shape whose bytes wrap to 0 in 64 bits (2^62 * 4 * 4 bytes), with an empty range.
+  h = header_of(bytes);
+  const std::uint64_t end = h["trunk.conv1.weight"]["data_offsets"][1].get<std::uint64_t>();
+  h["trunk.conv1.weight"]["shape"] = {std::uint64_t(1) << 62, 4};
+  h["trunk.conv1.weight"]["data_offsets"] = {end, end};
+  fails_naming_file(with_header(bytes, h.dump()), "overflow");
+
+  // A dimension that is not an unsigned integer, a metadata value that is not a string,
+  // a range that leaves a gap, an unknown dtype.
+  h = header_of(bytes);
+  h["trunk.conv1.weight"]["shape"] = {1e30, 1};
+  fails_naming_file(with_header(bytes, h.dump()), "a shape dimension");
+  h = header_of(bytes);
+  h["__metadata__"]["sjmt.model"] = 8;
+  fails_naming_file(with_header(bytes, h.dump()), "__metadata__.sjmt.model");
+  h = header_of(bytes);
+  h.erase("trunk.conv1.weight");
+  fails_naming_file(with_header(bytes, h.dump()), "gap");
+  h = header_of(bytes);
+  h["trunk.conv1.weight"]["dtype"] = "F33";
+  fails_naming_file(with_header(bytes, h.dump()), "not a safetensors dtype");
+
+  const auto now = snapshot(pb);
+  for (std::size_t i = 0; i < now.size(); ++i) CHECK(now[i] == before[i]);
+}
+
+TEST_CASE("checkpoint: an optimiser's state needs its name, and a different optimiser is a mismatch") {
+  temp_dir dir;
+  const fs::path file = dir.path / "opt.safetensors";
+  std::mt19937_64 rng(11);
+  resnet8<joint> net(be, rng);
+  auto ps = params_of(net);
+  sjmt::sgd<B, float> opt(be, ps);
+  CHECK_THROWS_AS(sjmt::save_checkpoint(be, file, ps, joint_meta, opt.state()), sjmt::value_error);
+  CHECK_FALSE(fs::exists(file));
+  sjmt::save_checkpoint(be, file, ps, with_optimizer(joint_meta), opt.state());
+  sjmt::checkpoint_metadata adam = joint_meta;
+  adam.optimizer = "adam";
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, file, ps, adam, sjmt::load_scope::everything, opt.state()),
+                       doctest::Contains("optimizer 'sgd' in the file, 'adam' expected"), sjmt::value_error);
+  // The state names the momenta after the parameters, with their roles.
+  const auto state = opt.state();
+  REQUIRE(state.size() == opt.parameters().size());
+  CHECK(state.front().name == "optimizer.momentum." + opt.parameters().front().name);
+  CHECK(state.front().role == opt.parameters().front().role);
+  CHECK(state.front().grad == nullptr);
+  CHECK(state.front().value == &opt.velocity().front());
 }

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sjmt/labels.hpp>
 #include <sjmt/metrics.hpp>
+#include <sjmt/train/progress.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,9 +17,9 @@ using metrics::rgb;
 
 namespace {
 /// Options from a few settings (designated initialisers would leave the rest unnamed).
-metrics::progress_options opts(std::string label = {}, double min_s = 0.1, double plain_s = 10.0,
+progress_options opts(std::string label = {}, double min_s = 0.1, double plain_s = 10.0,
                                std::size_t width = 30) {
-  metrics::progress_options o;
+  progress_options o;
   o.label = std::move(label);
   o.min_interval_s = min_s;
   o.plain_interval_s = plain_s;
@@ -78,17 +79,17 @@ TEST_CASE("heat map: size, grid, cell colours, undefined cells, colour bar") {
 
 TEST_CASE("progress line: bar, count, rate, elapsed, time left") {
   std::ostringstream out;
-  metrics::progress_bar bar(out, 100, false, opts("train"));
+  progress_bar bar(out, 100, false, opts("train"));
   CHECK(bar.line(30, 10.0) ==
         "train [#########---------------------] 30/100  30.0%  3.0 it/s  elapsed 00:10  left 00:23");
   CHECK(bar.line(0, 0.0) ==
         "train [------------------------------] 0/100   0.0%  -- it/s  elapsed 00:00  left --:--");
-  metrics::progress_bar unknown(out, 0, false);
+  progress_bar unknown(out, 0, false);
   CHECK(unknown.line(5, 2.0) == "5  2.5 it/s  elapsed 00:02");
-  metrics::progress_options r = opts({}, 0.1, 10.0, 4);
+  progress_options r = opts({}, 0.1, 10.0, 4);
   r.unit = "img";
   r.start = 50;
-  metrics::progress_bar resumed(out, 100, false, r);
+  progress_bar resumed(out, 100, false, r);
   CHECK(resumed.line(60, 5.0) == "[##--] 60/100  60.0%  2.0 img/s  elapsed 00:05  left 00:20");
   CHECK(detail::clock_text(3725) == "1:02:05");
   CHECK(detail::clock_text(NAN) == "--:--");
@@ -97,7 +98,7 @@ TEST_CASE("progress line: bar, count, rate, elapsed, time left") {
 
 TEST_CASE("progress bar, not a terminal: a plain line every interval and one at the end") {
   std::ostringstream out;
-  metrics::progress_bar bar(out, 100, false, opts({}, 0.1, 10.0));
+  progress_bar bar(out, 100, false, opts({}, 0.1, 10.0));
   bar.update(0, 0.0);    // first: printed
   bar.update(10, 5.0);   // 5 s later: not yet
   bar.update(30, 10.0);  // 10 s: printed
@@ -115,7 +116,7 @@ TEST_CASE("progress bar, not a terminal: a plain line every interval and one at 
 TEST_CASE("progress bar on a terminal: redrawn in place, throttled, ended by finish") {
   std::ostringstream out;
   {
-    metrics::progress_bar bar(out, 10, true, opts({}, 0.1, 10.0, 10));
+    progress_bar bar(out, 10, true, opts({}, 0.1, 10.0, 10));
     CHECK(bar.terminal());
     bar.update(1, 0.0);
     bar.update(2, 0.05);  // too soon: skipped
@@ -132,11 +133,11 @@ TEST_CASE("progress bar on a terminal: redrawn in place, throttled, ended by fin
   CHECK(s.ends_with("\n"));
 
   std::ostringstream cut;  // a bar left unfinished still ends its line
-  { metrics::progress_bar bar(cut, 10, true); bar.update(4, 1.0); }
+  { progress_bar bar(cut, 10, true); bar.update(4, 1.0); }
   CHECK(cut.str().ends_with("\n"));
 
   std::ostringstream shrink;  // a shorter line blanks what the longer one left
-  metrics::progress_bar b2(shrink, 0, true, opts({}, 0.0));
+  progress_bar b2(shrink, 0, true, opts({}, 0.0));
   b2.update(100000, 1.0);
   b2.update(1, 1000.0);
   const std::string t = shrink.str();
@@ -148,7 +149,7 @@ TEST_CASE("progress bar on a FILE*: a file is not a terminal") {
   std::FILE* f = std::tmpfile();
   REQUIRE(f != nullptr);
   {
-    metrics::progress_bar bar(f, 4);
+    progress_bar bar(f, 4);
     CHECK_FALSE(bar.terminal());
     for (int i = 0; i < 4; ++i) bar.advance();
     bar.finish();

@@ -207,3 +207,12 @@ TEST_CASE("seed summary: mean, sample std, min, max of the headline metrics over
   fewer.spaces.pop_back();
   CHECK_THROWS_WITH_AS(metrics::summarize_runs({a, fewer}), doctest::Contains("run 1"), value_error);
 }
+
+TEST_CASE("errors: a report value of the wrong JSON type is a value_error naming the file") {
+  temp_folder dir("types");
+  metrics::write_file_atomic(dir.path / "typed.json", R"({"samples": "many", "spaces": []})");
+  CHECK_THROWS_WITH_AS(metrics::read_evaluation(dir.path / "typed.json"), doctest::Contains("typed.json"),
+                       value_error);
+  CHECK_THROWS_WITH_AS(io::write_json(dir.path / "utf8.json", nlohmann::json("\xff")),
+                       doctest::Contains("utf8.json"), io_error);
+}

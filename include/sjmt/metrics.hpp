@@ -2,10 +2,9 @@
 // Metrics and result reporting: per-space evaluation (accuracy, per-class
 // accuracy, confusion; per-AU accuracy as the paper's Eq. 3, precision,
 // recall, F1; RMSE and NME), the paper's Figure 2 / Table 3 (mean AU score by
-// predicted emotion), markdown / CSV / JSON reports written atomically, a
-// heat-map renderer and a terminal progress bar. Definitions: docs/metrics.md.
+// predicted emotion), markdown / CSV / JSON reports written atomically and a
+// heat-map renderer (the progress bar is in train/progress.hpp). Definitions: docs/metrics.md.
 
-#include "metrics/atomic_file.hpp"
 #include "metrics/au_by_emotion_figure.hpp"
 #include "metrics/au_by_emotion.hpp"
 #include "metrics/evaluator.hpp"
@@ -14,7 +13,6 @@
 #include "metrics/heat_map.hpp"
 #include "metrics/json.hpp"
 #include "metrics/multilabel_metrics.hpp"
-#include "metrics/progress_bar.hpp"
 #include "metrics/ratio.hpp"
 #include "metrics/regression_metrics.hpp"
 #include "metrics/report.hpp"

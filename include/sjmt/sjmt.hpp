@@ -5,6 +5,7 @@
 #include "config.hpp"
 #include "data.hpp"
 #include "error.hpp"
+#include "io.hpp"
 #include "labels.hpp"
 #include "loss.hpp"
 #include "metrics.hpp"

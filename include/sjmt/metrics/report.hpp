@@ -1,6 +1,6 @@
 #pragma once
 // Writing results into an output folder: <stem>.md, <stem>.json and <stem>.csv,
-// each atomically (atomic_file.hpp); reading a JSON report back.
+// each atomically (io/atomic_file.hpp, io/json.hpp); reading a JSON report back.
 //
 //   sjmt::metrics::write_report("runs/table2", "sjmt_resnet32", eval.result());
 //   auto again = sjmt::metrics::read_evaluation("runs/table2/sjmt_resnet32.json");
@@ -15,7 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "../error.hpp"
-#include "atomic_file.hpp"
+#include "../io/atomic_file.hpp"
+#include "../io/json.hpp"
 #include "json.hpp"
 #include "tables.hpp"
 
@@ -39,16 +40,11 @@ inline metrics::report_paths report_paths_of(const std::filesystem::path& folder
 
 namespace sjmt::metrics {
 
-inline void write_json(const std::filesystem::path& path, const nlohmann::json& j) {
-  write_file_atomic(path, j.dump(2) + "\n");
-}
-
-inline nlohmann::json read_json(const std::filesystem::path& path) {
-  const std::string text = read_file(path);
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  SJMT_CHECK(io_error, !j.is_discarded(), "cannot read '", path.string(), "': not valid JSON");
-  return j;
-}
+// Transition: these lived in metrics/ before io/.
+using io::read_file;
+using io::read_json;
+using io::write_file_atomic;
+using io::write_json;
 
 /// Writes <folder>/<stem>.{md,json,csv}. The folder must exist.
 inline report_paths write_report(const std::filesystem::path& folder, std::string_view stem,
@@ -70,12 +66,34 @@ inline report_paths write_report(const std::filesystem::path& folder, std::strin
   return p;
 }
 
+}  // namespace sjmt::metrics
+
+namespace sjmt::detail {
+
+/// The report of type R in the JSON file at `path`; a value of the wrong JSON
+/// type is a value_error naming the file, as a missing key is.
+template <class R>
+R read_report(const std::filesystem::path& path) {
+  const nlohmann::json j = io::read_json(path);
+  try {
+    return j.get<R>();
+  } catch (const value_error& e) {
+    throw value_error(path.string() + ": " + e.what(), std::source_location::current());
+  } catch (const nlohmann::json::exception& e) {
+    throw value_error(path.string() + ": metrics JSON: " + e.what(), std::source_location::current());
+  }
+}
+
+}  // namespace sjmt::detail
+
+namespace sjmt::metrics {
+
 inline evaluation_result read_evaluation(const std::filesystem::path& path) {
-  return read_json(path).get<evaluation_result>();
+  return detail::read_report<evaluation_result>(path);
 }
 
 inline au_by_emotion_result read_au_by_emotion(const std::filesystem::path& path) {
-  return read_json(path).get<au_by_emotion_result>();
+  return detail::read_report<au_by_emotion_result>(path);
 }
 
 }  // namespace sjmt::metrics

@@ -1,46 +1,39 @@
 #pragma once
-// Checkpoints in the safetensors format: an 8-byte little-endian header length,
-// a JSON header {"__metadata__": {...}, name: {"dtype", "shape",
-// "data_offsets"}}, then the raw little-endian data. Weights are stored in
+// Checkpoints in the safetensors format (io/safetensors.hpp): the parameters,
+// then any extra state tensors (an optimiser's momentum buffers, named
+// "optimizer.momentum.<parameter>"), as F32 or F64. Weights are stored in
 // PyTorch's layout (conv (K, C, R, S), linear (Out, In), vectors (C)), so that
 // `safetensors.torch.load_file` gives tensors a PyTorch model accepts.
 //
-// Metadata (strings): sjmt.version, sjmt.model, sjmt.layout (the fingerprint
-// of the joint layout: space names, kinds and sizes), sjmt.step, and
-// sjmt.optimizer when the SGD momentum buffers are saved (as tensors named
-// "optimizer.momentum.<parameter>").
+// Metadata (strings): format = "pt", sjmt.version, sjmt.model, sjmt.layout
+// (the fingerprint of the joint layout: space names, kinds and sizes),
+// sjmt.step, and sjmt.optimizer when optimiser state is saved.
 //
-// Writing is atomic: a temporary file beside the target, flushed and synced,
-// then renamed over it. Loading reads and checks everything (format, sizes,
+//   sjmt::save_checkpoint(be, "run.safetensors", params, meta, opt.state());
+//   auto found = sjmt::load_checkpoint(be, "run.safetensors", params, meta, sjmt::load_scope::everything,
+//                                      opt.state());
+//
+// Writing is atomic. Loading reads and checks everything (format, sizes,
 // shapes, fingerprint) before it changes any tensor: on error the model and
-// optimiser are untouched.
+// the state are untouched. Nothing here knows an optimiser's type: the state
+// is a parameter_list the optimiser hands out (sgd::state()).
 
-#include <algorithm>
-#include <bit>
+#include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <sstream>
 #include <string>
+#include <system_error>
 #include <type_traits>
-#include <unistd.h>
 #include <vector>
 
 #include "../config.hpp"
-#include "../detail/fixed_string.hpp"
-#include "../detail/json.hpp"
 #include "../error.hpp"
+#include "../io/safetensors.hpp"
 #include "../labels/joint_layout.hpp"
 #include "../nn/layer.hpp"
 
 namespace sjmt {
-
-static_assert(std::endian::native == std::endian::little,
-              "sjmt checkpoints: safetensors data is little-endian; big-endian hosts need a byte swap here.");
 
 /// "name:kind:size;..." for every space of the layout, in order.
 template <class Layout>
@@ -58,7 +51,7 @@ struct checkpoint_metadata {
   std::string layout;  // layout_fingerprint<Layout>(); checked on full loads when non-empty
   std::uint64_t step = 0;
   std::string version = SJMT_VERSION_STRING;
-  std::string optimizer{};  // "sgd" when the state tensors are an optimiser's; "" for none
+  std::string optimizer{};  // e.g. "sgd"; "" : no optimiser state. Checked on full loads when non-empty
 };
 
 /// What a load takes: every tensor, or only those named "trunk.*" (transfer to
@@ -67,17 +60,8 @@ enum class load_scope : unsigned char { everything, trunk };
 
 namespace detail {
 
-template <class T>
-constexpr const char* safetensors_dtype() {
-  if constexpr (std::is_same_v<T, float>)
-    return "F32";
-  else if constexpr (std::is_same_v<T, double>)
-    return "F64";
-  else
-    static_assert(dependent_false<T>, "sjmt checkpoints: only float and double tensors are stored.");
-}
-
-inline std::vector<std::size_t> torch_shape(const shape4& s, tensor_role role) {
+/// The PyTorch shape of a tensor of sjmt shape `s` and role `role`.
+inline std::vector<std::uint64_t> torch_shape(const shape4& s, tensor_role role) {
   switch (role) {
     case tensor_role::filter: return {s[3], s[2], s[0], s[1]};
     case tensor_role::matrix: return {s[3], s[2]};
@@ -86,7 +70,7 @@ inline std::vector<std::size_t> torch_shape(const shape4& s, tensor_role role) {
   return {element_count(s)};
 }
 
-inline std::string shape_text(const std::vector<std::size_t>& s) {
+inline std::string shape_text(const std::vector<std::uint64_t>& s) {
   std::string out = "[";
   for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
   return out + "]";
@@ -106,164 +90,70 @@ inline std::size_t torch_index(std::size_t i, const shape4& s, tensor_role role)
   return i;
 }
 
-inline void write_all(std::FILE* f, const void* data, std::size_t n, const std::filesystem::path& path) {
-  SJMT_CHECK(io_error, n == 0 || std::fwrite(data, 1, n, f) == n, "checkpoint: cannot write ", path.string());
+/// The step in metadata text: decimal digits that fit in 64 bits.
+inline std::uint64_t parse_step(const std::string& text, const std::filesystem::path& path) {
+  std::uint64_t step = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, step);
+  SJMT_CHECK(io_error, !text.empty() && text.find_first_not_of("0123456789") == std::string::npos &&
+                           ec == std::errc() && ptr == end,
+             "checkpoint '", path.string(), "': sjmt.step is '", text, "', expected a step below 2^64");
+  return step;
 }
 
 }  // namespace detail
 
-/// Writes `parameters`, then the named `state` tensors (an optimiser's), to `path`.
+/// Writes `parameters`, then `state` (an optimiser's buffers, see
+/// sgd::state()), to `path`, atomically.
+/// Requires: meta.optimizer names the optimiser when `state` is not empty;
+/// names unique (value_error otherwise). Throws io_error.
 template <class Backend, class T>
 void save_checkpoint(Backend& be, const std::filesystem::path& path, const parameter_list<Backend, T>& parameters,
                      const checkpoint_metadata& meta, const parameter_list<Backend, T>& state = {}) {
-  struct entry {
-    std::string name;
-    std::vector<std::size_t> shape;
-    std::vector<T> data;
+  SJMT_CHECK(value_error, state.empty() || !meta.optimizer.empty(), "save_checkpoint '", path.string(), "': ",
+             state.size(), " state tensors but no optimizer in the metadata; set meta.optimizer (e.g. sgd::name)");
+  io::safetensors_contents file;
+  file.metadata = {{"format", "pt"},
+                   {"sjmt.version", meta.version},
+                   {"sjmt.model", meta.model},
+                   {"sjmt.layout", meta.layout},
+                   {"sjmt.step", std::to_string(meta.step)}};
+  if (!meta.optimizer.empty()) file.metadata.emplace_back("sjmt.optimizer", meta.optimizer);
+  const auto add = [&](const parameter<Backend, T>& p) {
+    const host_tensor<T> h = be.download(*p.value);
+    io::safetensor t{p.name, std::string(io::dtype_of<T>()), detail::torch_shape(h.shape(), p.role),
+                     std::vector<unsigned char>(h.size() * sizeof(T))};
+    for (std::size_t i = 0; i < h.size(); ++i)
+      std::memcpy(t.data.data() + detail::torch_index(i, h.shape(), p.role) * sizeof(T), h.data() + i, sizeof(T));
+    file.tensors.push_back(std::move(t));
   };
-  std::vector<entry> entries;
-  const auto add = [&](const std::string& name, const host_tensor<T>& h, tensor_role role) {
-    entry e{name, detail::torch_shape(h.shape(), role), std::vector<T>(h.size())};
-    for (std::size_t i = 0; i < h.size(); ++i) e.data[detail::torch_index(i, h.shape(), role)] = h.data()[i];
-    entries.push_back(std::move(e));
-  };
-  for (const auto& p : parameters) add(p.name, be.download(*p.value), p.role);
-  for (const auto& p : state) add(p.name, be.download(*p.value), p.role);
-
-  std::string header = "{\"__metadata__\":{\"format\":\"pt\",\"sjmt.version\":" + detail::json_quote(meta.version) +
-                       ",\"sjmt.model\":" + detail::json_quote(meta.model) +
-                       ",\"sjmt.layout\":" + detail::json_quote(meta.layout) + ",\"sjmt.step\":\"" +
-                       std::to_string(meta.step) + "\"" +
-                       (meta.optimizer.empty() ? std::string() : ",\"sjmt.optimizer\":" + detail::json_quote(meta.optimizer)) +
-                       "}";
-  std::size_t offset = 0;
-  for (const auto& e : entries) {
-    const std::size_t bytes = e.data.size() * sizeof(T);
-    // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string&&.
-    header += ',';
-    header += detail::json_quote(e.name);
-    header += ":{\"dtype\":\"";
-    header += detail::safetensors_dtype<T>();
-    header += "\",\"shape\":";
-    header += detail::shape_text(e.shape);
-    header += ",\"data_offsets\":[";
-    header += std::to_string(offset);
-    header += ',';
-    header += std::to_string(offset + bytes);
-    header += "]}";
-    offset += bytes;
-  }
-  header += "}";
-  header.append((8 - header.size() % 8) % 8, ' ');  // data starts 8-byte aligned
-
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  SJMT_CHECK(io_error, f != nullptr, "checkpoint: cannot open ", tmp.string(), " for writing");
-  try {
-    const std::uint64_t n = header.size();
-    detail::write_all(f, &n, sizeof n, tmp);
-    detail::write_all(f, header.data(), header.size(), tmp);
-    for (const auto& e : entries) detail::write_all(f, e.data.data(), e.data.size() * sizeof(T), tmp);
-    SJMT_CHECK(io_error, std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0, "checkpoint: cannot flush ",
-               tmp.string());
-  } catch (...) {
-    std::fclose(f);
-    std::filesystem::remove(tmp);
-    throw;
-  }
-  SJMT_CHECK(io_error, std::fclose(f) == 0, "checkpoint: cannot close ", tmp.string());
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  SJMT_CHECK(io_error, !ec, "checkpoint: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+  for (const auto& p : parameters) add(p);
+  for (const auto& p : state) add(p);
+  io::write_safetensors(path, file);
 }
 
-/// Reads `path` into `parameters` (and the optimiser's momentum buffers, if
-/// given and scope is everything). Checks the format, every shape, the model
-/// name and the layout fingerprint of `expected` (the fingerprint only when
-/// the whole model is loaded); throws io_error for unreadable, truncated or
-/// malformed files and value_error listing every difference for a mismatch,
-/// in which cases nothing is changed. Returns the file's metadata.
+/// Reads `path` into `parameters` (and into `state` by name, when scope is
+/// everything). Checks the format, every shape, the model name, the layout
+/// fingerprint and the optimiser of `expected` (the last two only when the
+/// whole model is loaded; each only when non-empty); throws io_error for
+/// unreadable, truncated or malformed files and value_error listing every
+/// difference for a mismatch, in which cases nothing is changed. Returns the
+/// file's metadata.
 template <class Backend, class T>
 checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& path,
                                     parameter_list<Backend, T>& parameters, const checkpoint_metadata& expected,
                                     load_scope scope = load_scope::everything,
                                     const parameter_list<Backend, T>& state = {}) {
-  std::ifstream in(path, std::ios::binary);
-  SJMT_CHECK(io_error, in.good(), "checkpoint: cannot open ", path.string());
-  const std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  SJMT_CHECK(io_error, file.size() >= 8, "checkpoint ", path.string(), ": ", file.size(),
-             " bytes, too short for a safetensors header");
-  std::uint64_t header_size = 0;
-  std::memcpy(&header_size, file.data(), 8);
-  SJMT_CHECK(io_error, header_size <= file.size() - 8 && header_size <= (std::uint64_t(100) << 20),
-             "checkpoint ", path.string(), ": header length ", header_size, " but the file holds ", file.size(),
-             " bytes (truncated or not safetensors)");
-  const std::string_view data(file.data() + 8 + header_size, file.size() - 8 - header_size);
-  detail::json_value header;
-  try {
-    header = detail::json_parser(std::string_view(file.data() + 8, header_size)).parse_document();
-  } catch (const io_error& e) {
-    throw io_error(std::string("checkpoint ") + path.string() + ": malformed header: " + e.what(),
-                   std::source_location::current());
-  }
-  SJMT_CHECK(io_error, header.kind == detail::json_value::type::object, "checkpoint ", path.string(),
-             ": the header is not a JSON object");
-
-  // Every tensor of the file: dtype, shape, byte range; together they must tile the data.
-  struct stored {
-    std::vector<std::size_t> shape;
-    std::uint64_t begin = 0, end = 0;
-  };
-  std::map<std::string, stored> tensors;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+  const io::safetensors_contents file = io::read_safetensors(path, io::dtype_of<T>());
   checkpoint_metadata found;
   found.version.clear();
-  for (const auto& [name, v] : header.members) {
-    if (name == "__metadata__") {
-      for (const auto& [k, mv] : v.members) {
-        if (k == "sjmt.version") found.version = mv.text;
-        if (k == "sjmt.model") found.model = mv.text;
-        if (k == "sjmt.layout") found.layout = mv.text;
-        if (k == "sjmt.optimizer") found.optimizer = mv.text;
-        if (k == "sjmt.step") {
-          SJMT_CHECK(io_error, !mv.text.empty() && mv.text.find_first_not_of("0123456789") == std::string::npos,
-                     "checkpoint ", path.string(), ": sjmt.step is '", mv.text, "'");
-          found.step = std::stoull(mv.text);
-        }
-      }
-      continue;
-    }
-    const auto* dtype = v.find("dtype");
-    const auto* shape = v.find("shape");
-    const auto* offsets = v.find("data_offsets");
-    SJMT_CHECK(io_error, dtype && shape && offsets && offsets->items.size() == 2, "checkpoint ", path.string(),
-               ": tensor '", name, "' lacks dtype, shape or data_offsets");
-    SJMT_CHECK(io_error, dtype->text == detail::safetensors_dtype<T>(), "checkpoint ", path.string(), ": tensor '",
-               name, "' is ", dtype->text, ", expected ", detail::safetensors_dtype<T>());
-    stored s;
-    std::uint64_t count = 1;
-    for (const auto& d : shape->items) {
-      s.shape.push_back(detail::json_to_u64(d, "shape"));
-      count *= s.shape.back();
-    }
-    s.begin = detail::json_to_u64(offsets->items[0], "data_offsets");
-    s.end = detail::json_to_u64(offsets->items[1], "data_offsets");
-    SJMT_CHECK(io_error, s.begin <= s.end && s.end - s.begin == count * sizeof(T), "checkpoint ", path.string(),
-               ": tensor '", name, "' has ", s.end - s.begin, " bytes for ", count, " elements");
-    SJMT_CHECK(io_error, s.end <= data.size(), "checkpoint ", path.string(), ": tensor '", name, "' ends at byte ",
-               s.end, " of ", data.size(), " (truncated file)");
-    ranges.emplace_back(s.begin, s.end);
-    tensors.emplace(name, std::move(s));
+  for (const auto& [k, v] : file.metadata) {
+    if (k == "sjmt.version") found.version = v;
+    if (k == "sjmt.model") found.model = v;
+    if (k == "sjmt.layout") found.layout = v;
+    if (k == "sjmt.optimizer") found.optimizer = v;
+    if (k == "sjmt.step") found.step = detail::parse_step(v, path);
   }
-  std::sort(ranges.begin(), ranges.end());
-  std::uint64_t covered = 0;
-  for (const auto& [b, e] : ranges) {
-    SJMT_CHECK(io_error, b == covered, "checkpoint ", path.string(), ": tensor data overlaps or leaves a gap at byte ",
-               covered);
-    covered = e;
-  }
-  SJMT_CHECK(io_error, covered == data.size(), "checkpoint ", path.string(), ": ", data.size() - covered,
-             " bytes of data that no tensor describes");
 
   // Compare with the model; gather every difference before saying anything.
   std::vector<std::string> differences;
@@ -271,34 +161,34 @@ checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& pa
     differences.push_back("model '" + found.model + "' in the file, '" + expected.model + "' expected");
   if (scope == load_scope::everything && !expected.layout.empty() && expected.layout != found.layout)
     differences.push_back("layout '" + found.layout + "' in the file, '" + expected.layout + "' expected");
+  if (scope == load_scope::everything && !expected.optimizer.empty() && expected.optimizer != found.optimizer)
+    differences.push_back("optimizer '" + found.optimizer + "' in the file, '" + expected.optimizer + "' expected");
   struct target {
     typename Backend::template tensor<T>* value;
     host_tensor<T> staged;
   };
   std::vector<target> targets;
-  const auto stage = [&](const std::string& name, typename Backend::template tensor<T>& value, tensor_role role) {
-    const auto it = tensors.find(name);
-    if (it == tensors.end()) {
-      differences.push_back("'" + name + "' missing from the file");
+  const auto stage = [&](const parameter<Backend, T>& p) {
+    const io::safetensor* t = file.find(p.name);
+    if (!t) {
+      differences.push_back("'" + p.name + "' missing from the file");
       return;
     }
-    const shape4 s = be.shape(value);
-    const auto want = detail::torch_shape(s, role);
-    if (it->second.shape != want) {
-      differences.push_back("'" + name + "' is " + detail::shape_text(it->second.shape) + " in the file, " +
+    const shape4 s = be.shape(*p.value);
+    const auto want = detail::torch_shape(s, p.role);
+    if (t->shape != want) {
+      differences.push_back("'" + p.name + "' is " + detail::shape_text(t->shape) + " in the file, " +
                             detail::shape_text(want) + " in the model");
       return;
     }
     host_tensor<T> h(s);
-    const char* src = data.data() + it->second.begin;
-    for (std::size_t i = 0; i < h.size(); ++i)
-      std::memcpy(h.data() + i, src + detail::torch_index(i, s, role) * sizeof(T), sizeof(T));
-    targets.push_back({&value, std::move(h)});
+    for (std::size_t i = 0; i < h.size(); ++i) h.data()[i] = io::element<T>(*t, detail::torch_index(i, s, p.role));
+    targets.push_back({p.value, std::move(h)});
   };
-  for (auto& p : parameters)
-    if (scope == load_scope::everything || p.name.starts_with("trunk.")) stage(p.name, *p.value, p.role);
+  for (const auto& p : parameters)
+    if (scope == load_scope::everything || p.name.starts_with("trunk.")) stage(p);
   if (scope == load_scope::everything)
-    for (const auto& p : state) stage(p.name, *p.value, p.role);
+    for (const auto& p : state) stage(p);
   if (!differences.empty()) {
     std::string message = "checkpoint " + path.string() + " does not match the model:";
     for (const auto& d : differences) message += "\n  " + d;

@@ -42,7 +42,7 @@
 #include "../loss/batch.hpp"
 #include "../loss/union_loss.hpp"
 #include "../metrics/evaluator.hpp"
-#include "../metrics/progress_bar.hpp"
+#include "progress.hpp"
 #include "../nn/network.hpp"
 #include "../optim/sgd.hpp"
 #include "checkpoint.hpp"
@@ -187,9 +187,9 @@ class trainer {
     data::prefetcher<data::batch> batches([&sampler] { return sampler.next(); }, std::max<std::size_t>(o.prefetch, 1));
     const std::size_t every = o.checkpoint_every ? o.checkpoint_every : std::max<std::size_t>(o.steps / 10, 1);
     const std::size_t log_every = o.log_every ? o.log_every : std::max<std::size_t>(o.steps / 20, 1);
-    std::optional<metrics::progress_bar> bar;
+    std::optional<progress_bar> bar;
     if (o.progress)
-      bar.emplace(stderr, o.steps, metrics::progress_options{.label = o.label, .unit = "step", .start = m_step});
+      bar.emplace(stderr, o.steps, progress_options{.label = o.label, .unit = "step", .start = m_step});
     double window = 0, all = 0;
     std::size_t in_window = 0, images = 0;
     const auto t0 = std::chrono::steady_clock::now();

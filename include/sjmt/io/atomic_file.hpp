@@ -3,6 +3,9 @@
 // temporary file in the same folder, are flushed to disk, and the temporary is
 // renamed over the target (atomic on POSIX file systems). On any failure the
 // temporary is removed and an io_error names the path and the reason.
+//
+//   sjmt::io::write_file_atomic("runs/a.md", text);
+//   std::string again = sjmt::io::read_file("runs/a.md");
 
 #include <atomic>
 #include <cerrno>
@@ -29,15 +32,21 @@ inline std::filesystem::path temporary_sibling(const std::filesystem::path& path
 #if __has_include(<unistd.h>)
   pid = static_cast<long>(::getpid());
 #endif
+  // Appended piece by piece: GCC 12 warns (-Wrestrict, a false positive) on "literal" + std::string&&.
+  std::string name = ".";
+  name += path.filename().string();
+  name += ".tmp.";
+  name += std::to_string(pid);
+  name += '.';
+  name += std::to_string(counter.fetch_add(1));
   std::filesystem::path tmp = path;
-  tmp.replace_filename("." + path.filename().string() + ".tmp." + std::to_string(pid) + "." +
-                       std::to_string(counter.fetch_add(1)));
+  tmp.replace_filename(name);
   return tmp;
 }
 
 }  // namespace sjmt::detail
 
-namespace sjmt::metrics {
+namespace sjmt::io {
 
 /// Replaces the file at `path` by `contents`, atomically. Throws io_error.
 inline void write_file_atomic(const std::filesystem::path& path, std::string_view contents) {
@@ -78,4 +87,4 @@ inline std::string read_file(const std::filesystem::path& path) {
   return s;
 }
 
-}  // namespace sjmt::metrics
+}  // namespace sjmt::io

@@ -5,9 +5,9 @@
 // min_interval_s); elsewhere (a log file, a pipe, CI) it writes a plain line
 // every plain_interval_s and a last one at the end, so logs stay readable.
 //
-//   sjmt::metrics::progress_options o;
+//   sjmt::progress_options o;
 //   o.label = "train";
-//   sjmt::metrics::progress_bar bar(stderr, steps, o);        // detects a TTY
+//   sjmt::progress_bar bar(stderr, steps, o);        // detects a TTY
 //   for (std::size_t s = 0; s < steps; ++s) { ...; bar.advance(); }
 //   bar.finish();
 //
@@ -31,7 +31,7 @@
 #include <unistd.h>
 #endif
 
-namespace sjmt::metrics {
+namespace sjmt {
 
 struct progress_options {
   std::string label;                ///< printed first, e.g. "train"
@@ -42,7 +42,7 @@ struct progress_options {
   std::size_t start = 0;            ///< steps already done (a resumed run)
 };
 
-}  // namespace sjmt::metrics
+}  // namespace sjmt
 
 namespace sjmt::detail {
 
@@ -69,7 +69,7 @@ inline bool is_terminal(std::FILE* f) {
 
 }  // namespace sjmt::detail
 
-namespace sjmt::metrics {
+namespace sjmt {
 
 class progress_bar {
  public:
@@ -203,4 +203,10 @@ class progress_bar {
   std::size_t m_last_width = 0;
 };
 
+}  // namespace sjmt
+
+// Transition: the progress bar used to live in metrics/.
+namespace sjmt::metrics {
+using sjmt::progress_bar;
+using sjmt::progress_options;
 }  // namespace sjmt::metrics
