@@ -383,13 +383,11 @@ void write_figure2(const fs::path& out, const std::string& stem, const metrics::
   }
   const int left = static_cast<int>(widest) * char_w + 8;
   data::image img(left + static_cast<int>(map.width) + right, top + static_cast<int>(map.height) + 4, 3);
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < img.height(); ++y)
-      for (int x = 0; x < img.width(); ++x) img.at(c, y, x) = 1.0f;  // white page
+  for (float& v : img.pixels()) v = 1.0f;  // white page
   for (std::size_t y = 0; y < map.height; ++y)
     for (std::size_t x = 0; x < map.width; ++x)
       for (int ch = 0; ch < 3; ++ch)
-        img.at(ch, top + static_cast<int>(y), left + static_cast<int>(x)) =
+        img.at(top + static_cast<int>(y), left + static_cast<int>(x), ch) =
             float(map.rgb[3 * (y * map.width + x) + std::size_t(ch)]) / 255.0f;
   const int text_end = img.width();
   for (std::size_t e = 0; e < rows.size(); ++e)

@@ -52,13 +52,10 @@ struct outcome {
   bool finite = true;
 };
 
-/// Copies one rendered face, (C, H, W), into row `row` of an (N, H, W, C) tensor.
+/// Copies one rendered face, (H, W, C), into row `row` of an (N, H, W, C) tensor.
 void put_nhwc(const data::image& img, host_tensor<float>& x, std::size_t row) {
-  const std::size_t c = std::size_t(img.channels()), plane = std::size_t(img.width() * img.height());
-  float* out = x.data() + row * plane * c;
   const auto in = img.pixels();
-  for (std::size_t ch = 0; ch < c; ++ch)
-    for (std::size_t i = 0; i < plane; ++i) out[i * c + ch] = in[ch * plane + i];
+  std::copy(in.begin(), in.end(), x.data() + row * in.size());
 }
 
 template <class Net>

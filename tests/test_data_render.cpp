@@ -21,7 +21,7 @@ float window_change(const image& a, const image& b, point p, int r = 3) {
   for (int y = static_cast<int>(p.y) - r; y <= static_cast<int>(p.y) + r; ++y)
     for (int x = static_cast<int>(p.x) - r; x <= static_cast<int>(p.x) + r; ++x) {
       if (x < 0 || y < 0 || x >= a.width() || y >= a.height()) continue;
-      for (int c = 0; c < a.channels(); ++c) sum += std::fabs(a.at(c, y, x) - b.at(c, y, x));
+      for (int c = 0; c < a.channels(); ++c) sum += std::fabs(a.at(y, x, c) - b.at(y, x, c));
       n += a.channels();
     }
   return n ? sum / static_cast<float>(n) : 0.0f;

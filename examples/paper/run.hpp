@@ -151,10 +151,8 @@ void evaluate(model& net, const std::vector<test_set>& tests, const settings& s,
       for (std::size_t r = 0; r < rows; ++r) {
         sjmt::data::labelled_face f = t.source.get(begin + r);
         sjmt::data::fit_to_input(f, 3, 32, 32);
-        const auto in = f.picture.pixels();  // (C, H, W)
-        float* out = x.data() + r * 32 * 32 * 3;
-        for (std::size_t c = 0; c < 3; ++c)
-          for (std::size_t i = 0; i < 32 * 32; ++i) out[i * 3 + c] = in[c * 32 * 32 + i];
+        const auto in = f.picture.pixels();  // (H, W, C): row r as is
+        std::copy(in.begin(), in.end(), x.data() + r * 32 * 32 * 3);
         sjmt::data::fill_targets<Union>(f, t.domain, std::span(targets).subspan(r * W, W),
                                         std::span(known).subspan(r * W, W));
       }

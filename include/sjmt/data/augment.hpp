@@ -55,15 +55,15 @@ inline void apply_crop_flip(labelled_face& f, const crop_flip& a) {
   const bool flip = a.flip;
   if (dx == 0 && dy == 0 && !flip) return;
   image out(w, h, ch);
-  for (int c = 0; c < ch; ++c)
-    for (int y = 0; y < h; ++y) {
-      const int sy = y + dy;
-      if (sy < 0 || sy >= h) continue;
-      for (int x = 0; x < w; ++x) {
-        const int sx = (flip ? w - 1 - x : x) + dx;
-        if (sx >= 0 && sx < w) out.at(c, y, x) = f.picture.at(c, sy, sx);
-      }
+  for (int y = 0; y < h; ++y) {
+    const int sy = y + dy;
+    if (sy < 0 || sy >= h) continue;
+    for (int x = 0; x < w; ++x) {
+      const int sx = (flip ? w - 1 - x : x) + dx;
+      if (sx >= 0 && sx < w)
+        for (int c = 0; c < ch; ++c) out.at(y, x, c) = f.picture.at(sy, sx, c);
     }
+  }
   f.picture = std::move(out);
   if (f.landmarks) {
     shape68 moved{};

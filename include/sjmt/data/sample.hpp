@@ -20,7 +20,7 @@ inline constexpr int max_labelled_au = 60;
 enum class au_label : std::int8_t { unknown = -1, absent = 0, present = 1 };
 
 struct labelled_face {
-  image picture;                ///< (C, H, W) in [0, 1]
+  image picture;                ///< (H, W, C) in [0, 1]
   std::int32_t emotion = -1;    ///< index in spaces::emotion (SFEW order), -1 none
   std::int32_t compound = -1;   ///< index in spaces::compound_emotion, -1 none
   std::int32_t ckplus_emotion = -1;  ///< CK+ code 0..7 (keeps contempt), -1 none
