@@ -4,7 +4,7 @@
 #include <vector>
 
 #include <sjmt/data/contact_sheet.hpp>
-#include <sjmt/data/synthetic.hpp>
+#include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
 

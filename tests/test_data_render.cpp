@@ -1,5 +1,5 @@
-// Tests of <sjmt/data/render.hpp>, <sjmt/data/face.hpp>, <sjmt/data/expression.hpp>
-// and <sjmt/data/random.hpp>: the synthetic FACS face renderer.
+// Tests of <sjmt/data/world/render.hpp>, <sjmt/data/world/face.hpp>, <sjmt/data/world/expression.hpp>,
+// <sjmt/data/landmarks.hpp> and <sjmt/data/random.hpp>: the synthetic FACS face renderer.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include <sjmt/data/render.hpp>
+#include <sjmt/data/world/render.hpp>
 
 using namespace sjmt::data;
 

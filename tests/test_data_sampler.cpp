@@ -1,5 +1,6 @@
-// Tests of <sjmt/data/sampler.hpp>, <sjmt/data/targets.hpp>, <sjmt/data/augment.hpp> and
-// <sjmt/data/prefetch.hpp>: batches over a dataset union.
+// Tests of <sjmt/data/pipeline/sampler.hpp>, <sjmt/data/pipeline/targets.hpp>,
+// <sjmt/data/pipeline/augment.hpp>, <sjmt/data/pipeline/prefetch.hpp> and fit_to_input
+// (<sjmt/data/sample.hpp>): batches over a dataset union.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -10,8 +11,8 @@
 #include <stdexcept>
 #include <vector>
 
-#include <sjmt/data/prefetch.hpp>
-#include <sjmt/data/sampler.hpp>
+#include <sjmt/data/pipeline/prefetch.hpp>
+#include <sjmt/data/pipeline/sampler.hpp>
 #include <sjmt/labels.hpp>
 
 using namespace sjmt::data;

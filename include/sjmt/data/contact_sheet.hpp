@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "../labels/spaces.hpp"
-#include "augment.hpp"
 #include "image.hpp"
+#include "landmarks.hpp"
 #include "sample.hpp"
 
 #if defined(__GNUC__)

@@ -30,12 +30,12 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
-#include "../labels/dataset_union.hpp"
+#include "../../error.hpp"
+#include "../../labels/dataset_union.hpp"
+#include "../random.hpp"
+#include "../sample.hpp"
+#include "../world/synthetic.hpp"
 #include "augment.hpp"
-#include "random.hpp"
-#include "sample.hpp"
-#include "synthetic.hpp"
 #include "targets.hpp"
 
 namespace sjmt::data {

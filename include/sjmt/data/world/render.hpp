@@ -17,12 +17,12 @@
 #include <cstddef>
 #include <vector>
 
-#include "../error.hpp"
+#include "../../error.hpp"
+#include "../image.hpp"
+#include "../random.hpp"
 #include "detail/raster.hpp"
 #include "expression.hpp"
 #include "face.hpp"
-#include "image.hpp"
-#include "random.hpp"
 
 namespace sjmt::data {
 
