@@ -5,7 +5,7 @@
 // rasterising, so the ratio shows where the time goes.
 #include <benchmark/benchmark.h>
 
-#include <sjmt/data/render.hpp>
+#include <sjmt/data/world/render.hpp>
 
 namespace {
 

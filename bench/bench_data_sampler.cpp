@@ -4,8 +4,8 @@
 //   ./build/bench/bench_data_sampler --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 
-#include <sjmt/data/prefetch.hpp>
-#include <sjmt/data/sampler.hpp>
+#include <sjmt/data/pipeline/prefetch.hpp>
+#include <sjmt/data/pipeline/sampler.hpp>
 #include <sjmt/labels.hpp>
 
 namespace {

@@ -1,4 +1,4 @@
-// Tests of <sjmt/data/ckplus.hpp> on a fixture in CK+'s layout (tests/data/ckplus).
+// Tests of <sjmt/data/formats/ckplus.hpp> on a fixture in CK+'s layout (tests/data/ckplus).
 #include <doctest/doctest.h>
 
 #include "temp_path.hpp"
@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include <sjmt/data/ckplus.hpp>
-#include <sjmt/data/synthetic.hpp>
+#include <sjmt/data/formats/ckplus.hpp>
+#include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include <sjmt/data/contact_sheet.hpp>
-#include <sjmt/data/synthetic.hpp>
+#include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
 
@@ -28,7 +28,7 @@ TEST_CASE("contact_sheet: tiles, captions naming the emotion and the present AUs
   // The caption area of the first tile has white text on black.
   float lit = 0;
   for (int y = 32; y < 52; ++y)
-    for (int x = 0; x < 32; ++x) lit += sheet.at(0, y, x);
+    for (int x = 0; x < 32; ++x) lit += sheet.at(y, x, 0);
   CHECK(lit > 20);
   CHECK_THROWS_AS(contact_sheet(std::vector<labelled_face>{}, {}), sjmt::value_error);
 }

@@ -1,4 +1,4 @@
-// Tests of <sjmt/data/emotionet.hpp> on fixtures in EmotioNet's formats (tests/data/emotionet).
+// Tests of <sjmt/data/formats/emotionet.hpp> on fixtures in EmotioNet's formats (tests/data/emotionet).
 #include <doctest/doctest.h>
 
 #include "temp_path.hpp"
@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <string>
 
-#include <sjmt/data/emotionet.hpp>
-#include <sjmt/data/sampler.hpp>
-#include <sjmt/data/synthetic.hpp>
+#include <sjmt/data/formats/emotionet.hpp>
+#include <sjmt/data/pipeline/sampler.hpp>
+#include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
 namespace fs = std::filesystem;

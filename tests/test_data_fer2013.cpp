@@ -1,4 +1,4 @@
-// Tests of <sjmt/data/fer2013.hpp> on fixtures in the released formats (tests/data/fer2013).
+// Tests of <sjmt/data/formats/fer2013.hpp> on fixtures in the released formats (tests/data/fer2013).
 #include <doctest/doctest.h>
 
 #include "temp_path.hpp"
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include <sjmt/data/fer2013.hpp>
+#include <sjmt/data/formats/fer2013.hpp>
 
 using namespace sjmt::data;
 namespace fs = std::filesystem;

@@ -1,5 +1,5 @@
-// Tests of <sjmt/data/render.hpp>, <sjmt/data/face.hpp>, <sjmt/data/expression.hpp>
-// and <sjmt/data/random.hpp>: the synthetic FACS face renderer.
+// Tests of <sjmt/data/world/render.hpp>, <sjmt/data/world/face.hpp>, <sjmt/data/world/expression.hpp>,
+// <sjmt/data/landmarks.hpp> and <sjmt/data/random.hpp>: the synthetic FACS face renderer.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -8,7 +8,7 @@
 #include <tuple>
 #include <vector>
 
-#include <sjmt/data/render.hpp>
+#include <sjmt/data/world/render.hpp>
 
 using namespace sjmt::data;
 
@@ -21,7 +21,7 @@ float window_change(const image& a, const image& b, point p, int r = 3) {
   for (int y = static_cast<int>(p.y) - r; y <= static_cast<int>(p.y) + r; ++y)
     for (int x = static_cast<int>(p.x) - r; x <= static_cast<int>(p.x) + r; ++x) {
       if (x < 0 || y < 0 || x >= a.width() || y >= a.height()) continue;
-      for (int c = 0; c < a.channels(); ++c) sum += std::fabs(a.at(c, y, x) - b.at(c, y, x));
+      for (int c = 0; c < a.channels(); ++c) sum += std::fabs(a.at(y, x, c) - b.at(y, x, c));
       n += a.channels();
     }
   return n ? sum / static_cast<float>(n) : 0.0f;

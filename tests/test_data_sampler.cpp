@@ -1,15 +1,18 @@
-// Tests of <sjmt/data/sampler.hpp>, <sjmt/data/targets.hpp>, <sjmt/data/augment.hpp> and
-// <sjmt/data/prefetch.hpp>: batches over a dataset union.
+// Tests of <sjmt/data/pipeline/sampler.hpp>, <sjmt/data/pipeline/targets.hpp>,
+// <sjmt/data/pipeline/augment.hpp>, <sjmt/data/pipeline/prefetch.hpp> and fit_to_input
+// (<sjmt/data/sample.hpp>): batches over a dataset union.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <set>
+#include <span>
 #include <stdexcept>
 #include <vector>
 
-#include <sjmt/data/prefetch.hpp>
-#include <sjmt/data/sampler.hpp>
+#include <sjmt/data/pipeline/prefetch.hpp>
+#include <sjmt/data/pipeline/sampler.hpp>
 #include <sjmt/labels.hpp>
 
 using namespace sjmt::data;
@@ -133,13 +136,13 @@ TEST_CASE("augment: crop and flip move the pixels and the landmarks together, sw
     lm[36] = {10.5f, 12.5f};  // subject's right outer eye corner, on the image left
     lm[45] = {21.5f, 12.5f};
     f.landmarks = lm;
-    f.picture.at(0, 12, 10) = 1.0f;  // a dot on point 36
+    f.picture.at(12, 10, 0) = 1.0f;  // a dot on point 36
     augment(f, {}, r);
     const point p36 = (*f.landmarks)[36], p45 = (*f.landmarks)[45];
     CHECK(p36.x < p45.x);  // the subject's right stays on the image left
     // The dot is under point 36 (no flip) or under point 45 (the flip made it the left corner).
-    const bool flipped = std::fabs((p45.x - p36.x) - 11.0f) < 1e-4f && f.picture.at(0, static_cast<int>(p45.y), static_cast<int>(p45.x)) == 1.0f;
-    const bool kept = f.picture.at(0, static_cast<int>(p36.y), static_cast<int>(p36.x)) == 1.0f;
+    const bool flipped = std::fabs((p45.x - p36.x) - 11.0f) < 1e-4f && f.picture.at(static_cast<int>(p45.y), static_cast<int>(p45.x), 0) == 1.0f;
+    const bool kept = f.picture.at(static_cast<int>(p36.y), static_cast<int>(p36.x), 0) == 1.0f;
     const bool cropped_away = p36.x < 0 || p45.x >= 32;
     CHECK((flipped || kept || cropped_away));
     flips += flipped && !kept;
@@ -211,22 +214,57 @@ TEST_CASE("prefetch: the same sequence as calling the producer, errors rethrown"
   CHECK_THROWS_AS(bad.next(), std::runtime_error);
 }
 
-TEST_CASE("sampler: channels-last (default) and channels-first batches hold the same pixels") {
+TEST_CASE("sampler: a batch row is its (augmented) picture's (H, W, C) pixels, copied as is") {
   using u = sjmt::dataset_union<layout, sjmt::datasets::sfew, ck>;
-  auto run = [](sjmt::data::image_layout l) {
-    union_sampler<u> s({source(sfew_like(split::train, 3)), source(ck_like(3))},
-                       {.batch_size = 6, .channels = 3, .height = 16, .width = 16, .layout = l, .seed = 5});
-    return s.next();
+  const std::array<synthetic_domain, 2> faces{sfew_like(split::train, 3), ck_like(3)};
+  const std::size_t pixels = 16 * 16 * 3;
+  // Row r's face after fit_to_input, as the sampler brings it to the input.
+  auto fitted = [&faces](const batch& b, std::size_t r) {
+    labelled_face f = faces[static_cast<std::size_t>(b.domain[r])][b.index[r]];
+    fit_to_input(f, 3, 16, 16);
+    return f;
   };
-  const batch nhwc = run(sjmt::data::image_layout::nhwc), nchw = run(sjmt::data::image_layout::nchw);
-  CHECK(nhwc.layout == sjmt::data::image_layout::nhwc);
-  REQUIRE(nhwc.images.size() == nchw.images.size());
-  const std::size_t plane = 16 * 16, c = 3;
-  std::size_t differ = 0;
-  for (std::size_t r = 0; r < 6; ++r)
-    for (std::size_t ch = 0; ch < c; ++ch)
-      for (std::size_t i = 0; i < plane; ++i)
-        differ += nhwc.images[(r * plane + i) * c + ch] != nchw.images[r * c * plane + ch * plane + i];
-  CHECK(differ == 0);
-  CHECK(nhwc.images != nchw.images);  // the orders do differ
+  auto row = [pixels](const batch& b, std::size_t r) {
+    return std::vector<float>(b.images.begin() + static_cast<std::ptrdiff_t>(r * pixels),
+                              b.images.begin() + static_cast<std::ptrdiff_t>((r + 1) * pixels));
+  };
+  SUBCASE("without augmentation: the fitted picture, value for value") {
+    union_sampler<u> s({source(faces[0]), source(faces[1])},
+                       {.batch_size = 6, .channels = 3, .height = 16, .width = 16, .augment = false, .seed = 5});
+    const batch b = s.next();
+    REQUIRE(b.images.size() == 6 * pixels);
+    std::size_t differ = 0;
+    for (std::size_t r = 0; r < 6; ++r) {
+      const image want = fitted(b, r).picture;
+      const std::vector<float> got = row(b, r);
+      CHECK(std::equal(got.begin(), got.end(), want.pixels().begin(), want.pixels().end()));
+      // Channels last: (y, x, c) is at (y * W + x) * C + c of the row.
+      for (int y = 0; y < 16; ++y)
+        for (int x = 0; x < 16; ++x)
+          for (int c = 0; c < 3; ++c)
+            differ += got[(static_cast<std::size_t>(y) * 16 + static_cast<std::size_t>(x)) * 3 +
+                          static_cast<std::size_t>(c)] != want.at(y, x, c);
+    }
+    CHECK(differ == 0);
+  }
+  SUBCASE("with augmentation: the picture under one of the crops and flips the options allow") {
+    union_sampler<u> s({source(faces[0]), source(faces[1])},
+                       {.batch_size = 6, .channels = 3, .height = 16, .width = 16, .seed = 5});
+    const batch b = s.next();
+    REQUIRE(b.images.size() == 6 * pixels);
+    for (std::size_t r = 0; r < 6; ++r) {
+      const std::vector<float> got = row(b, r);
+      const labelled_face f = fitted(b, r);
+      bool found = false;
+      for (int dy = -4; dy <= 4 && !found; ++dy)
+        for (int dx = -4; dx <= 4 && !found; ++dx)
+          for (bool flip : {false, true}) {
+            labelled_face g = f;
+            apply_crop_flip(g, {dx, dy, flip});
+            const std::span<const float> want = g.picture.pixels();
+            found = found || std::equal(got.begin(), got.end(), want.begin(), want.end());
+          }
+      CHECK(found);
+    }
+  }
 }

@@ -1,4 +1,4 @@
-// Tests of <sjmt/data/sfew.hpp> on fixtures in SFEW 2.0's folder layout (tests/data/SFEW_2.0).
+// Tests of <sjmt/data/formats/sfew.hpp> on fixtures in SFEW 2.0's folder layout (tests/data/SFEW_2.0).
 #include <doctest/doctest.h>
 
 #include "temp_path.hpp"
@@ -7,8 +7,8 @@
 #include <filesystem>
 #include <string>
 
-#include <sjmt/data/sfew.hpp>
-#include <sjmt/data/synthetic.hpp>
+#include <sjmt/data/formats/sfew.hpp>
+#include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
 namespace fs = std::filesystem;

@@ -1,4 +1,4 @@
-// Tests of <sjmt/data/synthetic.hpp>: the synthetic domains' sizes, label statistics,
+// Tests of <sjmt/data/world/synthetic.hpp>: the synthetic domains' sizes, label statistics,
 // determinism and laziness.
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstddef>
 
-#include <sjmt/data/synthetic.hpp>
+#include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
 

@@ -1,6 +1,6 @@
 // Filling targets of a label space the sampler cannot read from a labelled_face.
 // expect: sjmt::data::label_filler: the sampler does not know how to read labels of this label space
-#include <sjmt/data/targets.hpp>
+#include <sjmt/data/pipeline/targets.hpp>
 #include <cstdint>
 #include <vector>
 using namespace sjmt;

@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "../labels/spaces.hpp"
-#include "augment.hpp"
 #include "image.hpp"
+#include "landmarks.hpp"
 #include "sample.hpp"
 
 #if defined(__GNUC__)
@@ -70,7 +70,7 @@ inline void draw_text(image& img, int x, int y, const std::string& text, float v
       for (int px = static_cast<int>(x0); px < static_cast<int>(x1); ++px) {
         const int X = x + px, Y = y + py;
         if (X < 0 || Y < 0 || X >= std::min(img.width(), x_end) || Y >= img.height()) continue;
-        for (int c = 0; c < img.channels(); ++c) img.at(c, Y, X) = v;
+        for (int c = 0; c < img.channels(); ++c) img.at(Y, X, c) = v;
       }
   }
 }
@@ -90,14 +90,14 @@ inline image contact_sheet(std::span<const labelled_face> faces, const contact_s
     labelled_face f = faces[i];
     fit_to_input(f, 3, o.tile, o.tile);
     const int x0 = static_cast<int>(i % o.columns) * o.tile, y0 = static_cast<int>(i / o.columns) * cell_h;
-    for (int c = 0; c < 3; ++c)
-      for (int y = 0; y < o.tile; ++y)
-        for (int x = 0; x < o.tile; ++x) sheet.at(c, y0 + y, x0 + x) = f.picture.at(c, y, x);
+    for (int y = 0; y < o.tile; ++y)
+      for (int x = 0; x < o.tile; ++x)
+        for (int c = 0; c < 3; ++c) sheet.at(y0 + y, x0 + x, c) = f.picture.at(y, x, c);
     if (o.draw_landmarks && f.landmarks)
       for (const point& p : *f.landmarks) {
         const int px = x0 + static_cast<int>(p.x), py = y0 + static_cast<int>(p.y);
         if (px >= x0 && py >= y0 && px < x0 + o.tile && py < y0 + o.tile)
-          sheet.at(0, py, px) = 1, sheet.at(1, py, px) = 1, sheet.at(2, py, px) = 0;
+          sheet.at(py, px, 0) = 1, sheet.at(py, px, 1) = 1, sheet.at(py, px, 2) = 0;
       }
     draw_text(sheet, x0 + 2, y0 + o.tile + 2, caption(faces[i]), 1.0f, x0 + o.tile - 1);
   }

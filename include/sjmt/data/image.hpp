@@ -1,6 +1,8 @@
 #pragma once
-// A host image: planar float32 in [0, 1], channels-first (C, H, W), as the
-// model's input is NCHW. Grey images have 1 channel, colour images 3 (RGB).
+// A host image: float32 in [0, 1], channels last, (H, W, C) interleaved, as the
+// renderer's canvas, stb's decoded files and the model's (N, H, W, C) input all are,
+// so that no step between a pixel's first value and a batch reorders it.
+// Grey images have 1 channel, colour images 3 (RGB).
 
 #include <cstddef>
 #include <span>
@@ -29,20 +31,23 @@ class image {
   std::size_t size() const { return m_pixels.size(); }
   bool empty() const { return m_pixels.empty(); }
 
-  /// (C, H, W) values in [0, 1].
+  /// (H, W, C) values in [0, 1], interleaved: pixel (y, x) is the C values from
+  /// (y * width + x) * C. This is one row of an (N, H, W, C) batch.
   std::span<float> pixels() { return m_pixels; }
   std::span<const float> pixels() const { return m_pixels; }
 
-  float& at(int c, int y, int x) {
-    return m_pixels[(static_cast<std::size_t>(c) * m_height + y) * m_width + x];
-  }
-  float at(int c, int y, int x) const {
-    return m_pixels[(static_cast<std::size_t>(c) * m_height + y) * m_width + x];
-  }
+  /// Channel c of the pixel at row y, column x. Requires: 0 <= y < height,
+  /// 0 <= x < width, 0 <= c < channels (unchecked).
+  float& at(int y, int x, int c) { return m_pixels[index(y, x, c)]; }
+  float at(int y, int x, int c) const { return m_pixels[index(y, x, c)]; }
 
   friend bool operator==(const image&, const image&) = default;
 
  private:
+  std::size_t index(int y, int x, int c) const {
+    return (static_cast<std::size_t>(y) * m_width + x) * m_channels + c;
+  }
+
   int m_width = 0;
   int m_height = 0;
   int m_channels = 0;
@@ -55,7 +60,7 @@ inline image to_grey(const image& in) {
   image out(in.width(), in.height(), 1);
   for (int y = 0; y < in.height(); ++y)
     for (int x = 0; x < in.width(); ++x)
-      out.at(0, y, x) = 0.299f * in.at(0, y, x) + 0.587f * in.at(1, y, x) + 0.114f * in.at(2, y, x);
+      out.at(y, x, 0) = 0.299f * in.at(y, x, 0) + 0.587f * in.at(y, x, 1) + 0.114f * in.at(y, x, 2);
   return out;
 }
 
@@ -63,9 +68,9 @@ inline image to_grey(const image& in) {
 inline image to_rgb(const image& in) {
   if (in.channels() == 3) return in;
   image out(in.width(), in.height(), 3);
-  for (int c = 0; c < 3; ++c)
-    for (int y = 0; y < in.height(); ++y)
-      for (int x = 0; x < in.width(); ++x) out.at(c, y, x) = in.at(0, y, x);
+  for (int y = 0; y < in.height(); ++y)
+    for (int x = 0; x < in.width(); ++x)
+      for (int c = 0; c < 3; ++c) out.at(y, x, c) = in.at(y, x, 0);
   return out;
 }
 
@@ -76,11 +81,11 @@ inline image resize(const image& in, int width, int height) {
   image src = in;
   while (src.width() >= 2 * width && src.height() >= 2 * height) {
     image half(src.width() / 2, src.height() / 2, src.channels());
-    for (int c = 0; c < src.channels(); ++c)
-      for (int y = 0; y < half.height(); ++y)
-        for (int x = 0; x < half.width(); ++x)
-          half.at(c, y, x) = 0.25f * (src.at(c, 2 * y, 2 * x) + src.at(c, 2 * y, 2 * x + 1) +
-                                      src.at(c, 2 * y + 1, 2 * x) + src.at(c, 2 * y + 1, 2 * x + 1));
+    for (int y = 0; y < half.height(); ++y)
+      for (int x = 0; x < half.width(); ++x)
+        for (int c = 0; c < src.channels(); ++c)
+          half.at(y, x, c) = 0.25f * (src.at(2 * y, 2 * x, c) + src.at(2 * y, 2 * x + 1, c) +
+                                      src.at(2 * y + 1, 2 * x, c) + src.at(2 * y + 1, 2 * x + 1, c));
     src = std::move(half);
   }
   image out(width, height, src.channels());
@@ -99,9 +104,9 @@ inline image resize(const image& in, int width, int height) {
       const int x1 = x0 + 1 < src.width() ? x0 + 1 : x0;
       const float wx = fx - static_cast<float>(x0);
       for (int c = 0; c < src.channels(); ++c) {
-        const float top = src.at(c, y0, x0) * (1 - wx) + src.at(c, y0, x1) * wx;
-        const float bottom = src.at(c, y1, x0) * (1 - wx) + src.at(c, y1, x1) * wx;
-        out.at(c, y, x) = top * (1 - wy) + bottom * wy;
+        const float top = src.at(y0, x0, c) * (1 - wx) + src.at(y0, x1, c) * wx;
+        const float bottom = src.at(y1, x0, c) * (1 - wx) + src.at(y1, x1, c) * wx;
+        out.at(y, x, c) = top * (1 - wy) + bottom * wy;
       }
     }
   }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,24 +26,20 @@ inline image read_image(const std::filesystem::path& path, int channels = 3) {
     detail::throw_error<io_error>(std::source_location::current(), path.string(),
                                   ": cannot decode image (", sjmt_stbi_failure_reason(), ")");
   image out(w, h, channels);
-  const std::size_t plane = static_cast<std::size_t>(w) * h;
-  for (std::size_t i = 0; i < plane; ++i)
-    for (std::size_t c = 0; c < static_cast<std::size_t>(channels); ++c)
-      out.pixels()[c * plane + i] = static_cast<float>(data[i * channels + c]) / 255.0f;
+  const std::span<float> px = out.pixels();  // (H, W, C), as stb decodes
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<float>(data[i]) / 255.0f;
   sjmt_stbi_image_free(data);
   return out;
 }
 
-/// 8-bit interleaved pixels of `img`, rounded.
+/// 8-bit (H, W, C) pixels of `img`, rounded: the same order as img.pixels().
 inline std::vector<std::uint8_t> to_bytes(const image& img) {
-  const std::size_t plane = static_cast<std::size_t>(img.width()) * img.height();
-  const auto ch = static_cast<std::size_t>(img.channels());
-  std::vector<std::uint8_t> bytes(plane * ch);
-  for (std::size_t i = 0; i < plane; ++i)
-    for (std::size_t c = 0; c < ch; ++c) {
-      const float v = img.pixels()[c * plane + i];
-      bytes[i * ch + c] = static_cast<std::uint8_t>(v <= 0 ? 0 : (v >= 1 ? 255 : v * 255.0f + 0.5f));
-    }
+  const std::span<const float> px = img.pixels();
+  std::vector<std::uint8_t> bytes(px.size());
+  for (std::size_t i = 0; i < px.size(); ++i) {
+    const float v = px[i];
+    bytes[i] = static_cast<std::uint8_t>(v <= 0 ? 0 : (v >= 1 ? 255 : v * 255.0f + 0.5f));
+  }
   return bytes;
 }
 

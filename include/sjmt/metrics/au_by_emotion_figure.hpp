@@ -39,7 +39,7 @@ inline void write_au_by_emotion_figure(const std::filesystem::path& folder, cons
   for (std::size_t y = 0; y < map.height; ++y)
     for (std::size_t x = 0; x < map.width; ++x)
       for (int ch = 0; ch < 3; ++ch)
-        img.at(ch, top + static_cast<int>(y), left + static_cast<int>(x)) =
+        img.at(top + static_cast<int>(y), left + static_cast<int>(x), ch) =
             float(map.rgb[3 * (y * map.width + x) + std::size_t(ch)]) / 255.0f;
   const int text_end = img.width();
   for (std::size_t e = 0; e < rows.size(); ++e)

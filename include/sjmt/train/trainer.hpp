@@ -35,8 +35,9 @@
 #include <utility>
 #include <vector>
 
-#include "../data/prefetch.hpp"
-#include "../data/sampler.hpp"
+#include "../data/pipeline/prefetch.hpp"
+#include "../data/pipeline/read_batch.hpp"
+#include "../data/pipeline/sampler.hpp"
 #include "../error.hpp"
 #include "../labels/dataset_union.hpp"
 #include "../loss/batch.hpp"

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "../data/sampler.hpp"
+#include "../data/pipeline/sampler.hpp"
 #include "../error.hpp"
 #include "../loss/batch.hpp"
 #include "../loss/union_loss.hpp"

@@ -5,15 +5,16 @@
 //   sjmt::data::batch b = sjmt::data::read_batch<domains>(test, 0, 128, 64, {.channels = 3, .height = 32, .width = 32});
 //   // b.images (64, 32, 32, 3), b.targets / b.known (64, domains::size), b.domain all 0
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
 #include "../../error.hpp"
 #include "../../labels/dataset_union.hpp"
-#include "../augment.hpp"
-#include "../sampler.hpp"
-#include "../targets.hpp"
+#include "../sample.hpp"
+#include "sampler.hpp"
+#include "targets.hpp"
 
 namespace sjmt::data {
 
@@ -21,20 +22,6 @@ namespace sjmt::data {
 struct input_shape {
   int channels = 3, height = 32, width = 32;
 };
-
-}  // namespace sjmt::data
-
-namespace sjmt::detail {
-/// The pixels of `img` as (H, W, C) values at `out`.
-inline void copy_pixels(const data::image& img, float* out) {
-  const auto in = img.pixels();  // (C, H, W)
-  const std::size_t c = static_cast<std::size_t>(img.channels()), plane = static_cast<std::size_t>(img.width()) * static_cast<std::size_t>(img.height());
-  for (std::size_t ch = 0; ch < c; ++ch)
-    for (std::size_t i = 0; i < plane; ++i) out[i * c + ch] = in[ch * plane + i];
-}
-}  // namespace sjmt::detail
-
-namespace sjmt::data {
 
 /// Samples [begin, begin + count) of `source`, all of domain `domain` of Union.
 template <dataset_union_type Union>
@@ -57,7 +44,8 @@ batch read_batch(const sample_source& source, std::size_t domain, std::size_t be
   for (std::size_t r = 0; r < count; ++r) {
     labelled_face f = source.get(begin + r);
     fit_to_input(f, in.channels, in.height, in.width);
-    sjmt::detail::copy_pixels(f.picture, b.images.data() + r * pixels);
+    const auto px = f.picture.pixels();  // (H, W, C): one row of the batch as it is
+    std::copy(px.begin(), px.end(), b.images.begin() + static_cast<std::ptrdiff_t>(r * pixels));
     fill_targets<Union>(f, domain, std::span(b.targets).subspan(r * Union::size, Union::size),
                         std::span(b.known).subspan(r * Union::size, Union::size));
     b.index[r] = begin + r;

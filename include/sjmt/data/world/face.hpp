@@ -10,17 +10,11 @@
 #include <cmath>
 #include <cstddef>
 
+#include "../landmarks.hpp"
+#include "../random.hpp"
 #include "expression.hpp"
-#include "random.hpp"
 
 namespace sjmt::data {
-
-struct point {
-  float x = 0;
-  float y = 0;
-  friend bool operator==(const point&, const point&) = default;
-};
-using shape68 = std::array<point, 68>;
 
 struct rgb {
   float r = 0, g = 0, b = 0;
@@ -146,24 +140,6 @@ inline shape68 neutral_shape(const identity& id) {
   s[67] = {-mw * 0.4f, my - 0.004f};
   return s;
 }
-
-/// Landmark index of each point's mirror image (a horizontal flip swaps the subject's
-/// right and left): jaw k <-> 16-k, brows 17 <-> 26, eyes 36 <-> 45, mouth 48 <-> 54, ...
-inline constexpr std::array<int, 68> mirror_index = [] {
-  std::array<int, 68> m{};
-  for (int i = 0; i < 68; ++i) m[static_cast<std::size_t>(i)] = i;
-  auto pair = [&m](int a, int b) {
-    m[static_cast<std::size_t>(a)] = b;
-    m[static_cast<std::size_t>(b)] = a;
-  };
-  for (int k = 0; k < 8; ++k) pair(k, 16 - k);
-  for (int k = 0; k < 5; ++k) pair(17 + k, 26 - k);
-  pair(31, 35), pair(32, 34);
-  pair(36, 45), pair(37, 44), pair(38, 43), pair(39, 42), pair(40, 47), pair(41, 46);
-  pair(48, 54), pair(49, 53), pair(50, 52), pair(55, 59), pair(56, 58);
-  pair(60, 64), pair(61, 63), pair(65, 67);
-  return m;
-}();
 
 /// `neutral` deformed by the AUs of `e` (DATA.md section 2, "landmarks moved"). Displacements
 /// are linear in each AU's strength (A = 0.2 .. E = 1); one-sided AUs move mostly their side.

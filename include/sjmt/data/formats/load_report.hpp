@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "../error.hpp"
-#include "sample.hpp"
+#include "../../error.hpp"
+#include "../sample.hpp"
 
 namespace sjmt::data {
 

@@ -20,13 +20,12 @@
 #include <string_view>
 #include <vector>
 
-#include "../error.hpp"
-#include "../labels/spaces.hpp"
-#include "augment.hpp"
+#include "../../error.hpp"
+#include "../../labels/spaces.hpp"
+#include "../image_io.hpp"
+#include "../sample.hpp"
 #include "detail/text.hpp"
-#include "image_io.hpp"
 #include "load_report.hpp"
-#include "sample.hpp"
 
 namespace sjmt::data {
 

@@ -1,30 +1,19 @@
 #pragma once
-// Bringing a sample to the model's input, and the paper's augmentation: zero-pad by 4,
-// take a random crop of the input size, flip horizontally with probability 1/2.
+// The paper's augmentation: zero-pad by 4, take a random crop of the input size, flip
+// horizontally with probability 1/2.
 // Landmarks follow every step; a flip also swaps the subject's left and right points
 // (mirror_index), so point 36 stays the subject's right outer eye corner.
 
+#include <cstddef>
 #include <cstdint>
 
-#include "../error.hpp"
-#include "face.hpp"
-#include "image.hpp"
-#include "random.hpp"
-#include "sample.hpp"
+#include "../../error.hpp"
+#include "../image.hpp"
+#include "../landmarks.hpp"
+#include "../random.hpp"
+#include "../sample.hpp"
 
 namespace sjmt::data {
-
-/// `f` with its picture converted to `channels` and resized to width x height; landmarks
-/// rescaled to match.
-inline void fit_to_input(labelled_face& f, int channels, int height, int width) {
-  if (f.picture.channels() != channels) f.picture = channels == 1 ? to_grey(f.picture) : to_rgb(f.picture);
-  if (f.picture.width() == width && f.picture.height() == height) return;
-  const float sx = static_cast<float>(width) / static_cast<float>(f.picture.width());
-  const float sy = static_cast<float>(height) / static_cast<float>(f.picture.height());
-  f.picture = resize(f.picture, width, height);
-  if (f.landmarks)
-    for (point& p : *f.landmarks) p.x *= sx, p.y *= sy;
-}
 
 struct augment_options {
   int pad = 4;        ///< zero padding on every side before the crop (the paper: 4)
@@ -55,15 +44,15 @@ inline void apply_crop_flip(labelled_face& f, const crop_flip& a) {
   const bool flip = a.flip;
   if (dx == 0 && dy == 0 && !flip) return;
   image out(w, h, ch);
-  for (int c = 0; c < ch; ++c)
-    for (int y = 0; y < h; ++y) {
-      const int sy = y + dy;
-      if (sy < 0 || sy >= h) continue;
-      for (int x = 0; x < w; ++x) {
-        const int sx = (flip ? w - 1 - x : x) + dx;
-        if (sx >= 0 && sx < w) out.at(c, y, x) = f.picture.at(c, sy, sx);
-      }
+  for (int y = 0; y < h; ++y) {
+    const int sy = y + dy;
+    if (sy < 0 || sy >= h) continue;
+    for (int x = 0; x < w; ++x) {
+      const int sx = (flip ? w - 1 - x : x) + dx;
+      if (sx >= 0 && sx < w)
+        for (int c = 0; c < ch; ++c) out.at(y, x, c) = f.picture.at(sy, sx, c);
     }
+  }
   f.picture = std::move(out);
   if (f.landmarks) {
     shape68 moved{};

@@ -13,11 +13,10 @@
 #include <string_view>
 #include <vector>
 
-#include "../error.hpp"
-#include "augment.hpp"
-#include "image_io.hpp"
+#include "../../error.hpp"
+#include "../image_io.hpp"
+#include "../sample.hpp"
 #include "load_report.hpp"
-#include "sample.hpp"
 
 namespace sjmt::data {
 

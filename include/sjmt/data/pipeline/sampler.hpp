@@ -6,8 +6,7 @@
 //                                        {.batch_size = 64, .mode = sjmt::data::batch_mode::mixed,
 //                                         .proportions = {0.5, 0.5}});
 //   sjmt::data::batch b = s.next();
-//   b.images   // (N, H, W, C) float32 by default, the CPU backend's layout; (N, C, H, W)
-//              //  with .layout = image_layout::nchw
+//   b.images   // (N, H, W, C) float32: row r is the r-th picture's pixels() as is
 //   b.domain   // (N) int32: the sample's domain index in the union
 //   b.targets  // (N, layout::size) float32
 //   b.known    // (N, layout::size) uint8: 0 where the domain does not annotate the output
@@ -19,6 +18,7 @@
 // reshuffled when it runs out. Ensures: the sequence of batches depends only on the
 // sources and the options (seed included).
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -30,12 +30,12 @@
 #include <utility>
 #include <vector>
 
-#include "../error.hpp"
-#include "../labels/dataset_union.hpp"
+#include "../../error.hpp"
+#include "../../labels/dataset_union.hpp"
+#include "../random.hpp"
+#include "../sample.hpp"
+#include "../world/synthetic.hpp"
 #include "augment.hpp"
-#include "random.hpp"
-#include "sample.hpp"
-#include "synthetic.hpp"
 #include "targets.hpp"
 
 namespace sjmt::data {
@@ -74,14 +74,9 @@ inline sample_source lazy_source(std::vector<labelled_face> labels,
 
 enum class batch_mode { mixed, alternating, single };
 
-/// Memory order of a batch's images: channels last (the CPU backend's NHWC
-/// tensors, and cuDNN's fast layout) or channels first.
-enum class image_layout { nhwc, nchw };
-
 struct sampler_options {
   std::size_t batch_size = 64;
   int channels = 3, height = 32, width = 32;  ///< the model's input
-  image_layout layout = image_layout::nhwc;
   batch_mode mode = batch_mode::mixed;
   /// mixed: the share of each domain in a batch (one per domain; empty: proportional to
   /// the domains' sizes). Expected counts are exact; a batch's remainder is drawn at random.
@@ -99,8 +94,7 @@ struct sampler_options {
 /// One batch, row-major.
 struct batch {
   std::size_t size = 0, channels = 0, height = 0, width = 0, outputs = 0;
-  std::vector<float> images;          ///< (N, H, W, C), or (N, C, H, W) if layout is nchw
-  image_layout layout = image_layout::nhwc;
+  std::vector<float> images;          ///< (N, H, W, C), channels last as data::image
   std::vector<std::int32_t> domain;   ///< (N)
   std::vector<float> targets;         ///< (N, outputs)
   std::vector<std::uint8_t> known;    ///< (N, outputs)
@@ -168,7 +162,7 @@ class union_sampler {
     const std::size_t n = o.batch_size;
     batch b;
     b.size = n, b.channels = static_cast<std::size_t>(o.channels), b.height = static_cast<std::size_t>(o.height);
-    b.width = static_cast<std::size_t>(o.width), b.outputs = Union::size, b.layout = o.layout;
+    b.width = static_cast<std::size_t>(o.width), b.outputs = Union::size;
     const std::size_t pixels = b.channels * b.height * b.width;
     b.images.resize(n * pixels);
     b.targets.resize(n * Union::size);
@@ -186,15 +180,8 @@ class union_sampler {
         labelled_face f = m_sources[d].get(b.index[row]);
         fit_to_input(f, o.channels, o.height, o.width);
         apply_crop_flip(f, crops[row]);
-        float* out = b.images.data() + row * pixels;
-        const std::span<const float> in = f.picture.pixels();  // (C, H, W)
-        if (o.layout == image_layout::nchw) {
-          std::copy(in.begin(), in.end(), out);
-        } else {
-          const std::size_t plane = b.height * b.width;
-          for (std::size_t c = 0; c < b.channels; ++c)
-            for (std::size_t i = 0; i < plane; ++i) out[i * b.channels + c] = in[c * plane + i];
-        }
+        const std::span<const float> in = f.picture.pixels();  // (H, W, C), as a batch row
+        std::copy(in.begin(), in.end(), b.images.begin() + static_cast<std::ptrdiff_t>(row * pixels));
         fill_targets<Union>(f, d, std::span(b.targets).subspan(row * Union::size, Union::size),
                             std::span(b.known).subspan(row * Union::size, Union::size));
       } catch (...) {

@@ -15,9 +15,9 @@
 #include <span>
 #include <type_traits>
 
-#include "../labels/dataset_union.hpp"
-#include "../labels/spaces.hpp"
-#include "sample.hpp"
+#include "../../labels/dataset_union.hpp"
+#include "../../labels/spaces.hpp"
+#include "../sample.hpp"
 
 namespace sjmt::detail {
 template <class>

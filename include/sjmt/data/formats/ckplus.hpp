@@ -16,13 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "../error.hpp"
-#include "../labels/spaces.hpp"
-#include "augment.hpp"
+#include "../../error.hpp"
+#include "../../labels/spaces.hpp"
+#include "../image_io.hpp"
+#include "../landmarks.hpp"
+#include "../sample.hpp"
 #include "detail/text.hpp"
-#include "image_io.hpp"
 #include "load_report.hpp"
-#include "sample.hpp"
 
 namespace sjmt::data {
 

@@ -16,12 +16,12 @@
 #include <string>
 #include <vector>
 
-#include "../error.hpp"
-#include "../labels/spaces.hpp"
+#include "../../error.hpp"
+#include "../../labels/spaces.hpp"
+#include "../random.hpp"
+#include "../sample.hpp"
 #include "expression.hpp"
-#include "random.hpp"
 #include "render.hpp"
-#include "sample.hpp"
 
 namespace sjmt::data {
 

@@ -6,7 +6,7 @@
 //   auto id = sjmt::data::random_identity(r);
 //   sjmt::data::expression e;  e.set(12, 4);  e.set(6, 3);           // a smile, D and C
 //   auto face = sjmt::data::render_face(id, e, {}, {.width = 32, .height = 32}, r);
-//   face.picture;     // (3, 32, 32) float in [0, 1]
+//   face.picture;     // (32, 32, 3) float in [0, 1]: (H, W, C)
 //   face.landmarks;   // 68 points in pixels, x right, y down
 //
 // Ensures: the output depends only on the arguments and the state of `r` (deterministic).
@@ -17,12 +17,12 @@
 #include <cstddef>
 #include <vector>
 
-#include "../error.hpp"
+#include "../../error.hpp"
+#include "../image.hpp"
+#include "../random.hpp"
 #include "detail/raster.hpp"
 #include "expression.hpp"
 #include "face.hpp"
-#include "image.hpp"
-#include "random.hpp"
 
 namespace sjmt::data {
 
@@ -81,7 +81,7 @@ struct render_options {
 };
 
 struct rendered_face {
-  image picture;      ///< (channels, height, width) in [0, 1]
+  image picture;      ///< (height, width, channels) in [0, 1]
   shape68 landmarks;  ///< pixel coordinates, x right, y down, (0, 0) the image's top-left corner
 };
 
@@ -335,6 +335,8 @@ inline rendered_face render_face(const identity& id, const expression& e, const 
     }
   sjmt::detail::blur3(c, n.blur);
   rendered_face out{image(o.width, o.height, o.channels), L};
+  // The canvas is (H, W, 3) like the picture: pixel i's values land at i * channels.
+  // The noise is drawn pixel by pixel, channel by channel.
   float* dst = out.picture.pixels().data();
   const std::size_t plane = static_cast<std::size_t>(o.width) * o.height;
   for (std::size_t i = 0; i < plane; ++i) {
@@ -342,7 +344,7 @@ inline rendered_face render_face(const identity& id, const expression& e, const 
     if (o.channels == 3) {
       for (std::size_t k = 0; k < 3; ++k) {
         const float z = n.noise > 0 ? n.noise * noise.normal() : 0.0f;
-        dst[k * plane + i] = sjmt::detail::clamp01(p[k] + z);
+        dst[3 * i + k] = sjmt::detail::clamp01(p[k] + z);
       }
     } else {
       const float z = n.noise > 0 ? n.noise * noise.normal() : 0.0f;

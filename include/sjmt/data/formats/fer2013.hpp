@@ -15,12 +15,12 @@
 #include <string>
 #include <vector>
 
-#include "../error.hpp"
-#include "../labels/spaces.hpp"
+#include "../../error.hpp"
+#include "../../labels/spaces.hpp"
+#include "../image.hpp"
+#include "../sample.hpp"
 #include "detail/text.hpp"
-#include "image.hpp"
 #include "load_report.hpp"
-#include "sample.hpp"
 
 namespace sjmt::data {
 

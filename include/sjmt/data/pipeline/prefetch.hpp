@@ -17,7 +17,7 @@
 #include <thread>
 #include <utility>
 
-#include "../error.hpp"
+#include "../../error.hpp"
 
 namespace sjmt::data {
 

@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "../error.hpp"
-#include "random.hpp"
+#include "../../error.hpp"
+#include "../random.hpp"
 
 namespace sjmt::data {
 
