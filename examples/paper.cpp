@@ -29,7 +29,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
-#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -79,131 +78,17 @@ struct options {
   std::vector<std::string> models;  // empty: the profile's
   std::vector<std::string> methods;  // table2 rows; empty: the profile's
   std::size_t seeds = 1, first_seed = 1, pretrain_steps = 0;
-  std::uint64_t data_seed = 1;
   bool pretrain = false;
   int threads = 0;
   std::string data = "synthetic";
-  fs::path sfew, emotionet, emotionet_images, ckplus, fer2013, compound_csv;
+  data::paper_sources src;  ///< its paths are set by the options below
   settings run;
 };
 
+/// "vgg16" or "resnet<depth>" (checked by the --models option).
 model_choice parse_model(const std::string& s) {
-  if (s == "vgg16") return {"vgg16", 16};
-  SJMT_CHECK(value_error, s.rfind("resnet", 0) == 0 && s.size() > 6,
-             "--models: '", s, "', expected resnet<depth> (resnet8, resnet32, resnet110, ...) or vgg16");
-  std::size_t depth = 0;
-  try {
-    depth = std::stoul(s.substr(6));
-  } catch (const std::exception&) {
-    SJMT_CHECK(value_error, false, "--models: '", s, "': the depth is not a number");
-  }
-  return {"resnet", depth};
+  return s == "vgg16" ? model_choice{"vgg16", 16} : model_choice{"resnet", std::stoul(s.substr(6))};
 }
-
-// ---- data ----------------------------------------------------------------------------------
-
-/// The rows of `domain` whose category `keep` accepts, as a source.
-data::sample_source subset(const data::synthetic_domain& domain, const std::function<bool(std::size_t)>& keep) {
-  std::vector<std::size_t> rows;
-  for (std::size_t i = 0; i < domain.size(); ++i)
-    if (keep(i)) rows.push_back(i);
-  auto shared = std::make_shared<const data::synthetic_domain>(domain);
-  auto idx = std::make_shared<const std::vector<std::size_t>>(std::move(rows));
-  return {idx->size(), [shared, idx](std::size_t i) { return (*shared)[(*idx)[i]]; }};
-}
-
-/// Train and test sources of one task.
-struct split_sources {
-  data::sample_source train, test;
-};
-
-data::sample_source loaded(const data::loaded_faces& l) {
-  if (!l.report.problems.empty()) std::fprintf(stderr, "paper: %s\n", l.report.summary().c_str());
-  return data::source(l.faces);
-}
-
-data::sfew_options sfew_split(const char* split) {
-  data::sfew_options o;
-  o.split = split, o.width = 32, o.height = 32;
-  return o;
-}
-
-/// Emotion, in-the-wild (sfew-like / SFEW 2.0 Train and Val).
-split_sources emotion_wild(const options& o) {
-  if (o.data == "real") {
-    SJMT_CHECK(value_error, !o.sfew.empty(), "--data real needs --sfew <SFEW 2.0 folder with Train/ and Val/>");
-    return {loaded(data::load_sfew(o.sfew, sfew_split("Train"))),
-            loaded(data::load_sfew(o.sfew, sfew_split("Val")))};
-  }
-  return {data::source(data::sfew_like(data::split::train, o.data_seed)),
-          data::source(data::sfew_like(data::split::test, o.data_seed))};
-}
-
-/// AUs, in-the-wild (emotionet-like / EmotioNet AU table, the last 1,000 rows held out).
-split_sources aus_wild(const options& o) {
-  if (o.data == "real") {
-    SJMT_CHECK(value_error, !o.emotionet.empty() && !o.emotionet_images.empty(),
-               "--data real needs --emotionet <AU table> and --emotionet-images <folder of its images>");
-    data::loaded_faces all = data::load_emotionet_aus(o.emotionet, {});
-    SJMT_CHECK(value_error, all.faces.size() > 2000, o.emotionet.string(), ": ", all.faces.size(),
-               " labelled images; the trainer holds out 1,000 and needs more than 2,000");
-    std::vector<data::labelled_face> test(all.faces.end() - 1000, all.faces.end());
-    all.faces.resize(all.faces.size() - 1000);
-    auto picture = data::emotionet_picture_reader(o.emotionet_images);
-    return {data::lazy_source(std::move(all.faces), picture), data::lazy_source(std::move(test), picture)};
-  }
-  return {data::source(data::emotionet_like(data::split::train, o.data_seed)),
-          data::source(data::emotionet_like(data::split::test, o.data_seed))};
-}
-
-/// CK+-like posed faces, split 80 / 20 by sample (every 5th sample tested); contempt (no
-/// SFEW class) left out of the emotion task.
-split_sources ck_task(const options& o, bool emotion) {
-  SJMT_CHECK(value_error, o.data == "synthetic" || !o.ckplus.empty(), "--data real needs --ckplus <CK+ folder>");
-  if (o.data == "real") {
-    data::ckplus_options co;
-    co.labelled_only = emotion, co.channels = 3, co.width = 32, co.height = 32;
-    data::loaded_faces all = data::load_ckplus(o.ckplus, co);
-    std::vector<data::labelled_face> train, test;
-    for (std::size_t i = 0; i < all.faces.size(); ++i) {
-      if (emotion && all.faces[i].emotion < 0) continue;
-      (i % 5 == 4 ? test : train).push_back(all.faces[i]);
-    }
-    return {data::source(std::move(train)), data::source(std::move(test))};
-  }
-  const data::synthetic_domain ck = data::ck_like(o.data_seed);
-  auto keep = [&ck, emotion](std::size_t i, bool test) {
-    if (emotion && ck.category(i) == data::contempt_category) return false;
-    return (i % 5 == 4) == test;
-  };
-  return {subset(ck, [&](std::size_t i) { return keep(i, false); }), subset(ck, [&](std::size_t i) { return keep(i, true); })};
-}
-
-/// Compound emotions: the first 15 images of each class train, the rest test (Table 4).
-split_sources compound_task(const options& o) {
-  SJMT_CHECK(value_error, o.data == "synthetic" || !o.compound_csv.empty(),
-             "--data real needs --compound <EmotioNet emotion-category CSV> and --emotionet-images");
-  std::vector<data::labelled_face> train, test;
-  if (o.data == "real") {
-    data::emotionet_options eo;
-    eo.image_root = o.emotionet_images, eo.width = 32, eo.height = 32;
-    data::loaded_faces all = data::load_emotionet_emotions(o.compound_csv, eo);
-    std::array<std::size_t, 8> taken{};
-    for (auto& f : all.faces) {
-      if (f.compound < 0) continue;
-      (taken[std::size_t(f.compound)]++ < 15 ? train : test).push_back(std::move(f));
-    }
-    return {data::source(std::move(train)), data::source(std::move(test))};
-  }
-  const data::synthetic_domain c = data::emotionet_compound_like(o.data_seed);
-  auto first15 = std::make_shared<std::vector<bool>>(c.size());
-  std::array<std::size_t, data::num_categories> taken{};
-  for (std::size_t i = 0; i < c.size(); ++i) (*first15)[i] = taken[c.category(i)]++ < 15;
-  return {subset(c, [first15](std::size_t i) { return (*first15)[i]; }),
-          subset(c, [first15](std::size_t i) { return !(*first15)[i]; })};
-}
-
-// ---- tables ---------------------------------------------------------------------------------
 
 using summary = metrics::experiment_table;
 using column = metrics::table_column;
@@ -217,7 +102,7 @@ std::string describe(const options& o, const std::vector<model_choice>& models) 
   s << "; models:";
   for (const auto& m : models) s << ' ' << m.label();
   s << "; seeds " << o.first_seed << ".." << o.first_seed + o.seeds - 1 << "; data: " << o.data;
-  if (o.data == "synthetic") s << " (world seed " << o.data_seed << ")";
+  if (o.data == "synthetic") s << " (world seed " << o.src.world_seed << ")";
   if (o.pretrain) s << "; trunks pretrained on " << (o.data == "real" ? "FER2013" : "fer-like") << " for " << o.pretrain_steps << " steps";
   s << '.';
   return s.str();
@@ -239,19 +124,9 @@ fs::path pretrained_trunk(const context& c, const model_choice& m, std::uint64_t
   s.decay_every = std::max<std::size_t>(s.steps / 8, 1);
   job j{.name = "pretrain-fer-" + m.tag() + "-s" + std::to_string(seed), .method = "pretrain", .arch = m.arch,
         .depth = m.depth, .mode = data::batch_mode::single, .seed = seed};
-  std::array<data::sample_source, 1> train;
-  std::vector<test_set> tests;
-  if (c.o.data == "real") {
-    SJMT_CHECK(value_error, !c.o.fer2013.empty(), "--pretrain with --data real needs --fer2013 <fer2013.csv>");
-    data::fer2013_options fo;
-    fo.usage = "Training";
-    train[0] = loaded(data::load_fer2013(c.o.fer2013, fo));
-    fo.usage = "PublicTest";
-    tests.push_back({0, loaded(data::load_fer2013(c.o.fer2013, fo))});
-  } else {
-    train[0] = data::source(data::fer_like(data::split::train, c.o.data_seed));
-    tests.push_back({0, data::source(data::fer_like(data::split::test, c.o.data_seed))});
-  }
+  const data::split_sources fer = c.o.src.fer();
+  std::vector<test_set> tests{{0, fer.test}};
+  std::array<data::sample_source, 1> train{fer.train};
   s.test_limit = s.test_limit ? s.test_limit : 1000;
   const outcome r = run_job<fer_only>(j, s, std::move(train), tests, c.guard);
   return r.checkpoint;
@@ -267,11 +142,11 @@ int table1(context& c) {
   summary sum_ck("Table 1 — single task, emotion on ck-like", emotion_columns);
   summary sum_en("Table 1 — single task, AUs on emotionet-like", au_columns);
   summary sum_ckau("Table 1 — single task, AUs on ck-like", au_columns);
-  const split_sources wild_e = emotion_wild(c.o), wild_a = aus_wild(c.o), ck_e = ck_task(c.o, true), ck_a = ck_task(c.o, false);
+  const data::split_sources wild_e = c.o.src.emotion_wild(), wild_a = c.o.src.aus_wild(), ck_e = c.o.src.ck(true), ck_a = c.o.src.ck(false);
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
     for (const model_choice& m : c.models) {
       const fs::path trunk = pretrained_trunk(c, m, seed);
-      auto one = [&]<class U>(summary& sum, const std::string& task, const split_sources& src) {
+      auto one = [&]<class U>(summary& sum, const std::string& task, const data::split_sources& src) {
         job j{.name = "table1-" + task + "-" + m.tag() + "-s" + std::to_string(seed), .method = "single task",
               .arch = m.arch, .depth = m.depth, .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
         const outcome r = run_job<U>(j, c.o.run, {src.train}, {{0, src.test}}, c.guard);
@@ -309,7 +184,7 @@ int table2(context& c, bool figure_only) {
   std::vector<column> cols = emotion_columns;
   cols.insert(cols.end(), au_columns.begin(), au_columns.end());
   summary sum("Table 2 — multi-task on sfew-like (emotion) + emotionet-like (AUs)", cols);
-  const split_sources e = emotion_wild(c.o), a = aus_wild(c.o);
+  const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild();
   std::vector<test_set> tests{{0, e.test}, {1, a.test}};
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
     for (const model_choice& m : c.models) {
@@ -340,8 +215,7 @@ int table4(context& c) {
   std::vector<column> cols{{"compound_emotion", "accuracy", "accuracy (all images)"},
                            {"compound_emotion", "mean_per_class_accuracy", "mean over classes"}};
   summary sum("Table 4 — compound emotions, 15 training images per class", cols);
-  const split_sources comp = compound_task(c.o), a = aus_wild(c.o);
-  std::map<std::string, std::vector<std::vector<double>>> per_class;  // method -> per-seed recalls
+  const data::split_sources comp = c.o.src.compound(), a = c.o.src.aus_wild();
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
     for (const model_choice& m : c.models) {
       const fs::path trunk = pretrained_trunk(c, m, seed);
@@ -352,55 +226,21 @@ int table4(context& c) {
                 .depth = m.depth, .proportions = {0.5, 0.5}, .seed = seed, .pretrained = trunk};
       const outcome r1 = run_job<compound_only>(single, c.o.run, {comp.train}, {{0, comp.test}}, c.guard);
       const outcome r2 = run_job<compound_sjmt>(joint, c.o.run, {comp.train, a.train}, {{0, comp.test}}, c.guard);
-      for (const auto* r : {&r1, &r2}) {
-        const std::string& method = r == &r1 ? single.method : joint.method;
-        sum.add(method, m.label(), r->eval);
-        per_class[method + " " + m.label()].push_back(r->eval.find<metrics::exclusive_result>("compound_emotion")->recall);
-      }
+      sum.add(single.method, m.label(), r1.eval);
+      sum.add(joint.method, m.label(), r2.eval);
     }
-  std::ostringstream notes;
-  notes << describe(c.o, c.models) << "\n\nPer-class accuracy (mean over seeds):\n\n| method |";
-  for (auto name : sp::compound_emotion::class_names) notes << ' ' << name << " |";
-  notes << "\n|---|";
-  for (std::size_t i = 0; i < sp::compound_emotion::size; ++i) notes << "---|";
-  notes << '\n';
-  for (const auto& [method, runs] : per_class) {
-    notes << "| " << method << " |";
-    for (std::size_t k = 0; k < sp::compound_emotion::size; ++k) {
-      double s = 0;
-      for (const auto& r : runs) s += r[k];
-      char b[16];
-      std::snprintf(b, sizeof b, " %.3f |", s / double(runs.size()));
-      notes << b;
-    }
-    notes << '\n';
-  }
-  std::printf("\n%s", sum.write(c.o.run.out, "table4", notes.str()).c_str());
+  const std::string notes = describe(c.o, c.models) + "\n\nPer-class accuracy (mean over seeds):\n\n" +
+                            sum.per_class_markdown("compound_emotion");
+  std::printf("\n%s", sum.write(c.o.run.out, "table4", notes).c_str());
   return 0;
 }
 
-// ---- settings kept with the output folder ----------------------------------------------------
-
-/// Checkpoints are only resumed under the settings they were trained with: the folder keeps
-/// them in settings.json and a different invocation is refused (or --fresh starts over).
-void check_settings(const options& o) {
-  const nlohmann::json now{{"steps", o.run.steps}, {"batch", o.run.batch}, {"lr", o.run.lr},
-                           {"schedule", o.run.schedule}, {"decay_factor", o.run.decay_factor},
-                           {"decay_every", o.run.decay_every}, {"momentum", o.run.momentum},
-                           {"weight_decay", o.run.weight_decay}, {"data", o.data}, {"data_seed", o.data_seed},
-                           {"pretrain_steps", o.pretrain ? o.pretrain_steps : 0}};
-  const fs::path file = o.run.out / "settings.json";
-  if (!o.run.fresh && fs::exists(file)) {
-    const nlohmann::json before = metrics::read_json(file);
-    std::string diff;
-    for (const auto& [k, v] : now.items())
-      if (!before.contains(k) || before[k] != v)
-        diff += "\n  " + k + ": " + (before.contains(k) ? before[k].dump() : "absent") + " there, " + v.dump() + " now";
-    SJMT_CHECK(value_error, diff.empty(), file.string(),
-               ": this output folder holds runs made with other settings; pass another --out, or --fresh to "
-               "retrain from scratch:", diff);
-  }
-  metrics::write_json(file, now);
+/// The settings that must match for a checkpoint in the output folder to be resumed.
+nlohmann::json settings_of(const options& o) {
+  return {{"steps", o.run.steps}, {"batch", o.run.batch}, {"lr", o.run.lr}, {"schedule", o.run.schedule},
+          {"decay_factor", o.run.decay_factor}, {"decay_every", o.run.decay_every}, {"momentum", o.run.momentum},
+          {"weight_decay", o.run.weight_decay}, {"data", o.data}, {"data_seed", o.src.world_seed},
+          {"pretrain_steps", o.pretrain ? o.pretrain_steps : 0}};
 }
 
 void apply_profile(options& o, const CLI::App& app) {
@@ -432,7 +272,7 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard) {
   settings s{.steps = 8, .batch = 8, .lr = 0.05, .schedule = "exponential", .decay_every = 4, .test_limit = 16,
              .quiet = true, .out = folder};
   options o;
-  const split_sources e = emotion_wild(o), a = aus_wild(o);
+  const data::split_sources e = o.src.emotion_wild(), a = o.src.aus_wild();
   const std::vector<test_set> tests{{0, e.test}, {1, a.test}};
   bool ok = true;
   for (const job& j : table2_jobs({"resnet", 8}, 1, {})) {
@@ -488,7 +328,8 @@ int main(int argc, char** argv) {
   app.add_option("--profile", o.profile, "quick (ResNet-8, 2,500 steps of 64, classical vs SJMT) or paper (ResNet-32 and -110, 80,000 steps of 128, every method)")
       ->check(CLI::IsMember({"quick", "paper"}));
   app.add_option("--models", o.models, "comma-separated: resnet8, resnet14, resnet20, resnet32, resnet56, resnet110, vgg16")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(CLI::IsMember({"resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet110", "vgg16"}));
   app.add_option("--methods", o.methods, "table2 rows, comma-separated: classical, sjmt, naive, softmax (default: all; quick profile: classical,sjmt)")
       ->delimiter(',')
       ->check(CLI::IsMember({"classical", "sjmt", "naive", "softmax"}));
@@ -516,14 +357,15 @@ int main(int argc, char** argv) {
   app.add_flag("--fresh", o.run.fresh, "ignore the output folder's checkpoints and settings: train from scratch");
   app.add_flag("--quiet", o.run.quiet, "no progress bar");
   app.add_option("--data", o.data, "synthetic (built-in faces) or real (the paths below)")->check(CLI::IsMember({"synthetic", "real"}));
-  app.add_option("--data-seed", o.data_seed, "seed of the synthetic world (the same for every network)");
-  app.add_option("--sfew", o.sfew, "SFEW 2.0 folder (Train/, Val/)");
-  app.add_option("--emotionet", o.emotionet, "EmotioNet AU table (automatic tab file or manual 'AU k' CSV)");
-  app.add_option("--emotionet-images", o.emotionet_images, "folder of the EmotioNet images named as their URLs");
-  app.add_option("--compound", o.compound_csv, "EmotioNet emotion-category CSV (compound emotions)");
-  app.add_option("--ckplus", o.ckplus, "CK+ folder (cohn-kanade-images, Emotion, FACS, Landmarks)");
-  app.add_option("--fer2013", o.fer2013, "fer2013.csv (for --pretrain)");
+  app.add_option("--data-seed", o.src.world_seed, "seed of the synthetic world (the same for every network)");
+  app.add_option("--sfew", o.src.sfew, "SFEW 2.0 folder (Train/, Val/)");
+  app.add_option("--emotionet", o.src.emotionet, "EmotioNet AU table (automatic tab file or manual 'AU k' CSV)");
+  app.add_option("--emotionet-images", o.src.emotionet_images, "folder of the EmotioNet images named as their URLs");
+  app.add_option("--compound", o.src.compound_csv, "EmotioNet emotion-category CSV (compound emotions)");
+  app.add_option("--ckplus", o.src.ckplus, "CK+ folder (cohn-kanade-images, Emotion, FACS, Landmarks)");
+  app.add_option("--fer2013", o.src.fer2013, "fer2013.csv (for --pretrain)");
   CLI11_PARSE(app, argc, argv);
+  o.src.real = o.data == "real";
 
   sjmt::interrupt_guard guard;
   try {
@@ -539,10 +381,11 @@ int main(int argc, char** argv) {
     context c{o, {}, guard};
     for (const std::string& m : o.models) c.models.push_back(parse_model(m));
     fs::create_directories(o.run.out);
-    check_settings(o);
+    const sjmt::run_folder folder(o.run.out);
+    folder.keep_settings(settings_of(o), o.run.fresh);
     std::printf("paper %s: %s\noutput: %s\n", o.experiment.c_str(), describe(o, c.models).c_str(), o.run.out.string().c_str());
     std::fflush(stdout);
-    log_line(o.run.out, "paper " + o.experiment + ": " + describe(o, c.models));
+    folder.log("paper " + o.experiment + ": " + describe(o, c.models));
     if (o.experiment == "table1") return table1(c);
     if (o.experiment == "table4") return table4(c);
     return table2(c, o.experiment == "figure2");

@@ -91,25 +91,37 @@ TEST_CASE("resnet_cifar: the input gradient is available on request") {
                         none, {.samples = 16}) == 16);
 }
 
-TEST_CASE("dataset_heads: one head per dataset, sized by what the dataset annotates") {
+TEST_CASE("dataset_heads: one head per dataset, sized by what it annotates, writing its columns of layout rows") {
   using heads_t = sjmt::dataset_heads<B, double, domains>;
-  static_assert(heads_t::outputs(0) == 7 && heads_t::outputs(1) == 4);
   std::mt19937_64 rng(15);
   heads_t heads(be, 64, rng);
+  REQUIRE(heads.partition().groups.size() == 2);
+  CHECK(heads.partition().groups[0].columns.size() == 7);
+  CHECK(heads.partition().groups[1].columns.size() == 4);
+  CHECK(heads.partition().groups[1].columns.front() == 7);
   auto f = random_tensor({3, 1, 1, 64}, rng);
-  CHECK(heads.forward(f, 0, mode::train).shape() == sjmt::shape4{3, 1, 1, 7});
-  CHECK(heads.forward(f, 1, mode::train).shape() == sjmt::shape4{3, 1, 1, 4});
+  CHECK(heads.forward(f, mode::train).shape() == sjmt::shape4{3, 1, 1, 11});
   sjmt_test::params ps;
   heads.collect(ps, "");
   REQUIRE(ps.size() == 4);
-  CHECK(ps[0].name == "heads.sfew.weight");
-  CHECK(ps[3].name == "heads.emotionet.bias");
-  CHECK_THROWS_AS(heads.forward(f, 2, mode::train), sjmt::value_error);
-  sjmt_test::params second{ps[2], ps[3]};
+  CHECK(ps[0].name == "sfew.weight");
+  CHECK(ps[0].group == 0);
+  CHECK(ps[3].name == "emotionet.bias");
+  CHECK(ps[3].group == 1);
+  // Datasets that annotate the same output cannot have heads that are slices of one output.
+  using both = sjmt::dataset<"both", emotion>;
+  using overlapping = sjmt::dataset_union<layout, sfew, both>;
+  CHECK_THROWS_WITH_AS(sjmt::dataset_head_layout<overlapping>(), doctest::Contains("both annotate output emotion/"),
+                       sjmt::value_error);
   CHECK(sjmt_test::check_gradients(
-            [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return heads.forward(in, 1, mode::train); },
-            [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return heads.backward(dy, 1); }, f,
-            second) == 24 + 24 + 4);
+            [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return heads.forward(in, mode::train); },
+            [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return heads.backward(dy); }, f, ps) ==
+        24 + 24 + 7 + 24 + 4);
+  // A backward that reaches only head 1 leaves head 0's gradients as they were.
+  const sjmt_test::tensor g0 = *ps[0].grad;
+  auto dy = random_tensor({3, 1, 1, 11}, rng);
+  heads.backward(dy, [](int group) { return group == 1; });
+  CHECK(*ps[0].grad == g0);
 }
 
 TEST_CASE("vgg16: 13 convolutions, 32x32 -> 512 features, gradients reach the first layer") {

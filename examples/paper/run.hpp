@@ -9,10 +9,8 @@
 #include <sjmt/sjmt.hpp>
 
 #include <array>
-#include <cstdio>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,10 +41,8 @@ struct settings {
   int data_threads = 1;              ///< threads that render a batch
   fs::path out = "runs";
 
-  double lr_at(std::size_t step) const {
-    if (schedule == "cosine") return sjmt::cosine_decay{.base = lr, .minimum = lr / 100, .total = steps}(step);
-    if (schedule == "constant") return lr;
-    return sjmt::exponential_step_decay{.base = lr, .factor = decay_factor, .every = decay_every}(step);
+  std::function<double(std::size_t)> learning_rate() const {
+    return sjmt::named_schedule(schedule, lr, steps, decay_factor, decay_every);
   }
 };
 
@@ -72,21 +68,10 @@ struct outcome {
   fs::path checkpoint;
 };
 
-/// Test images of one domain.
-struct test_set {
+struct test_set {  ///< test images of one domain
   std::size_t domain = 0;
   sjmt::data::sample_source source;
 };
-
-/// Appends a time-stamped line to <out>/log.txt.
-inline void log_line(const fs::path& out, const std::string& text) {
-  const std::time_t now = std::time(nullptr);
-  char stamp[32];
-  std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-  std::ofstream log(out / "log.txt", std::ios::app);
-  log << stamp << ' ' << text << '\n';
-  SJMT_CHECK(io_error, log.good(), "cannot append to ", (out / "log.txt").string());
-}
 
 template <class Union>
 sjmt::union_loss<Union, float> make_loss(loss_kind k) {
@@ -114,8 +99,9 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
                rng);
   sjmt::trainer<Union, net_type> t(be, net, make_loss<Union>(j.loss),
                                    {.optimizer = {.momentum = s.momentum, .weight_decay = s.weight_decay},
-                                    .learning_rate = [&s](std::size_t step) { return s.lr_at(step); },
+                                    .learning_rate = s.learning_rate(),
                                     .model_name = net.name()});
+  const sjmt::run_folder folder(s.out);
   fs::create_directories(s.out / "checkpoints");
   outcome out;
   out.checkpoint = s.out / "checkpoints" / (j.name + ".safetensors");
@@ -123,11 +109,11 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
     const std::size_t start = t.resume(out.checkpoint);
     SJMT_CHECK(value_error, start <= s.steps, out.checkpoint.string(), " is at step ", start, ", past the ", s.steps,
                " steps asked for; pass --fresh to start over or raise --steps");
-    log_line(s.out, j.name + (start == s.steps ? " finished checkpoint found, evaluating"
+    folder.log(j.name + (start == s.steps ? " finished checkpoint found, evaluating"
                                                : " resuming at step " + std::to_string(start)));
   } else if (!j.pretrained.empty()) {
     t.load_trunk(j.pretrained, net.trunk_name());
-    log_line(s.out, j.name + " trunk from " + j.pretrained.string());
+    folder.log(j.name + " trunk from " + j.pretrained.string());
   }
   const sjmt::predict_options p{.batch = s.batch, .limit = s.test_limit};
   const auto evaluate = [&](sjmt::metrics::evaluator<Union>& eval, Figure* fig) {
@@ -142,21 +128,17 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
                                                                 .proportions = j.proportions,
                                                                 .single_domain = j.single_domain,
                                                                 .seed = j.seed, .threads = s.data_threads});
-    log_line(s.out, j.name + " training " + j.method + " " + net.name() + " steps " + std::to_string(t.steps_done()) +
+    folder.log(j.name + " training " + j.method + " " + net.name() + " steps " + std::to_string(t.steps_done()) +
                         ".." + std::to_string(s.steps) + " batch " + std::to_string(s.batch) + " seed " +
                         std::to_string(j.seed));
     t.fit(sampler, {.steps = s.steps, .checkpoint = out.checkpoint, .checkpoint_every = s.checkpoint_every,
                     .stop_after = s.stop_after, .progress = !s.quiet, .label = j.name,
-                    .log = [&](const std::string& line) { log_line(s.out, line); },
+                    .log = [&](const std::string& line) { folder.log(line); },
                     .after_step = [&](std::size_t done) {
                       if (!s.eval_every || done % s.eval_every != 0 || done == s.steps) return;
                       sjmt::metrics::evaluator<Union> eval;
                       evaluate(eval, nullptr);
-                      std::ofstream curve(s.out / "curves.csv", std::ios::app);
-                      for (const auto& space : eval.result().spaces)
-                        for (const auto& [metric, v] : sjmt::metrics::headline_metrics(space))
-                          curve << j.name << ',' << done << ',' << sjmt::metrics::space_name(space) << ',' << metric
-                                << ',' << v << '\n';
+                      sjmt::metrics::append_learning_curve(s.out / "curves.csv", j.name, done, eval.result());
                     },
                     .interrupt = &guard});
   }

@@ -25,6 +25,7 @@
 #include "data/image_io.hpp"
 #include "data/landmarks.hpp"
 #include "data/pipeline/augment.hpp"
+#include "data/pipeline/paper_sources.hpp"
 #include "data/pipeline/prefetch.hpp"
 #include "data/pipeline/read_batch.hpp"
 #include "data/pipeline/sampler.hpp"

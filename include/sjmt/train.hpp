@@ -5,5 +5,6 @@
 #include "train/checkpoint.hpp"
 #include "train/interrupt.hpp"
 #include "train/progress.hpp"
+#include "train/run_folder.hpp"
 #include "train/trainer.hpp"
 #include "train/upload.hpp"

@@ -73,7 +73,43 @@ class experiment_table {
     return md.str();
   }
 
+  /// Markdown of the per-class accuracy (recall) of exclusive space `space`,
+  /// mean over each row's runs: one line per row, one column per class.
+  std::string per_class_markdown(const std::string& space) const {
+    std::ostringstream md;
+    bool header = false;
+    for (const auto& [method, model] : m_order) {
+      const auto& runs = m_runs.at(method + '\x1f' + model);
+      std::vector<double> sum;
+      std::size_t n = 0;
+      for (const evaluation_result& r : runs)
+        if (const exclusive_result* e = r.find<exclusive_result>(space)) {
+          if (!header) {
+            md << "| method | model |";
+            for (const std::string& c : e->classes) md << ' ' << c << " |";
+            md << "\n|---|---|";
+            for (std::size_t k = 0; k < e->classes.size(); ++k) md << "---|";
+            md << '\n';
+            header = true;
+          }
+          sum.resize(e->recall.size(), 0.0);
+          for (std::size_t k = 0; k < e->recall.size(); ++k) sum[k] += e->recall[k];
+          ++n;
+        }
+      if (!n) continue;
+      md << "| " << method << " | " << model << " |";
+      for (double v : sum) md << ' ' << cell_value(v / double(n)) << " |";
+      md << '\n';
+    }
+    return md.str();
+  }
+
  private:
+  static std::string cell_value(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.3f", v);
+    return b;
+  }
   static nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
   static std::string cell(const metric_spread* m) {
     if (!m || !std::isfinite(m->mean)) return "n/a";

@@ -12,6 +12,8 @@
 // the same order.
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <cmath>
 #include <cstddef>
 #include <sstream>
@@ -138,6 +140,17 @@ inline void to_json(nlohmann::json& j, const seed_summary& s) {
                  {"min", detail::json_number(r.min)}, {"max", detail::json_number(r.max)},
                  {"values", std::move(values)}});
   }
+}
+
+/// Appends one line "run,step,space,metric,value" per headline metric of `r` to
+/// the CSV file at `path` (a learning curve, one evaluation at a time).
+inline void append_learning_curve(const std::filesystem::path& path, const std::string& run, std::size_t step,
+                                  const evaluation_result& r) {
+  std::ofstream out(path, std::ios::app);
+  for (const auto& space : r.spaces)
+    for (const auto& [metric, v] : headline_metrics(space))
+      out << run << ',' << step << ',' << space_name(space) << ',' << metric << ',' << v << '\n';
+  SJMT_CHECK(io_error, out.good(), "cannot append to ", path.string());
 }
 
 }  // namespace sjmt::metrics

@@ -12,6 +12,7 @@
 // a step whose batch holds no sample of a domain neither computes nor applies
 // anything to that domain's head (parameter::group, optim/sgd.hpp).
 
+#include <concepts>
 #include <cstdint>
 #include <optional>
 #include <random>
@@ -93,7 +94,7 @@ class sliced_head {
   }
 
   std::size_t outputs() const { return m_layout.width; }
-  const head_layout& layout() const { return m_layout; }
+  const head_layout& partition() const { return m_layout; }
 
   /// (N, 1, 1, F) -> (N, 1, 1, W): every group's outputs in its columns.
   const tensor& forward(const tensor& x, mode m) {
@@ -108,6 +109,7 @@ class sliced_head {
   /// dy (N, 1, 1, W) -> dL/dx; only the groups that `active` accepts (a
   /// callable of the group's domain index, or shared_group) are reached.
   template <class Active>
+    requires std::predicate<const Active&, int>
   const tensor& backward(const tensor& dy, const Active& active) {
     if (m_identity) return m_layers[0].backward(dy);
     bool first = true;

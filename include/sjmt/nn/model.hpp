@@ -63,7 +63,7 @@ class model {
   std::size_t outputs() const { return m_head.outputs(); }
   const model_spec& spec() const { return m_spec; }
   /// The checkpoint's model name: the trunk's, with "+heads" for per-dataset heads.
-  std::string name() const { return m_head.layout().groups.size() > 1 ? m_spec.name() + "+heads" : m_spec.name(); }
+  std::string name() const { return m_head.partition().groups.size() > 1 ? m_spec.name() + "+heads" : m_spec.name(); }
   /// The trunk's name alone: what a pretrained trunk must match.
   std::string trunk_name() const { return m_spec.name(); }
 

@@ -40,6 +40,7 @@ concept trainable_network = requires(N& n, const typename N::tensor& x, paramete
 };
 
 template <class Trunk, class Head>
+  requires layer_for<Trunk, typename Trunk::backend, typename Trunk::value_type>
 class network {
  public:
   using backend = typename Trunk::backend;

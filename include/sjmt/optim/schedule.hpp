@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstddef>
+#include <functional>
+#include <string_view>
 #include <numbers>
 #include <vector>
 
@@ -50,5 +52,16 @@ struct cosine_decay {
     return minimum + 0.5 * (base - minimum) * (1.0 + std::cos(std::numbers::pi * t));
   }
 };
+
+/// A schedule chosen by name at run time: "exponential" (exponential_step_decay
+/// of `factor` every `every` steps), "cosine" (cosine_decay to base / 100 over
+/// `total` steps) or "constant". Throws value_error for another name.
+inline std::function<double(std::size_t)> named_schedule(std::string_view name, double base, std::size_t total,
+                                                         double factor = 0.5, std::size_t every = 10'000) {
+  if (name == "cosine") return cosine_decay{.base = base, .minimum = base / 100, .total = total};
+  if (name == "constant") return [base](std::size_t) { return base; };
+  SJMT_CHECK(value_error, name == "exponential", "schedule '", name, "', expected exponential, cosine or constant");
+  return exponential_step_decay{.base = base, .factor = factor, .every = every};
+}
 
 }  // namespace sjmt

@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "../../tensor/host_tensor.hpp"
+#include "../sgd_rule.hpp"
 #include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
@@ -13,10 +13,8 @@ namespace sjmt::detail::cpu {
 template <class T>
 void sgd_update(T* pw, const T* pg, T* pv, std::size_t n, T lr, T momentum, T weight_decay) {
 #pragma omp parallel for simd schedule(static) if (worth_threads(n))
-  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i) {
-    pv[i] = momentum * pv[i] + (pg[i] + weight_decay * pw[i]);
-    pw[i] -= lr * pv[i];
-  }
+  for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(n); ++i)
+    sgd_element(pw[i], pg[i], pv[i], lr, momentum, weight_decay);
 }
 
 }  // namespace sjmt::detail::cpu
