@@ -12,7 +12,7 @@
 //   build/examples/quickstart --depth 20 --steps 2000
 //   build/examples/quickstart --check         # the short profile ctest runs
 //
-// Prints Passed when both runs trained (loss fell, outputs finite) and, as the
+// Prints Passed when both runs trained (the loss fell; a non-finite loss stops the trainer) and, as the
 // paper predicts, the naive joint network scores AU12 lower than SJMT on the
 // emotion-only test images (it was taught "AU12 absent" on every one of them).
 // On this quick profile the networks do not get past the label priors on the
@@ -49,7 +49,6 @@ struct outcome {
   double first_loss = 0, last_loss = 0;
   metrics::evaluation_result eval;
   metrics::au_by_emotion_result figure2;
-  bool finite = true;
 };
 
 template <std::size_t Depth>
@@ -73,7 +72,6 @@ outcome train_and_evaluate(const char* name, const union_loss<domains, float>& l
   metrics::progress_bar bar(stderr, p.steps, {.label = name, .unit = "step"});
   for (std::size_t step = 0; step < p.steps; ++step) {
     const float value = t.step(batches.next());  // upload, forward, loss, backward, update
-    out.finite = out.finite && std::isfinite(value);
     (step == 0 ? out.first_loss : out.last_loss) = value;
     bar.advance();
   }
@@ -129,7 +127,7 @@ int run(const profile& p, bool check) {
   };
   const double sjmt_au12 = mean_au(sjmt_run.figure2, au12), naive_au12 = mean_au(naive_run.figure2, au12);
   std::printf("mean AU12 score on emotion-only test images: sjmt %.3f, naive %.3f\n", sjmt_au12, naive_au12);
-  bool passed = sjmt_run.finite && naive_run.finite && sjmt_run.last_loss < sjmt_run.first_loss &&
+  bool passed = sjmt_run.last_loss < sjmt_run.first_loss &&
                 naive_run.last_loss < naive_run.first_loss;
   if (!check) passed = passed && naive_au12 < sjmt_au12;
   std::printf("%s\n", passed ? "Passed" : "Failed");

@@ -1,7 +1,7 @@
 // Checks that the package's headers, target and dependencies reach a
 // downstream project: it declares its own label spaces, renders one synthetic
 // face and encodes it to PNG and back (stb), writes and reads a JSON file
-// (nlohmann, through sjmt::io), runs one linear op on the CPU backend (Eigen,
+// (nlohmann, through sjmt::io), runs one linear op (sjmt::ops) on the CPU backend (Eigen,
 // xtensor, OpenMP) and round-trips a safetensors file. A dependency the
 // package does not declare fails to compile or link here.
 #include <sjmt/sjmt.hpp>
@@ -53,7 +53,7 @@ int main() {
     sjmt::cpu_backend be;
     sjmt::host_tensor<float> x({1, 1, 1, 2}), w({1, 1, 2, 1}), b({1, 1, 1, 1}), y;
     x.data()[0] = 1, x.data()[1] = 2, w.data()[0] = 3, w.data()[1] = 4, b.data()[0] = 0.5f;
-    be.linear_forward(x, w, b, y);
+    sjmt::ops::linear_forward(be, x, w, b, y);  // through the door: it checks the shapes and sizes y
     check(std::abs(y.data()[0] - 11.5f) < 1e-6f, "linear on the CPU backend");
 
     // A checkpoint of that weight, through io/safetensors.

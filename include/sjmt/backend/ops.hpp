@@ -252,11 +252,14 @@ void linear_backward(B& be, const X& x, const X& w, const X& dy,
 
 // ---- columns of (N, 1, 1, W) rows --------------------------------------------------------------
 
-/// y (N, 1, 1, k) = the columns `index` (k int32 values, each < W) of x (N, 1, 1, W).
+/// y (N, 1, 1, k) = the columns `index` (1, 1, 1, k) of x (N, 1, 1, W). Requires:
+/// every index in [0, W) (the heads check their partitions when they are built).
 template <class B, class X>
 void gather_columns(B& b, const X& x, const typename B::template tensor<std::int32_t>& index, X& y) {
   const shape4 xs = b.shape(x), is = b.shape(index);
   SJMT_CHECK(shape_error, xs[1] == 1 && xs[2] == 1, "gather_columns: x is ", to_string(xs), ", expected (N, 1, 1, W)");
+  SJMT_CHECK(shape_error, is[0] == 1 && is[1] == 1 && is[2] == 1 && is[3] <= xs[3], "gather_columns: index is ",
+             to_string(is), ", expected (1, 1, 1, k) with k <= ", xs[3]);
   b.resize(y, rows_shape(xs[0], element_count(is)));
   b.gather_columns(x, index, y);
 }
@@ -268,6 +271,9 @@ void scatter_columns(B& b, const X& x, const typename B::template tensor<std::in
   detail::expect_shape("scatter_columns", "x", xs, rows_shape(ys[0], element_count(b.shape(index))));
   SJMT_CHECK(shape_error, ys[1] == 1 && ys[2] == 1, "scatter_columns: y is ", to_string(ys),
              ", expected (N, 1, 1, W)");
+  const shape4 is = b.shape(index);
+  SJMT_CHECK(shape_error, is[0] == 1 && is[1] == 1 && is[2] == 1 && is[3] <= ys[3], "scatter_columns: index is ",
+             to_string(is), ", expected (1, 1, 1, k) with k <= ", ys[3]);
   b.scatter_columns(x, index, y);
 }
 

@@ -59,6 +59,8 @@ class union_loss {
 
   /// As above, leaving the value in the one-element tensor `value` on the
   /// backend (no wait: a captured training step reads it later); grad may be null.
+  /// Requires: the batch's targets were validated (upload_batch does it); on a
+  /// host-memory backend its domain indices are checked here as well.
   template <class B>
     requires backend_for<B, T>
   void forward_backward(B& be, const typename B::template tensor<T>& logits, const device_batch<Union, B, T>& batch,
@@ -70,6 +72,12 @@ class union_loss {
           rows_shape(batch.rows, 1));
     if (batch.has_known) check(be.shape(batch.known) == want, "the batch's known-mask", be.shape(batch.known), want);
     check(be.shape(value) == shape4{1, 1, 1, 1}, "value", be.shape(value), {1, 1, 1, 1});
+    if constexpr (host_memory_backend<B>) {  // a kernel indexes its tables by domain
+      const std::int32_t* d = be.data(batch.domains);
+      for (std::size_t r = 0; r < batch.rows; ++r)
+        SJMT_CHECK(value_error, d[r] >= 0 && static_cast<std::size_t>(d[r]) < m_plan.num_domains, m_plan.loss_name,
+                   ": domain index ", d[r], " of sample ", r, " is out of range [0, ", m_plan.num_domains, ")");
+    }
     if (grad) be.resize(*grad, want);
     loss_operands<T> op{batch.rows,
                         be.data(logits),

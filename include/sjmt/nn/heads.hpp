@@ -79,6 +79,15 @@ class sliced_head {
   sliced_head(Backend& be, std::size_t features, head_layout layout, std::mt19937_64& rng, linear_init init = {})
       : m_be(&be), m_layout(std::move(layout)) {
     SJMT_CHECK(value_error, !m_layout.groups.empty(), "sliced_head: no group of outputs");
+    std::vector<bool> taken(m_layout.width, false);
+    for (const head_group& g : m_layout.groups)
+      for (std::int32_t c : g.columns) {
+        SJMT_CHECK(value_error, c >= 0 && static_cast<std::size_t>(c) < m_layout.width, "sliced_head: group '",
+                   g.name, "' writes output ", c, " of a layout of ", m_layout.width);
+        SJMT_CHECK(value_error, !taken[static_cast<std::size_t>(c)], "sliced_head: output ", c,
+                   " is written by two groups (the second is '", g.name, "'); groups must be disjoint");
+        taken[static_cast<std::size_t>(c)] = true;
+      }
     m_layers.reserve(m_layout.groups.size());
     for (const head_group& g : m_layout.groups) {
       SJMT_CHECK(value_error, !g.columns.empty(), "sliced_head: group '", g.name, "' has no output");
@@ -98,6 +107,7 @@ class sliced_head {
 
   /// (N, 1, 1, F) -> (N, 1, 1, W): every group's outputs in its columns.
   const tensor& forward(const tensor& x, mode m) {
+    m_x_shape = m_be->shape(x);
     if (m_identity) return m_layers[0].forward(x, m);
     m_be->resize(m_y, rows_shape(m_be->shape(x)[0], m_layout.width));
     m_be->fill(m_y, T(0));
@@ -125,7 +135,10 @@ class sliced_head {
       }
       first = false;
     }
-    if (first) m_be->fill(m_dx, T(0));  // no group reached
+    if (first) {  // no group reached: no gradient flows to the trunk
+      m_be->resize(m_dx, m_x_shape);
+      m_be->fill(m_dx, T(0));
+    }
     return m_dx;
   }
   const tensor& backward(const tensor& dy) {
@@ -143,6 +156,7 @@ class sliced_head {
   std::vector<linear<Backend, T>> m_layers;
   std::vector<typename Backend::template tensor<std::int32_t>> m_index;
   bool m_identity = false;
+  shape4 m_x_shape{};
   tensor m_y, m_dy, m_dx;
 };
 

@@ -41,7 +41,7 @@ class resnet_cifar {
         m_scratch(std::make_unique<std::array<block_scratch<Backend, T>, 3>>()),
         m_pool(be) {
     std::size_t channels = 16;
-    m_blocks.reserve(3 * blocks_per_stage);  // layers hold pointers to neighbours' outputs: never move them
+    m_blocks.reserve(3 * blocks_per_stage);  // built in place, once
     for (std::size_t stage = 0; stage < 3; ++stage) {
       const std::size_t width = std::size_t(16) << stage;
       for (std::size_t b = 0; b < blocks_per_stage; ++b) {

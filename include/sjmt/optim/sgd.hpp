@@ -11,6 +11,7 @@
 // multi-task training needs this: one optimiser over a shared trunk and
 // per-dataset heads, alternating batches.
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,7 +85,7 @@ class sgd {
 
   std::size_t steps() const { return m_steps; }
   /// Momentum buffers, in the order of the trainable parameters.
-  std::vector<tensor>& velocity() { return m_velocity; }
+  std::span<tensor> velocity() { return m_velocity; }
   const parameter_list<Backend, T>& parameters() const { return m_params; }
 
   /// The optimiser's state as named tensors, for checkpoints: the momentum

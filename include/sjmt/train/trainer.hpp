@@ -180,7 +180,10 @@ class trainer {
   fit_result fit(data::union_sampler<Union>& sampler, const fit_options& o) {
     fit_result r;
     r.first_step = m_step;
-    if (sampler.batches_drawn() < m_step) sampler.skip(m_step - sampler.batches_drawn());
+    SJMT_CHECK(value_error, sampler.batches_drawn() <= m_step, "trainer::fit: the sampler has drawn ",
+               sampler.batches_drawn(), " batches for ", m_step, " steps done; pass a fresh sampler (fit skips it to ",
+               "the step the trainer is at), as the batches read ahead by an earlier fit are gone");
+    sampler.skip(m_step - sampler.batches_drawn());
     if (m_step >= o.steps) {
       r.steps_done = m_step;
       return r;

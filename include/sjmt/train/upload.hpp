@@ -37,10 +37,12 @@ void upload_batch(B& be, const data::batch& b, const union_loss<Union, T>& loss,
   host_tensor<T> targets({b.size, 1, 1, Union::size});
   std::copy(b.targets.begin(), b.targets.end(), targets.begin());
   be.upload(batch.targets, targets);
-  host_tensor<std::uint8_t> known({b.size, 1, 1, Union::size});
-  std::copy(b.known.begin(), b.known.end(), known.begin());
-  be.upload(batch.known, known);
-  batch.has_known = true;
+  batch.has_known = !b.known.empty();  // empty: every label of an annotated output is known
+  if (batch.has_known) {
+    host_tensor<std::uint8_t> known({b.size, 1, 1, Union::size});
+    std::copy(b.known.begin(), b.known.end(), known.begin());
+    be.upload(batch.known, known);
+  }
   host_tensor<std::int32_t> domains({b.size, 1, 1, 1});
   std::copy(b.domain.begin(), b.domain.end(), domains.begin());
   be.upload(batch.domains, domains);

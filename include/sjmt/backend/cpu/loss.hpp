@@ -1,8 +1,10 @@
 #pragma once
 // The CPU backend's loss: one pass over blocks of whole rows (about 2,048
 // entries, so the per-block mask stays in L1/L2), OpenMP over blocks when the
-// batch has at least 32,768 entries. Sums are taken in double per block and
-// added in block order within each thread.
+// batch has at least 32,768 entries. Each block's sum is taken in T (SIMD
+// lanes, then their horizontal sum) and added in double; the threads' totals
+// are then reduced by OpenMP, so below the OpenMP threshold the value does not
+// depend on the thread count and above it may differ in the last bits.
 
 #include <algorithm>
 #include <cstddef>

@@ -15,6 +15,7 @@
 // thread before the parallel region that uses per_thread. A backend instance,
 // and so its scratch, is used by one thread at a time (as a CUDA stream is).
 
+#include <cassert>
 #include <cstddef>
 #include <vector>
 
@@ -42,7 +43,8 @@ class scratch {
 
   template <class T>
   T* per_thread(std::size_t n) {
-    return grow<T>(m_threads.at(thread_index()), n);
+    assert(thread_index() < m_threads.size() && "scratch::per_thread: prepare() before the parallel region");
+    return grow<T>(m_threads[thread_index()], n);
   }
 
  private:
