@@ -35,6 +35,22 @@ void batch_norm_vectors(B& b, std::string_view op, const X& x, std::initializer_
   for (const auto& [name, t] : v) expect_channels(op, name, b.shape(*t), c);
 }
 
+/// The checks and output sizes every training-mode batch norm shares: the
+/// per-channel vectors fit x, each channel has at least 2 values, and the saved
+/// statistics and y are sized.
+template <class B, class X>
+void prepare_batch_norm_train(B& b, std::string_view op, const X& x, const X& gamma, const X& beta,
+                              const X& running_mean, const X& running_var, X& saved_mean, X& saved_invstd, X& y) {
+  const shape4 s = b.shape(x);
+  batch_norm_vectors(b, op, x,
+                     {{"gamma", &gamma}, {"beta", &beta}, {"running_mean", &running_mean}, {"running_var", &running_var}});
+  SJMT_CHECK(shape_error, s[0] * s[1] * s[2] > 1, op, ": ", s[0] * s[1] * s[2],
+             " values per channel in training, expected at least 2");
+  b.resize(saved_mean, channel_shape(s[3]));
+  b.resize(saved_invstd, channel_shape(s[3]));
+  b.resize(y, s);
+}
+
 }  // namespace detail
 
 // ---- convolution ------------------------------------------------------------------------------
@@ -72,15 +88,8 @@ void batch_norm_forward_train(B& b, const X& x, const X& gamma,
                               const X& beta, typename X::value_type momentum, typename X::value_type epsilon, X& running_mean,
                               X& running_var, X& saved_mean,
                               X& saved_invstd, X& y) {
-  const shape4 s = b.shape(x);
-  detail::batch_norm_vectors(
-      b, "batch_norm", x,
-      {{"gamma", &gamma}, {"beta", &beta}, {"running_mean", &running_mean}, {"running_var", &running_var}});
-  SJMT_CHECK(shape_error, s[0] * s[1] * s[2] > 1, "batch_norm: ", s[0] * s[1] * s[2],
-             " values per channel in training, expected at least 2");
-  b.resize(saved_mean, channel_shape(s[3]));
-  b.resize(saved_invstd, channel_shape(s[3]));
-  b.resize(y, s);
+  detail::prepare_batch_norm_train(b, "batch_norm", x, gamma, beta, running_mean, running_var, saved_mean,
+                                   saved_invstd, y);
   b.batch_norm_forward_train(x, gamma, beta, momentum, epsilon, running_mean, running_var, saved_mean, saved_invstd,
                              y);
 }
@@ -117,16 +126,9 @@ void batch_norm_add_relu_forward_train(B& b, const X& x, const X* z,
                                        typename X::value_type epsilon, X& running_mean, X& running_var,
                                        X& saved_mean, X& saved_invstd,
                                        X& y) {
-  const shape4 s = b.shape(x);
-  if (z) detail::expect_shape("batch_norm_add_relu", "the residual", b.shape(*z), s);
-  detail::batch_norm_vectors(
-      b, "batch_norm_add_relu", x,
-      {{"gamma", &gamma}, {"beta", &beta}, {"running_mean", &running_mean}, {"running_var", &running_var}});
-  SJMT_CHECK(shape_error, s[0] * s[1] * s[2] > 1, "batch_norm_add_relu: ", s[0] * s[1] * s[2],
-             " values per channel in training, expected at least 2");
-  b.resize(saved_mean, channel_shape(s[3]));
-  b.resize(saved_invstd, channel_shape(s[3]));
-  b.resize(y, s);
+  if (z) detail::expect_shape("batch_norm_add_relu", "the residual", b.shape(*z), b.shape(x));
+  detail::prepare_batch_norm_train(b, "batch_norm_add_relu", x, gamma, beta, running_mean, running_var, saved_mean,
+                                   saved_invstd, y);
   b.batch_norm_add_relu_forward_train(x, z, gamma, beta, momentum, epsilon, running_mean, running_var, saved_mean,
                                       saved_invstd, y);
 }

@@ -117,20 +117,21 @@ class trainer {
   /// Throws value_error for labels the loss cannot train (detail/validate.hpp),
   /// and when the loss is not finite.
   T step(const data::batch& b) {
+    const double lr = rate();
     upload_batch<Union>(*m_be, b, m_loss, m_batch);
     const tensor& z = m_net->forward(m_batch.images, mode::train);
     m_loss.forward_backward(*m_be, z, m_batch, &m_grad, m_value);
     const T value = m_be->download(m_value).data()[0];
     SJMT_CHECK(value_error, std::isfinite(value), m_options.model_name, ": the loss is ", value, " at step ", m_step,
-               " (learning rate ", rate(), "); lower the learning rate");
-    std::array<bool, Union::num_domains> present{};
+               " (learning rate ", lr, "); lower the learning rate");
+    std::array<bool, Union::num_domains> present{};  // the domains are checked by upload_batch
     for (std::int32_t d : b.domain) present[static_cast<std::size_t>(d)] = true;
-    const auto active = [&present](int group) {
+    const auto active = [&present](int group) {  // a head layout may name any group
       return group == shared_group || (group >= 0 && static_cast<std::size_t>(group) < present.size() &&
                                        present[static_cast<std::size_t>(group)]);
     };
     m_net->backward(m_grad, active);
-    m_opt.step(rate(), active);
+    m_opt.step(lr, active);
     ++m_step;
     return value;
   }
