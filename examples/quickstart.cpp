@@ -11,6 +11,7 @@
 //   build/examples/quickstart                 # ResNet-8, 300 steps of 64 (a few minutes on 2 cores)
 //   build/examples/quickstart --depth 20 --steps 2000
 //   build/examples/quickstart --check         # the short profile ctest runs
+//   build/examples/quickstart --device cuda   # on the GPU (built where nvcc is; auto: the GPU when present)
 //
 // Prints Passed when both runs trained (the loss fell; a non-finite loss stops the trainer) and, as the
 // paper predicts, the naive joint network scores AU12 lower than SJMT on the
@@ -22,6 +23,9 @@
 // seeds, are issue 5's trainers' work.
 #include <CLI/CLI.hpp>
 #include <sjmt/sjmt.hpp>
+#if SJMT_WITH_CUDA
+#include <sjmt/backend/cuda_backend.hpp>  // its kernels: sjmt_cuda_kernels (CMake)
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -37,7 +41,6 @@ using layout = joint_layout<spaces::emotion, spaces::emotionet_aus>;  // 7 + 11 
 using sfew = datasets::sfew;
 using emotionet = datasets::emotionet;
 using domains = dataset_union<layout, sfew, emotionet>;
-using B = cpu_backend;
 
 struct profile {
   std::size_t steps = 300, batch = 64, test_limit = 0;  // test_limit 0: every test image
@@ -51,7 +54,7 @@ struct outcome {
   metrics::au_by_emotion_result figure2;
 };
 
-template <std::size_t Depth>
+template <class B, std::size_t Depth>
 outcome train_and_evaluate(const char* name, const union_loss<domains, float>& loss, const profile& p) {
   B be;
   std::mt19937_64 rng(p.seed);
@@ -91,13 +94,13 @@ outcome train_and_evaluate(const char* name, const union_loss<domains, float>& l
   return out;
 }
 
-template <std::size_t Depth>
-int run(const profile& p, bool check) {
-  std::printf("quickstart: ResNet-%zu, %zu steps of %zu (half sfew-like, half emotionet-like), seed %llu\n",
-              Depth, p.steps, p.batch, static_cast<unsigned long long>(p.seed));
+template <class B, std::size_t Depth>
+int run(const profile& p, bool check, const std::string& device) {
+  std::printf("quickstart: ResNet-%zu, %zu steps of %zu (half sfew-like, half emotionet-like), seed %llu, on %s\n",
+              Depth, p.steps, p.batch, static_cast<unsigned long long>(p.seed), device.c_str());
   std::fflush(stdout);  // before the progress bars on stderr
-  const outcome sjmt_run = train_and_evaluate<Depth>("sjmt ", selective_loss<domains>(), p);
-  const outcome naive_run = train_and_evaluate<Depth>("naive", naive_joint_loss<domains>(), p);
+  const outcome sjmt_run = train_and_evaluate<B, Depth>("sjmt ", selective_loss<domains>(), p);
+  const outcome naive_run = train_and_evaluate<B, Depth>("naive", naive_joint_loss<domains>(), p);
 
   const std::size_t happy = spaces::emotion::index_of("happy");
   const std::size_t au6 = spaces::emotionet_aus::index_of_au(6), au12 = spaces::emotionet_aus::index_of_au(12);
@@ -147,13 +150,29 @@ int main(int argc, char** argv) {
   app.add_option("--lr", p.lr, "base learning rate (cosine decay to 1/100 of it)")->check(CLI::PositiveNumber);
   app.add_option("--seed", p.seed, "seed of the data, the weights and the batches");
   app.add_flag("--check", check, "the short profile ctest runs: 30 steps of 16, 128 test images per set");
+  std::string device = "auto";
+  app.add_option("--device", device, "cpu, cuda, or auto: the GPU when one is present")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   CLI11_PARSE(app, argc, argv);
   if (check) p.steps = 30, p.batch = 16, p.test_limit = 128;
   try {
+#if SJMT_WITH_CUDA
+    if (device == "cuda" || (device == "auto" && cuda_backend::device_count() > 0)) {
+      const std::string name = cuda_backend().device();
+      switch (depth) {
+        case 14: return run<cuda_backend, 14>(p, check, name);
+        case 20: return run<cuda_backend, 20>(p, check, name);
+        default: return run<cuda_backend, 8>(p, check, name);
+      }
+    }
+#else
+    SJMT_CHECK(value_error, device != "cuda", "--device cuda: this quickstart was built without CUDA "
+               "(configure with nvcc on the PATH, or -DSJMT_WITH_CUDA=ON)");
+#endif
     switch (depth) {
-      case 14: return run<14>(p, check);
-      case 20: return run<20>(p, check);
-      default: return run<8>(p, check);
+      case 14: return run<cpu_backend, 14>(p, check, "CPU");
+      case 20: return run<cpu_backend, 20>(p, check, "CPU");
+      default: return run<cpu_backend, 8>(p, check, "CPU");
     }
   } catch (const sjmt::error& e) {
     std::fprintf(stderr, "quickstart: %s\n", e.what());

@@ -102,6 +102,21 @@ concept backend_for =
       b.sgd_update(slots, c, v);
     };
 
+/// A backend that can record the ops issued on it and replay them (CUDA
+/// graphs): begin_capture() starts recording, end_capture() returns the graph
+/// (nullopt when an op recorded cannot be replayed, e.g. dropout with its
+/// seed as an argument; nothing recorded has run), abort_capture() drops a
+/// capture after an exception, launch(g) replays it. A graph holds raw
+/// addresses: it is valid while memory_epoch() is the one it was captured at.
+template <class B>
+concept graph_backend = requires(B& b, const typename B::graph& g) {
+  b.begin_capture();
+  b.end_capture();
+  b.abort_capture();
+  b.launch(g);
+  { b.memory_epoch() } -> std::convertible_to<std::uint64_t>;
+};
+
 /// A backend whose tensors live in host memory: host buffers may be handed to
 /// its ops directly (the losses' span overloads).
 template <class B>

@@ -29,6 +29,7 @@ struct dataset {
                 "space the dataset annotates once.");
 
   static constexpr std::string_view name = Name.view();
+  using sjmt_dataset_tag = void;  ///< what dataset_type detects (see is_dataset_v)
   using spaces = detail::type_list<Spaces...>;
   static constexpr std::size_t num_spaces = sizeof...(Spaces);
 
@@ -37,10 +38,12 @@ struct dataset {
   static constexpr bool annotates = detail::contains_v<S, Spaces...>;
 };
 
+/// Detected through a member rather than by matching dataset<N, S...>: nvcc's
+/// front end does not deduce a class-type template argument (the fixed_string
+/// name) in a partial specialisation, so that form would reject every dataset
+/// in a CUDA translation unit.
 template <class D>
-inline constexpr bool is_dataset_v = false;
-template <detail::fixed_string N, class... S>
-inline constexpr bool is_dataset_v<dataset<N, S...>> = true;
+inline constexpr bool is_dataset_v = requires { typename D::sjmt_dataset_tag; };
 
 template <class D>
 concept dataset_type = is_dataset_v<D>;

@@ -62,6 +62,16 @@ class sgd {
   /// the group: shared_group or a domain index); the others are not touched.
   template <class Active>
   void step(double lr, const Active& active) {
+    prepare(lr, active);
+    apply();
+  }
+
+  /// The host half of step(): checks lr, picks the slots of the active groups
+  /// and writes lr into the device's one-element tensor. apply() then issues
+  /// the update alone, so that it can be captured once and replayed with each
+  /// step's rate (train/trainer.hpp).
+  template <class Active>
+  void prepare(double lr, const Active& active) {
     SJMT_CHECK(value_error, lr >= 0.0, "sgd::step: lr = ", lr, ", expected >= 0");
     bool changed = m_taking_part.size() != m_params.size();
     m_taking_part.resize(m_params.size());
@@ -79,9 +89,11 @@ class sgd {
       }
     }
     m_be->fill(m_lr, static_cast<T>(lr));
-    ops::sgd_update<Backend, T>(*m_be, m_slots, m_lr, static_cast<T>(m_options.momentum));
     ++m_steps;
   }
+
+  /// The device half of step(): the update of the slots prepare() picked, at the rate it wrote.
+  void apply() { ops::sgd_update<Backend, T>(*m_be, m_slots, m_lr, static_cast<T>(m_options.momentum)); }
 
   std::size_t steps() const { return m_steps; }
   /// Momentum buffers, in the order of the trainable parameters.

@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -58,6 +59,10 @@ struct trainer_options {
   std::function<double(std::size_t)> learning_rate = [](std::size_t) { return 0.05; };
   /// The model name that checkpoints record and check ("resnet_cifar-32", ...).
   std::string model_name{};
+  /// On a backend with graphs (cuda_backend): record each kind of step (batch
+  /// size, domains present, known-mask or not) once, after one plain run of it,
+  /// and replay it from then on.
+  bool capture_steps = true;
 };
 
 /// How test images are batched for evaluation.
@@ -94,6 +99,20 @@ class training_interrupted : public error {
   using error::error;
 };
 
+namespace detail {
+/// The graph type of a graph backend; a stand-in for the others.
+template <class B>
+struct graph_of {
+  struct type {
+    std::uint64_t epoch() const { return 0; }
+  };
+};
+template <graph_backend B>
+struct graph_of<B> {
+  using type = typename B::graph;
+};
+}  // namespace detail
+
 template <dataset_union_type Union, trainable_network Net>
 class trainer {
  public:
@@ -119,17 +138,18 @@ class trainer {
   T step(const data::batch& b) {
     const double lr = rate();
     upload_batch<Union>(*m_be, b, m_loss, m_batch);
-    const tensor& z = m_net->forward(m_batch.images, mode::train);
-    m_loss.forward_backward(*m_be, z, m_batch, &m_grad, m_value);
-    const T value = m_be->download(m_value).data()[0];
-    SJMT_CHECK(value_error, std::isfinite(value), m_options.model_name, ": the loss is ", value, " at step ", m_step,
-               " (learning rate ", lr, "); lower the learning rate");
     std::array<bool, Union::num_domains> present{};  // the domains are checked by upload_batch
     for (std::int32_t d : b.domain) present[static_cast<std::size_t>(d)] = true;
     const auto active = [&present](int group) {  // a head layout may name any group
       return group == shared_group || (group >= 0 && static_cast<std::size_t>(group) < present.size() &&
                                        present[static_cast<std::size_t>(group)]);
     };
+    if constexpr (graph_backend<backend>) {
+      if (m_options.capture_steps) return captured_step(lr, present, active);
+    }
+    const tensor& z = m_net->forward(m_batch.images, mode::train);
+    m_loss.forward_backward(*m_be, z, m_batch, &m_grad, m_value);
+    const T value = checked_value(lr);
     m_net->backward(m_grad, active);
     m_opt.step(lr, active);
     ++m_step;
@@ -261,6 +281,84 @@ class trainer {
   }
 
  private:
+  T checked_value(double lr) {
+    const T value = m_be->download(m_value).data()[0];
+    SJMT_CHECK(value_error, std::isfinite(value), m_options.model_name, ": the loss is ", value, " at step ", m_step,
+               " (learning rate ", lr, "); lower the learning rate");
+    return value;
+  }
+
+  /// A step of a graph backend: forward, loss and backward as one recorded
+  /// graph, then (once the loss is known to be finite) the update as another,
+  /// each replayed for its kind of step. A kind runs plainly once first (it
+  /// sizes every tensor and lets the backend choose its algorithms), then is
+  /// recorded; where recording fails (an op that allocates, an exception) the
+  /// step runs plainly and recording is tried again on a later step, at most
+  /// three times; where an op cannot be replayed (dropout), never again.
+  template <class Active>
+  T captured_step(double lr, const std::array<bool, Union::num_domains>& present, const Active& active) {
+    if constexpr (graph_backend<backend>) {
+      std::uint64_t key = (static_cast<std::uint64_t>(m_batch.rows) << 32) | (m_batch.has_known ? 1u << 31 : 0u);
+      for (std::size_t d = 0; d < present.size() && d < 31; ++d) key |= present[d] ? (std::uint64_t(1) << d) : 0;
+      if (m_be->memory_epoch() != m_graph_epoch) {  // some tensor moved: every graph is stale
+        m_graphs.clear();
+        m_graph_epoch = m_be->memory_epoch();
+      }
+      recorded_step& rec = m_graphs[key];
+      run_recorded(rec.forward, rec, [&] {
+        const tensor& z = m_net->forward(m_batch.images, mode::train);
+        m_loss.forward_backward(*m_be, z, m_batch, &m_grad, m_value);
+        m_net->backward(m_grad, active);
+      });
+      const T value = checked_value(lr);
+      m_opt.prepare(lr, active);
+      run_recorded(rec.update, rec, [&] { m_opt.apply(); });
+      ++rec.runs;
+      m_graph_epoch = m_be->memory_epoch();
+      ++m_step;
+      return value;
+    } else {
+      return T(0);
+    }
+  }
+
+  template <class Graph>
+  struct recorded {
+    std::optional<Graph> forward, update;
+    std::size_t runs = 0, failures = 0;
+    bool never = false;
+  };
+
+  template <class Graph, class Rec, class Ops>
+  void run_recorded(std::optional<Graph>& g, Rec& rec, const Ops& ops) {
+    if (g && g->epoch() == m_be->memory_epoch()) {
+      m_be->launch(*g);
+      return;
+    }
+    g.reset();
+    if (rec.runs == 0 || rec.never || rec.failures >= 3) {
+      ops();
+      return;
+    }
+    m_be->begin_capture();
+    try {
+      ops();
+    } catch (...) {
+      m_be->abort_capture();
+      ++rec.failures;
+      ops();
+      return;
+    }
+    auto captured = m_be->end_capture();
+    if (!captured) {
+      rec.never = true;
+      ops();
+      return;
+    }
+    g.emplace(std::move(*captured));
+    m_be->launch(*g);
+  }
+
   static parameter_list<backend, T> collect(Net& net) {
     parameter_list<backend, T> p;
     net.collect(p, "");
@@ -275,6 +373,9 @@ class trainer {
   sgd<backend, T> m_opt;
   device_batch<Union, backend, T> m_batch;
   tensor m_grad, m_value;
+  using recorded_step = recorded<typename detail::graph_of<backend>::type>;
+  std::map<std::uint64_t, recorded_step> m_graphs;
+  std::uint64_t m_graph_epoch = 0;
   std::size_t m_step = 0;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../../tensor/host_tensor.hpp"
+#include "../rules.hpp"
 #include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
@@ -83,26 +84,18 @@ void batch_statistics(const host_tensor<T>& x, const host_tensor<T>& gamma, cons
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
   const T* px = x.data();
   // Moments about x's first row (not about 0: no cancellation when |mean| >> std).
-  std::vector<double> sum, sum_sq, sq(C);
+  std::vector<double> sum, sum_sq;
   shifted_moments(px, M, C, px, sum, sum_sq);
-  std::vector<T> mean(C);
-  for (std::size_t c = 0; c < C; ++c) {
-    const double d = sum[c] / static_cast<double>(M);  // mean - shift
-    mean[c] = static_cast<T>(static_cast<double>(px[c]) + d);
-    sq[c] = std::max(0.0, sum_sq[c] - d * sum[c]);      // sum (x - mean)^2
-  }
   scale.resize(C);
   shift.resize(C);
   for (std::size_t c = 0; c < C; ++c) {
-    const double var = sq[c] / static_cast<double>(M);
-    const T invstd = static_cast<T>(1.0 / std::sqrt(var + epsilon));
-    saved_mean.data()[c] = mean[c];
-    saved_invstd.data()[c] = invstd;
-    scale[c] = invstd * gamma.data()[c];
-    shift[c] = beta.data()[c] - mean[c] * scale[c];
-    running_mean.data()[c] = (T(1) - momentum) * running_mean.data()[c] + momentum * mean[c];
-    running_var.data()[c] = (T(1) - momentum) * running_var.data()[c] +
-                            momentum * static_cast<T>(sq[c] / static_cast<double>(M - 1));
+    const batch_norm_channel<T> k =
+        batch_norm_train_channel<T>(sum[c], sum_sq[c], px[c], M, gamma.data()[c], beta.data()[c], momentum, epsilon,
+                                    running_mean.data()[c], running_var.data()[c]);
+    saved_mean.data()[c] = k.mean;
+    saved_invstd.data()[c] = k.invstd;
+    scale[c] = k.scale;
+    shift[c] = k.shift;
   }
 }
 
@@ -114,8 +107,10 @@ void running_affine(const host_tensor<T>& gamma, const host_tensor<T>& beta, con
   scale.resize(C);
   shift.resize(C);
   for (std::size_t c = 0; c < C; ++c) {
-    scale[c] = gamma.data()[c] / std::sqrt(running_var.data()[c] + epsilon);
-    shift[c] = beta.data()[c] - running_mean.data()[c] * scale[c];
+    const batch_norm_affine<T> k = batch_norm_infer_channel<T>(gamma.data()[c], beta.data()[c], running_mean.data()[c],
+                                                               running_var.data()[c], epsilon);
+    scale[c] = k.scale;
+    shift[c] = k.shift;
   }
 }
 
@@ -258,16 +253,13 @@ void batch_norm_masked_backward(const host_tensor<T>& x, const host_tensor<T>* r
     }
   std::vector<T> k_dy(C), k_x(C), k_0(C);
   for (std::size_t c = 0; c < C; ++c) {
-    // sum g xhat = invstd (sum g x - mean sum g)
-    const double dg = invstd[c] * (sum_dy_x[c] - mean[c] * sum_dy[c]);
-    dgamma.data()[c] = static_cast<T>(dg);
-    dbeta.data()[c] = static_cast<T>(sum_dy[c]);
-    const double a = gamma.data()[c] * invstd[c];
-    const double inv_m = 1.0 / static_cast<double>(M);
-    // dx = a g - a/M dbeta - a/M xhat dgamma, xhat = (x - mean) invstd
-    k_dy[c] = static_cast<T>(a);
-    k_x[c] = static_cast<T>(-a * inv_m * dg * invstd[c]);
-    k_0[c] = static_cast<T>(-a * inv_m * sum_dy[c] + a * inv_m * dg * invstd[c] * mean[c]);
+    const batch_norm_grad_channel<T> k =
+        batch_norm_backward_channel<T>(sum_dy[c], sum_dy_x[c], mean[c], invstd[c], gamma.data()[c], M);
+    dgamma.data()[c] = k.dgamma;
+    dbeta.data()[c] = k.dbeta;
+    k_dy[c] = k.k_dy;
+    k_x[c] = k.k_x;
+    k_0[c] = k.k_0;
   }
   T* pdx = dx.data();
   T* pdz = dz ? dz->data() : nullptr;

@@ -6,17 +6,10 @@
 #include <cstdint>
 
 #include "../../tensor/host_tensor.hpp"
+#include "../rules.hpp"
 #include "parallel.hpp"
 
 namespace sjmt::detail::cpu {
-
-/// splitmix64 finaliser: a well-mixed 64-bit hash of x.
-constexpr std::uint64_t mix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ull;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-  return x ^ (x >> 31);
-}
 
 /// mask = 1/(1-p) with probability 1-p, else 0; y = x * mask. Requires 0 <= p < 1.
 template <class T>
@@ -26,7 +19,7 @@ void dropout_forward(const host_tensor<T>& x, double p, std::uint64_t seed, host
   const std::uint64_t key = mix64(seed);
 #pragma omp parallel for schedule(static) if (worth_threads(x.size()))
   for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(x.size()); ++i) {
-    const T m = mix64(key ^ static_cast<std::uint64_t>(i)) >= threshold ? keep : T(0);
+    const T m = dropout_mask(key, static_cast<std::uint64_t>(i), threshold, keep);
     mask.data()[i] = m;
     y.data()[i] = x.data()[i] * m;
   }
