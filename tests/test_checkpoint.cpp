@@ -431,3 +431,43 @@ TEST_CASE("checkpoint: PyTorch-written files load: F16, BF16 and F64 weights, an
                                          "floating-point tensor"),
                        sjmt::io_error);
 }
+
+TEST_CASE("safetensors: messages say what is wrong, with the file, for the header length and data_offsets") {
+  temp_dir dir;
+  const fs::path file = dir.path / "probe.safetensors";
+  const auto message = [&](const std::string& bytes) {
+    write_bytes(file, bytes);
+    try {
+      (void)sjmt::io::read_safetensors(file);
+    } catch (const sjmt::io_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // A length equal to the file's size: the old wording read "header length N but the file holds N bytes".
+  std::string bytes(64, ' ');
+  const std::uint64_t n = bytes.size();
+  std::memcpy(bytes.data(), &n, 8);
+  CHECK(message(bytes).find("probe.safetensors': header length 64 needs a file of at least 72 bytes (8 for the "
+                            "length), but the file holds 64 (truncated") != std::string::npos);
+  const std::uint64_t huge = std::uint64_t(1) << 40;
+  std::memcpy(bytes.data(), &huge, 8);
+  CHECK(message(bytes).find("header length 1099511627776 bytes exceeds safetensors' limit of 104857600") !=
+        std::string::npos);
+  // Every data_offsets error names the file and the tensor.
+  for (const char* offsets : {"[0]", "\"0,4\"", "[0, -4]", "[8, 4]", "[0, 1.5]", "[0, 4, 8]"}) {
+    INFO(offsets);
+    const std::string header = std::string("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": ") + offsets + "}}";
+    const std::string m = message(safetensors_bytes(nlohmann::json::parse(header), std::string(4, '\0')));
+    CHECK(m.find("probe.safetensors': tensor 'w'") != std::string::npos);
+    CHECK(m.find("data_offsets") != std::string::npos);
+  }
+  // A count that would overflow: the bytes of the shape, not a wrapped element count, are reported.
+  const std::string wrap = message(safetensors_bytes(
+      nlohmann::json::parse("{\"w\": {\"dtype\": \"F32\", \"shape\": [4611686018427387904, 4], \"data_offsets\": [0, 4]}}"),
+      std::string(4, '\0')));
+  CHECK(wrap.find("tensor 'w': the bytes of shape [4611686018427387904,4] overflow 64 bits") != std::string::npos);
+  const std::string mismatch = message(safetensors_bytes(
+      nlohmann::json::parse("{\"w\": {\"dtype\": \"F16\", \"shape\": [3, 2], \"data_offsets\": [0, 8]}}"), std::string(8, '\0')));
+  CHECK(mismatch.find("tensor 'w': data_offsets [0,8] hold 8 bytes, its F16 shape [3,2] needs 12") != std::string::npos);
+}

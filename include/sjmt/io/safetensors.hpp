@@ -227,9 +227,11 @@ inline io::safetensors_contents parse_safetensors(const std::filesystem::path& f
   std::uint64_t header_size = 0;
   std::memcpy(&header_size, bytes.data(), 8);
   constexpr std::uint64_t max_header = std::uint64_t(100) << 20;  // safetensors' own limit
-  SJMT_CHECK(io_error, header_size <= bytes.size() - 8 && header_size <= max_header, "safetensors '", f,
-             "': header length ", header_size, " but the file holds ", bytes.size(),
-             " bytes (truncated or not safetensors)");
+  SJMT_CHECK(io_error, header_size <= max_header, "safetensors '", f, "': header length ", header_size,
+             " bytes exceeds safetensors' limit of ", max_header, " (not a safetensors file)");
+  SJMT_CHECK(io_error, header_size <= bytes.size() - 8, "safetensors '", f, "': header length ", header_size,
+             " needs a file of at least ", header_size + 8, " bytes (8 for the length), but the file holds ",
+             bytes.size(), " (truncated or not safetensors)");
   const std::size_t data_begin = 8 + static_cast<std::size_t>(header_size);
   const std::uint64_t data_size = bytes.size() - data_begin;
 
