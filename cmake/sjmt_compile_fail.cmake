@@ -1,4 +1,5 @@
-# Runs one compile-fail test (cmake -P). Variables: COMPILER, INCLUDE_DIR, SOURCE.
+# Runs one compile-fail test (cmake -P). Variables: COMPILER, INCLUDE_DIR, SOURCE, and
+# optionally EXTRA_INCLUDE_DIRS.
 # The source names the expected diagnostic on a line `// expect: <text>`.
 # Read as one string: the messages hold ';', which CMake lists would split on.
 file(READ ${SOURCE} content)
@@ -9,6 +10,13 @@ endif()
 string(REGEX REPLACE "^// expect: " "" expected "${expect_line}")
 
 set(flags -std=c++20 -fsyntax-only -I${INCLUDE_DIR})
+# EXTRA_INCLUDE_DIRS: '|'-separated dependency include folders (Eigen), optional.
+if(EXTRA_INCLUDE_DIRS)
+  string(REPLACE "|" ";" extra_dirs "${EXTRA_INCLUDE_DIRS}")
+  foreach(dir IN LISTS extra_dirs)
+    list(APPEND flags -I${dir})
+  endforeach()
+endif()
 execute_process(COMMAND ${COMPILER} ${flags} -DSJMT_FAILTEST_OK ${SOURCE}
                 RESULT_VARIABLE ok_rc ERROR_VARIABLE ok_err)
 if(NOT ok_rc EQUAL 0)

@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -224,11 +227,11 @@ TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly an
   corrupt[8 + 30] = '\x01';  // inside the JSON header
   write(corrupt);
   CHECK_THROWS_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), sjmt::io_error);
-  std::string dtype = bytes;
-  dtype.replace(dtype.find("F32"), 3, "F16");
+  std::string dtype = bytes;  // a weight stored as integers (same bytes per element)
+  dtype.replace(dtype.find("F32"), 3, "I32");
   write(dtype);
-  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta), doctest::Contains("expected F32"),
-                       sjmt::io_error);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, bad, pb, joint_meta),
+                       doctest::Contains("' is I32 in the file, expected F16, BF16, F32 or F64"), sjmt::value_error);
   CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, good, pb, {"resnet_cifar-32", joint_meta.layout, 0}),
                        doctest::Contains("model 'resnet_cifar-8' in the file, 'resnet_cifar-32' expected"),
                        sjmt::value_error);
@@ -318,4 +321,153 @@ TEST_CASE("checkpoint: an optimiser's state needs its name, and a different opti
   CHECK(state.front().role == opt.parameters().front().role);
   CHECK(state.front().grad == nullptr);
   CHECK(state.front().value == &opt.velocity().front());
+}
+
+namespace {
+/// binary16 bits of `v`, for values a half holds exactly (normal, 11 significant bits).
+std::uint16_t exact_half(float v) {
+  if (v == 0.0f) return std::signbit(v) ? 0x8000 : 0;
+  int e = 0;
+  const float m = std::frexp(std::fabs(v), &e);  // v = m 2^e, m in [0.5, 1)
+  const auto mantissa = static_cast<std::uint16_t>(std::lround((m * 2.0f - 1.0f) * 1024.0f));
+  return static_cast<std::uint16_t>((v < 0 ? 0x8000 : 0) | ((e - 1 + 15) << 10) | mantissa);
+}
+
+/// A safetensors file written byte by byte: `header` (JSON) then `data`.
+std::string safetensors_bytes(const nlohmann::json& header, const std::string& data) {
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  const std::uint64_t n = text.size();
+  std::string out(reinterpret_cast<const char*>(&n), 8);
+  out += text;
+  out += data;
+  return out;
+}
+
+/// `bytes` (an F32 checkpoint) rewritten with every tensor in `dtype` (F16, BF16, F64),
+/// plus PyTorch's I64 batch-norm counter.
+std::string rewritten_as(const std::string& bytes, const std::string& dtype) {
+  const nlohmann::json in = header_of(bytes);
+  std::uint64_t n = 0;
+  std::memcpy(&n, bytes.data(), 8);
+  nlohmann::json out = nlohmann::json::object();
+  out["__metadata__"] = in["__metadata__"];
+  std::string data;
+  for (const auto& [name, t] : in.items()) {
+    if (name == "__metadata__") continue;
+    const auto begin = t["data_offsets"][0].get<std::size_t>(), end = t["data_offsets"][1].get<std::size_t>();
+    const std::size_t first = data.size();
+    for (std::size_t i = begin; i < end; i += 4) {
+      float v;
+      std::memcpy(&v, bytes.data() + 8 + n + i, 4);
+      if (dtype == "F64") {
+        const double d = v;
+        data.append(reinterpret_cast<const char*>(&d), 8);
+      } else {
+        const std::uint16_t h = dtype == "F16" ? exact_half(v) : static_cast<std::uint16_t>(std::bit_cast<std::uint32_t>(v) >> 16);
+        data.append(reinterpret_cast<const char*>(&h), 2);
+      }
+    }
+    out[name] = {{"dtype", dtype}, {"shape", t["shape"]}, {"data_offsets", {first, data.size()}}};
+  }
+  const std::int64_t tracked = 1234;
+  out["trunk.bn1.num_batches_tracked"] = {{"dtype", "I64"}, {"shape", nlohmann::json::array()},
+                                          {"data_offsets", {data.size(), data.size() + 8}}};
+  data.append(reinterpret_cast<const char*>(&tracked), 8);
+  return safetensors_bytes(out, data);
+}
+}  // namespace
+
+TEST_CASE("safetensors: half and bfloat16 bits widen exactly") {
+  using sjmt::detail::bfloat16_to_float;
+  using sjmt::detail::half_to_float;
+  CHECK(half_to_float(0x3C00) == 1.0f);
+  CHECK(half_to_float(0xC000) == -2.0f);
+  CHECK(half_to_float(0x3555) == 0.333251953125f);
+  CHECK(half_to_float(0x7BFF) == 65504.0f);
+  CHECK(half_to_float(0x0001) == std::ldexp(1.0f, -24));  // smallest subnormal
+  CHECK(half_to_float(0x03FF) == std::ldexp(1023.0f, -24));
+  CHECK(std::signbit(half_to_float(0x8000)));
+  CHECK(half_to_float(0x7C00) == std::numeric_limits<float>::infinity());
+  CHECK(half_to_float(0xFC00) == -std::numeric_limits<float>::infinity());
+  CHECK(std::isnan(half_to_float(0x7E00)));
+  CHECK(bfloat16_to_float(0x3F80) == 1.0f);
+  CHECK(bfloat16_to_float(0xC049) == -3.140625f);
+  CHECK(std::isnan(bfloat16_to_float(0x7FC0)));
+  for (float v : {0.125f, -3.5f, 1000.0f, 6.103515625e-05f}) CHECK(half_to_float(exact_half(v)) == v);
+}
+
+TEST_CASE("checkpoint: PyTorch-written files load: F16, BF16 and F64 weights, an I64 num_batches_tracked") {
+  temp_dir dir;
+  const fs::path good = dir.path / "f32.safetensors", other = dir.path / "other.safetensors";
+  std::mt19937_64 rng_a(11);
+  resnet8<joint> a(be, rng_a);
+  auto pa = params_of(a);
+  std::size_t k = 0;  // values that F16 and BF16 hold exactly
+  for (const auto& p : pa)
+    for (auto& v : *p.value) v = static_cast<float>(static_cast<int>(k++ % 29) - 14) / 8.0f;
+  sjmt::save_checkpoint(be, good, pa, joint_meta);
+  const std::string bytes = read_bytes(good);
+  for (const char* dtype : {"F16", "BF16", "F64"}) {
+    INFO(dtype);
+    write_bytes(other, rewritten_as(bytes, dtype));
+    std::mt19937_64 rng_b(12);
+    resnet8<joint> b(be, rng_b);
+    auto pb = params_of(b);
+    const auto found = sjmt::load_checkpoint(be, other, pb, joint_meta);
+    CHECK(found.step == joint_meta.step);
+    const auto want = snapshot(pa), got = snapshot(pb);
+    REQUIRE(want.size() == got.size());
+    for (std::size_t i = 0; i < want.size(); ++i) CHECK(got[i] == want[i]);
+  }
+  // The reader names the file and tensor when asked for floats from a counter.
+  write_bytes(other, rewritten_as(bytes, "F16"));
+  const auto file = sjmt::io::read_safetensors(other);
+  const auto* counter = file.find("trunk.bn1.num_batches_tracked");
+  REQUIRE(counter != nullptr);
+  CHECK(sjmt::io::element<std::int64_t>(*counter, 0) == 1234);
+  CHECK_THROWS_WITH_AS((void)sjmt::io::float_values<float>(*counter, other),
+                       doctest::Contains("other.safetensors': tensor 'trunk.bn1.num_batches_tracked' is I64, expected a "
+                                         "floating-point tensor"),
+                       sjmt::io_error);
+}
+
+TEST_CASE("safetensors: messages say what is wrong, with the file, for the header length and data_offsets") {
+  temp_dir dir;
+  const fs::path file = dir.path / "probe.safetensors";
+  const auto message = [&](const std::string& bytes) {
+    write_bytes(file, bytes);
+    try {
+      (void)sjmt::io::read_safetensors(file);
+    } catch (const sjmt::io_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // A length equal to the file's size: the old wording read "header length N but the file holds N bytes".
+  std::string bytes(64, ' ');
+  const std::uint64_t n = bytes.size();
+  std::memcpy(bytes.data(), &n, 8);
+  CHECK(message(bytes).find("probe.safetensors': header length 64 needs a file of at least 72 bytes (8 for the "
+                            "length), but the file holds 64 (truncated") != std::string::npos);
+  const std::uint64_t huge = std::uint64_t(1) << 40;
+  std::memcpy(bytes.data(), &huge, 8);
+  CHECK(message(bytes).find("header length 1099511627776 bytes exceeds safetensors' limit of 104857600") !=
+        std::string::npos);
+  // Every data_offsets error names the file and the tensor.
+  for (const char* offsets : {"[0]", "\"0,4\"", "[0, -4]", "[8, 4]", "[0, 1.5]", "[0, 4, 8]"}) {
+    INFO(offsets);
+    const std::string header = std::string("{\"w\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": ") + offsets + "}}";
+    const std::string m = message(safetensors_bytes(nlohmann::json::parse(header), std::string(4, '\0')));
+    CHECK(m.find("probe.safetensors': tensor 'w'") != std::string::npos);
+    CHECK(m.find("data_offsets") != std::string::npos);
+  }
+  // A count that would overflow: the bytes of the shape, not a wrapped element count, are reported.
+  const std::string wrap = message(safetensors_bytes(
+      nlohmann::json::parse("{\"w\": {\"dtype\": \"F32\", \"shape\": [4611686018427387904, 4], \"data_offsets\": [0, 4]}}"),
+      std::string(4, '\0')));
+  CHECK(wrap.find("tensor 'w': the bytes of shape [4611686018427387904,4] overflow 64 bits") != std::string::npos);
+  const std::string mismatch = message(safetensors_bytes(
+      nlohmann::json::parse("{\"w\": {\"dtype\": \"F16\", \"shape\": [3, 2], \"data_offsets\": [0, 8]}}"), std::string(8, '\0')));
+  CHECK(mismatch.find("tensor 'w': data_offsets [0,8] hold 8 bytes, its F16 shape [3,2] needs 12") != std::string::npos);
 }

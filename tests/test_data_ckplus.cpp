@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <sjmt/data/formats/ckplus.hpp>
@@ -66,6 +67,55 @@ TEST_CASE("ckplus: bad files name the file and line") {
   { std::ofstream(root / "Landmarks/S005/001/S005_001_00000011_landmarks.txt") << "   1.0e+00   2.0e+00\n"; }
   CHECK_THROWS_AS(load_ckplus(root), sjmt::io_error);
   CHECK_THROWS_AS(load_ckplus(root / "nope"), sjmt::io_error);
+  fs::remove_all(root);
+}
+
+namespace {
+std::string ckplus_error(const fs::path& root) {
+  try {
+    load_ckplus(root);
+  } catch (const sjmt::value_error& e) {
+    return e.what();
+  }
+  return "no value_error";
+}
+}  // namespace
+
+TEST_CASE("ckplus: one rule for integer fields and coordinates: non-integral or non-finite values are errors") {
+  const fs::path root = unique_temp("sjmt_test_ckplus_rule");
+  fs::remove_all(root);
+  fs::copy(dir, root, fs::copy_options::recursive);
+  const fs::path facs = root / "FACS/S005/001/S005_001_00000011_facs.txt";
+  const fs::path emotion = root / "Emotion/S005/001/S005_001_00000011_emotion.txt";
+  const fs::path lm = root / "Landmarks/S005/001/S005_001_00000011_landmarks.txt";
+  std::string landmarks;
+  {
+    std::ifstream in(lm);
+    landmarks.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  { std::ofstream(facs) << "   1.4000000e+00   2.0000000e+00\n"; }  // AU 1.4 must not round to AU 1
+  CHECK(ckplus_error(root).find("S005_001_00000011_facs.txt:1: AU 1.4 intensity 2: the AU code and the intensity "
+                                "must be integers") != std::string::npos);
+  { std::ofstream(facs) << "   1.0000000e+00   2.5000000e+00\n"; }
+  CHECK(ckplus_error(root).find("facs.txt:1: AU 1 intensity 2.5: the AU code") != std::string::npos);
+  { std::ofstream(facs) << "   nan   2.0000000e+00\n"; }
+  CHECK(ckplus_error(root).find("facs.txt:1: AU nan intensity 2") != std::string::npos);
+  { std::ofstream(facs) << "   9.0000000e+00   4.0000000e+00\n"; }
+  { std::ofstream(emotion) << "   3.0001000e+00\n"; }  // within the old 1e-3 tolerance, still not an integer
+  CHECK(ckplus_error(root).find("emotion.txt:1: emotion code 3.0001 is not an integer 0..7") != std::string::npos);
+  { std::ofstream(emotion) << "   inf\n"; }
+  CHECK(ckplus_error(root).find("emotion.txt:1: emotion code inf is not an integer") != std::string::npos);
+  { std::ofstream(emotion) << "   3.0000000e+00\n"; }
+  CHECK(load_ckplus(root).faces.size() == 2);  // the fixed-up tree loads
+  for (const char* bad : {"nan", "inf", "-inf"}) {
+    std::string text = landmarks;
+    const std::size_t eol = text.find('\n', text.find('\n') + 1);  // line 3 is landmark 2
+    text.replace(eol + 1, text.find('\n', eol + 1) - eol - 1, std::string("   ") + bad + "   1.0000000e+00");
+    { std::ofstream(lm) << text; }
+    INFO(bad);
+    CHECK(ckplus_error(root).find("landmarks.txt:3: landmark 2 is (") != std::string::npos);
+    CHECK(ckplus_error(root).find("expected finite coordinates") != std::string::npos);
+  }
   fs::remove_all(root);
 }
 

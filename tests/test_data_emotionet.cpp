@@ -69,6 +69,69 @@ TEST_CASE("emotionet: the manual table with 'AU k' headers, stray quotes, pictur
   CHECK(load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv", missing).report.skipped == 2);
 }
 
+namespace {
+template <class Error, class F>
+std::string message_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("emotionet: AU table headers in any case, with a byte-order mark, load the same labels") {
+  const loaded_faces a = load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv");
+  const loaded_faces b = load_emotionet_aus(dir / "capitalised_header.csv");  // BOM, Url, url Orig, 'au 1', AU12, CRLF
+  REQUIRE(b.faces.size() == a.faces.size());
+  for (std::size_t i = 0; i < a.faces.size(); ++i) {
+    CHECK(b.faces[i].au == a.faces[i].au);
+    CHECK(b.faces[i].source == a.faces[i].source);
+  }
+}
+
+TEST_CASE("emotionet: an AU column missing, misspelt or duplicated is an error naming the file, line and column") {
+  CHECK(message_of<sjmt::io_error>([] { load_emotionet_aus(dir / "missing_au.csv"); })
+            .find("missing_au.csv:1: header has no column 'AU 6' (emotionet_options::required_aus") != std::string::npos);
+  CHECK(message_of<sjmt::io_error>([] { load_emotionet_aus(dir / "misspelt_au.csv"); })
+            .find("misspelt_au.csv:1: column 7 'AU6x' is not an EmotioNet AU table column") != std::string::npos);
+  CHECK(message_of<sjmt::io_error>([] { load_emotionet_aus(dir / "duplicate_au.csv"); })
+            .find("duplicate_au.csv:1: columns 12 and 13 are both 'AU 25'") != std::string::npos);
+  // A table that lacks an AU on purpose loads once the requirement is lifted; the AU is unknown.
+  emotionet_options any;
+  any.required_aus.clear();
+  const loaded_faces m = load_emotionet_aus(dir / "missing_au.csv", any);
+  REQUIRE(m.faces.size() == 2);
+  CHECK(m.faces[0].au[6] == au_label::unknown);
+  CHECK(m.faces[0].au[4] == au_label::present);
+  emotionet_options more;
+  more.required_aus = {1, 7};
+  CHECK(message_of<sjmt::io_error>([&] { load_emotionet_aus(dir / "EmotioNet_FACS_aws_2020_24600.csv", more); })
+            .find("header has no column 'AU 7'") != std::string::npos);
+}
+
+TEST_CASE("emotionet: an empty file throws like an empty FER2013 file, for both tables") {
+  CHECK(message_of<sjmt::io_error>([] { load_emotionet_aus(dir / "empty.csv"); }).find("empty.csv:1: empty file") !=
+        std::string::npos);
+  CHECK(message_of<sjmt::io_error>([] { load_emotionet_emotions(dir / "URLsWithEmotionCat_empty.csv"); })
+            .find("URLsWithEmotionCat_empty.csv:1: empty file") != std::string::npos);
+}
+
+TEST_CASE("emotionet: emotion category headers in any case load their labels; a missing one is an error") {
+  const loaded_faces a = load_emotionet_emotions(dir / "URLsWithEmotionCat_aws_free.csv");
+  const loaded_faces b = load_emotionet_emotions(dir / "URLsWithEmotionCat_capitalised.csv");
+  REQUIRE(b.faces.size() == a.faces.size());
+  for (std::size_t i = 0; i < a.faces.size(); ++i) {
+    CHECK(b.faces[i].emotion == a.faces[i].emotion);
+    CHECK(b.faces[i].compound == a.faces[i].compound);
+  }
+  CHECK(b.faces[0].compound == 0);  // happily_surprised, written Happily_surprised
+  CHECK(b.faces[1].emotion == 3);   // happy, written HAPPY
+  CHECK(message_of<sjmt::io_error>([] { load_emotionet_emotions(dir / "URLsWithEmotionCat_missing.csv"); })
+            .find("URLsWithEmotionCat_missing.csv:1: header has no column for the categories sad") != std::string::npos);
+}
+
 TEST_CASE("emotionet: emotion categories map to basic and compound labels") {
   const loaded_faces e = load_emotionet_emotions(dir / "URLsWithEmotionCat_aws_free.csv");
   REQUIRE(e.faces.size() == 3);

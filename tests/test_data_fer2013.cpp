@@ -70,6 +70,36 @@ TEST_CASE("fer2013: bad input names the file and line; skip-bad counts and repor
   CHECK(s.report.summary().find("2 loaded, 1 skipped") == 0);
 }
 
+TEST_CASE("fer2013: header names are understood whatever their case or a byte-order mark, or refused by column") {
+  const loaded_faces a = load_fer2013(dir / "fer2013.csv");
+  const loaded_faces b = load_fer2013(dir / "bom_capitalised.csv");  // BOM, Emotion,Pixels,USAGE, CRLF
+  REQUIRE(b.faces.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(b.faces[i].emotion == a.faces[i].emotion);
+    CHECK(b.faces[i].emotion >= 0);
+    CHECK(b.faces[i].picture == a.faces[i].picture);
+  }
+  CHECK(b.faces[1].source.find("bom_capitalised.csv:3#PublicTest") != std::string::npos);
+  CHECK(message_of<sjmt::io_error>(dir / "unknown_column.csv")
+            .find("unknown_column.csv:1: column 4 'subject' is not a FER2013 column; expected one of: emotion, pixels, "
+                  "usage") != std::string::npos);
+  CHECK(message_of<sjmt::io_error>(dir / "duplicate_column.csv")
+            .find("duplicate_column.csv:1: columns 1 and 3 are both 'Emotion'") != std::string::npos);
+  CHECK(message_of<sjmt::io_error>(dir / "empty.csv").find("empty.csv:1: empty file") != std::string::npos);
+  fer2013_options skip;  // a header the loader does not understand is never a skippable row
+  skip.skip_bad = true;
+  CHECK(message_of<sjmt::io_error>(dir / "unknown_column.csv", skip).find(":1: column 4") != std::string::npos);
+}
+
+TEST_CASE("fer2013: rows of another Usage are counted as filtered, not lost") {
+  fer2013_options o;
+  o.usage = "PublicTest";
+  const loaded_faces s = load_fer2013(dir / "fer2013.csv", o);
+  CHECK(s.report.loaded == 1);
+  CHECK(s.report.filtered == 3);
+  CHECK(s.report.summary().find("1 loaded, 0 skipped, 3 filtered") == 0);
+}
+
 TEST_CASE("fer2013: write_fer2013 round-trips through load_fer2013") {
   const loaded_faces a = load_fer2013(dir / "fer2013.csv");
   const fs::path tmp = unique_temp("sjmt_test_fer2013_roundtrip.csv");

@@ -41,6 +41,7 @@
 #include <cstdint>
 #include <span>
 
+#include "../tensor/compute_type.hpp"
 #include "../tensor/host_tensor.hpp"
 #include "../tensor/shape.hpp"
 #include "conv2d_geometry.hpp"
@@ -59,7 +60,7 @@ struct sgd_slot {
 
 template <class B, class T>
 concept backend_for =
-    std::floating_point<T> &&
+    detail::supported_compute_type<T>() &&  // float or double, else a sentence (tensor/compute_type.hpp)
     requires(B& b, typename B::template tensor<T>& t, const typename B::template tensor<T>& c,
              const host_tensor<T>& h, const shape4& s, const conv2d_geometry& g, T v, std::uint64_t seed, double p,
              const typename B::template tensor<T>* cp, typename B::template tensor<T>* tp,

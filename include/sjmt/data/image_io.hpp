@@ -7,11 +7,33 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "../error.hpp"
 #include "detail/stb.hpp"
 #include "image.hpp"
+
+namespace sjmt::detail {
+
+/// Throws io_error for an image file stb could not decode, with a reason that is never
+/// empty: stb's own, else what the file system says (missing, a folder, empty).
+[[noreturn, gnu::cold]] inline void throw_undecodable(const std::filesystem::path& path) {
+  const char* stb = stb::sjmt_stbi_failure_reason();
+  std::string reason = stb != nullptr ? stb : "";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    reason = "no such file";
+  else if (std::filesystem::is_directory(path, ec))
+    reason = "a directory, not an image file";
+  else if (const auto size = std::filesystem::file_size(path, ec); !ec && size == 0)
+    reason = "an empty file";
+  else if (reason.empty())
+    reason = "not an image format stb_image decodes";
+  throw_error<io_error>(std::source_location::current(), path.string(), ": cannot decode image (", reason, ")");
+}
+
+}  // namespace sjmt::detail
 
 namespace sjmt::data {
 
@@ -21,14 +43,12 @@ inline image read_image(const std::filesystem::path& path, int channels = 3) {
   SJMT_CHECK(value_error, channels == 1 || channels == 3, "read_image: ", channels,
              " channels; expected 1 or 3");
   int w = 0, h = 0, n = 0;
-  unsigned char* data = sjmt_stbi_load(path.string().c_str(), &w, &h, &n, channels);
-  if (data == nullptr)
-    detail::throw_error<io_error>(std::source_location::current(), path.string(),
-                                  ": cannot decode image (", sjmt_stbi_failure_reason(), ")");
+  unsigned char* data = detail::stb::sjmt_stbi_load(path.string().c_str(), &w, &h, &n, channels);
+  if (data == nullptr) detail::throw_undecodable(path);
   image out(w, h, channels);
   const std::span<float> px = out.pixels();  // (H, W, C), as stb decodes
   for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<float>(data[i]) / 255.0f;
-  sjmt_stbi_image_free(data);
+  detail::stb::sjmt_stbi_image_free(data);
   return out;
 }
 
@@ -47,7 +67,7 @@ inline std::vector<std::uint8_t> to_bytes(const image& img) {
 inline void write_png(const std::filesystem::path& path, const image& img) {
   SJMT_CHECK(value_error, !img.empty(), "write_png: ", path.string(), ": the image is empty");
   const std::vector<std::uint8_t> bytes = to_bytes(img);
-  const int ok = sjmt_stbi_write_png(path.string().c_str(), img.width(), img.height(), img.channels(),
+  const int ok = detail::stb::stbi_write_png(path.string().c_str(), img.width(), img.height(), img.channels(),
                                      bytes.data(), img.width() * img.channels());
   SJMT_CHECK(io_error, ok != 0, path.string(), ": cannot write PNG");
 }
@@ -56,7 +76,7 @@ inline void write_png(const std::filesystem::path& path, const image& img) {
 inline void write_jpeg(const std::filesystem::path& path, const image& img, int quality = 95) {
   SJMT_CHECK(value_error, !img.empty(), "write_jpeg: ", path.string(), ": the image is empty");
   const std::vector<std::uint8_t> bytes = to_bytes(img);
-  const int ok = sjmt_stbi_write_jpg(path.string().c_str(), img.width(), img.height(), img.channels(), bytes.data(), quality);
+  const int ok = detail::stb::stbi_write_jpg(path.string().c_str(), img.width(), img.height(), img.channels(), bytes.data(), quality);
   SJMT_CHECK(io_error, ok != 0, path.string(), ": cannot write JPEG");
 }
 

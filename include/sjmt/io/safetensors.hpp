@@ -26,8 +26,9 @@
 
 #include <algorithm>
 #include <array>
-#include <cassert>
 #include <bit>
+#include <cassert>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -149,6 +150,64 @@ T element(const safetensor& t, std::size_t i) {
   return v;
 }
 
+/// Whether `dtype` is a floating-point dtype that float_values converts: F16, BF16, F32, F64
+/// (what PyTorch writes for weights; the F8 formats are not converted).
+inline bool is_float_dtype(std::string_view dtype) {
+  return dtype == "F16" || dtype == "BF16" || dtype == "F32" || dtype == "F64";
+}
+
+}  // namespace sjmt::io
+
+namespace sjmt::detail {
+
+/// IEEE 754 binary16 bits as a float (exact: every half is a float).
+inline float half_to_float(std::uint16_t h) {
+  const std::uint32_t sign = std::uint32_t(h & 0x8000u) << 16, exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
+  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24
+    const float v = std::ldexp(static_cast<float>(mantissa), -24);
+    return sign ? -v : v;
+  }
+  const std::uint32_t bits = exponent == 0x1f ? sign | 0x7f800000u | (mantissa << 13)  // inf, nan
+                                              : sign | ((exponent + 112u) << 23) | (mantissa << 13);
+  return std::bit_cast<float>(bits);
+}
+
+/// bfloat16 bits as a float: the top half of a binary32.
+inline float bfloat16_to_float(std::uint16_t b) { return std::bit_cast<float>(std::uint32_t(b) << 16); }
+
+}  // namespace sjmt::detail
+
+namespace sjmt::io {
+
+/// The elements of floating-point tensor `t` (F16, BF16, F32 or F64) converted to T,
+/// row-major: half-precision weights widen exactly, F64 into float rounds. Throws
+/// io_error naming `file` and the tensor for any other dtype (an I64 counter, say).
+template <class T>
+  requires std::is_same_v<T, float> || std::is_same_v<T, double>
+std::vector<T> float_values(const safetensor& t, const std::filesystem::path& file) {
+  SJMT_CHECK(io_error, is_float_dtype(t.dtype), "safetensors '", file.string(), "': tensor '", t.name, "' is ",
+             t.dtype, ", expected a floating-point tensor (F16, BF16, F32 or F64)");
+  const std::size_t size = dtype_size(t.dtype), n = t.data.size() / size;
+  std::vector<T> out(n);
+  const unsigned char* p = t.data.data();
+  for (std::size_t i = 0; i < n; ++i, p += size) {
+    if (size == 2) {
+      std::uint16_t h;
+      std::memcpy(&h, p, 2);
+      out[i] = static_cast<T>(t.dtype == "F16" ? detail::half_to_float(h) : detail::bfloat16_to_float(h));
+    } else if (size == 4) {
+      float v;
+      std::memcpy(&v, p, 4);
+      out[i] = static_cast<T>(v);
+    } else {
+      double v;
+      std::memcpy(&v, p, 8);
+      out[i] = static_cast<T>(v);
+    }
+  }
+  return out;
+}
+
 }  // namespace sjmt::io
 
 namespace sjmt::detail {
@@ -168,9 +227,11 @@ inline io::safetensors_contents parse_safetensors(const std::filesystem::path& f
   std::uint64_t header_size = 0;
   std::memcpy(&header_size, bytes.data(), 8);
   constexpr std::uint64_t max_header = std::uint64_t(100) << 20;  // safetensors' own limit
-  SJMT_CHECK(io_error, header_size <= bytes.size() - 8 && header_size <= max_header, "safetensors '", f,
-             "': header length ", header_size, " but the file holds ", bytes.size(),
-             " bytes (truncated or not safetensors)");
+  SJMT_CHECK(io_error, header_size <= max_header, "safetensors '", f, "': header length ", header_size,
+             " bytes exceeds safetensors' limit of ", max_header, " (not a safetensors file)");
+  SJMT_CHECK(io_error, header_size <= bytes.size() - 8, "safetensors '", f, "': header length ", header_size,
+             " needs a file of at least ", header_size + 8, " bytes (8 for the length), but the file holds ",
+             bytes.size(), " (truncated or not safetensors)");
   const std::size_t data_begin = 8 + static_cast<std::size_t>(header_size);
   const std::uint64_t data_size = bytes.size() - data_begin;
 

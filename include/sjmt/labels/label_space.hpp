@@ -45,6 +45,20 @@ concept label_space_type = requires(std::size_t i) {
 
 namespace detail {
 
+template <std::size_t N>
+constexpr bool none_empty(const std::array<std::string_view, N>& names) {
+  for (std::string_view n : names)
+    if (n.empty()) return false;
+  return true;
+}
+
+template <std::size_t N>
+constexpr bool none_has_slash(const std::array<std::string_view, N>& names) {
+  for (std::string_view n : names)
+    if (n.find('/') != std::string_view::npos) return false;
+  return true;
+}
+
 template <class T, std::size_t N>
 constexpr bool unique(const std::array<T, N>& names) {
   for (std::size_t i = 0; i < N; ++i)
@@ -79,6 +93,15 @@ struct label_space {
   static constexpr std::size_t size = sizeof...(Classes);
   static constexpr std::array<std::string_view, size> class_names{Classes.view()...};
 
+  static_assert(detail::none_empty(class_names),
+                "sjmt::label_space: a class name is empty; give every class of the space a name, "
+                "e.g. label_space<\"pose\", kind::regression, \"yaw\", \"pitch\", \"roll\">.");
+  static_assert(Name.view().find('/') == std::string_view::npos,
+                "sjmt::label_space: the space name contains '/', which separates the space from the "
+                "class in output names (\"pose/yaw\"); use another character, such as '_'.");
+  static_assert(detail::none_has_slash(class_names),
+                "sjmt::label_space: a class name contains '/', which separates the space from the "
+                "class in output names (\"pose/yaw\"); use another character, such as '_'.");
   static_assert(detail::unique(class_names),
                 "sjmt::label_space: two classes of the space share one name; give every class of "
                 "a space its own name.");

@@ -27,6 +27,7 @@
 #include "../detail/buffer.hpp"
 #include "../error.hpp"
 #include "../labels/dataset_union.hpp"
+#include "../tensor/compute_type.hpp"
 #include "../tensor/shape.hpp"
 #include "batch.hpp"
 #include "detail/plan.hpp"
@@ -37,6 +38,8 @@ namespace sjmt {
 
 template <dataset_union_type Union, std::floating_point T = float>
 class union_loss {
+  static_assert(detail::supported_compute_type<T>());
+
  public:
   using union_type = Union;
   using layout = typename Union::layout;

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "../tensor/compute_type.hpp"
 #include "../error.hpp"
 #include "../labels/dataset_union.hpp"
 #include "exclusive_metrics.hpp"
@@ -64,6 +65,7 @@ struct au_by_emotion_result {
 template <dataset_union_type Union, label_space_type Emotion, label_space_type AUs,
           std::floating_point T = float>
 class au_by_emotion {
+  static_assert(::sjmt::detail::supported_compute_type<T>());
   using layout = typename Union::layout;
   static_assert(layout::template contains<Emotion> && layout::template contains<AUs>,
                 "sjmt::metrics::au_by_emotion: the emotion and AU spaces must both be spaces of "

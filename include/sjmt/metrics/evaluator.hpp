@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "../tensor/compute_type.hpp"
 #include "../error.hpp"
 #include "../labels/dataset_union.hpp"
 #include "exclusive_metrics.hpp"
@@ -65,6 +66,7 @@ struct evaluation_result {
 
 template <dataset_union_type Union, std::floating_point T = float>
 class evaluator {
+  static_assert(::sjmt::detail::supported_compute_type<T>());
  public:
   using union_type = Union;
   using layout = typename Union::layout;

@@ -1,7 +1,10 @@
 #pragma once
 // Checkpoints in the safetensors format (io/safetensors.hpp): the parameters,
 // then any extra state tensors (an optimiser's momentum buffers, named
-// "optimizer.momentum.<parameter>"), as F32 or F64. Weights are stored in
+// "optimizer.momentum.<parameter>"), as F32 or F64. Loading reads what PyTorch
+// writes: F16, BF16, F32 and F64 tensors convert to the model's type, and tensors
+// the model does not name (the I64 `num_batches_tracked` counter of every batch
+// norm) are ignored; a parameter stored as an integer tensor is a mismatch. Weights are stored in
 // PyTorch's layout (conv (K, C, R, S), linear (Out, In), vectors (C)), so that
 // `safetensors.torch.load_file` gives tensors a PyTorch model accepts.
 //
@@ -144,7 +147,9 @@ checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& pa
                                     parameter_list<Backend, T>& parameters, const checkpoint_metadata& expected,
                                     load_scope scope = load_scope::everything,
                                     const parameter_list<Backend, T>& state = {}) {
-  const io::safetensors_contents file = io::read_safetensors(path, io::dtype_of<T>());
+  // Any dtype: floating-point tensors convert to T (PyTorch writes F16/BF16 weights),
+  // tensors the model does not name (PyTorch's I64 `*.num_batches_tracked`) are ignored.
+  const io::safetensors_contents file = io::read_safetensors(path);
   checkpoint_metadata found;
   found.version.clear();
   for (const auto& [k, v] : file.metadata) {
@@ -181,8 +186,13 @@ checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& pa
                             detail::shape_text(want) + " in the model");
       return;
     }
+    if (!io::is_float_dtype(t->dtype)) {
+      differences.push_back("'" + p.name + "' is " + t->dtype + " in the file, expected F16, BF16, F32 or F64");
+      return;
+    }
+    const std::vector<T> values = io::float_values<T>(*t, path);
     host_tensor<T> h(s);
-    for (std::size_t i = 0; i < h.size(); ++i) h.data()[i] = io::element<T>(*t, detail::torch_index(i, s, p.role));
+    for (std::size_t i = 0; i < h.size(); ++i) h.data()[i] = values[detail::torch_index(i, s, p.role)];
     targets.push_back({p.value, std::move(h)});
   };
   for (const auto& p : parameters)

@@ -4,8 +4,8 @@
 //   Landmarks/S005/001/S005_001_00000011_landmarks.txt    68 lines "x y" per frame
 //   FACS/S005/001/S005_001_00000011_facs.txt              peak frame: lines "AU intensity"
 //   Emotion/S005/001/S005_001_00000011_emotion.txt        peak frame, 327 sequences only
-// Numbers are MATLAB save -ascii floats ("   3.0000000e+00"); any float is parsed and
-// rounded. One face per sequence: its last (peak) frame. FACS coding is exhaustive, so the
+// Numbers are MATLAB save -ascii floats ("   3.0000000e+00"); codes (emotion, AU,
+// intensity) must be integers exactly (1.4 is not AU 1), landmarks finite. One face per sequence: its last (peak) frame. FACS coding is exhaustive, so the
 // AUs a FACS file does not list are absent; a sequence without a FACS file has unknown AUs.
 
 #include <algorithm>
@@ -72,9 +72,10 @@ inline std::filesystem::path first_file_ending(const std::filesystem::path& dir,
 
 namespace sjmt::data {
 
-/// One face per CK+ sequence under `root`. Throws io_error (missing folder, bad file) or
-/// value_error (emotion code outside 0..7, AU or intensity out of range) naming the file
-/// and line, unless o.skip_bad.
+/// One face per CK+ sequence under `root`. Throws io_error (missing folder, bad file, a
+/// sequence without frames) or value_error (an emotion code, AU or intensity that is not
+/// an integer in range; a non-finite landmark) naming the file and line, unless
+/// o.skip_bad. Sequences left out by o.labelled_only are counted in report.filtered.
 inline loaded_faces load_ckplus(const std::filesystem::path& root, const ckplus_options& o = {}) {
   namespace fs = std::filesystem;
   const fs::path images = root / "cohn-kanade-images";
@@ -86,20 +87,27 @@ inline loaded_faces load_ckplus(const std::filesystem::path& root, const ckplus_
       std::vector<fs::path> frames;
       for (const fs::path& f : detail::sorted_entries(seq, false))
         if (f.extension() == ".png") frames.push_back(f);
-      if (frames.empty()) continue;
+      if (frames.empty()) {
+        detail::bad_record<io_error>(o, out.report, seq.string(), std::source_location::current(),
+                                     "a CK+ sequence folder without a .png frame");
+        continue;
+      }
       const fs::path peak = frames.back();
       labelled_face f;
       try {
         const fs::path emotion = detail::first_file_ending(root / "Emotion" / rel, "_emotion.txt");
-        if (emotion.empty() && o.labelled_only) continue;
+        if (emotion.empty() && o.labelled_only) {
+          ++out.report.filtered;
+          continue;
+        }
         if (!emotion.empty()) {
           const auto rows = detail::read_number_lines(emotion);
           SJMT_CHECK(io_error, rows.size() == 1 && rows[0].size() == 1, emotion.string(),
                      ":1: expected one number, the emotion code");
-          const double v = rows[0][0];
-          SJMT_CHECK(value_error, v >= -0.001 && v <= 7.001 && std::fabs(v - std::round(v)) < 1e-3, emotion.string(),
-                     ":1: emotion code ", v, " is not an integer 0..7");
-          f.ckplus_emotion = static_cast<std::int32_t>(std::lround(v));
+          const auto code = detail::integral_value(rows[0][0]);
+          SJMT_CHECK(value_error, code && *code >= 0 && *code <= 7, emotion.string(), ":1: emotion code ", rows[0][0],
+                     " is not an integer 0..7");
+          f.ckplus_emotion = static_cast<std::int32_t>(*code);
           const std::size_t m = spaces::ckplus_to_emotion::apply(static_cast<std::size_t>(f.ckplus_emotion));
           f.emotion = m == unmapped ? -1 : static_cast<std::int32_t>(m);
         }
@@ -109,7 +117,11 @@ inline loaded_faces load_ckplus(const std::filesystem::path& root, const ckplus_
           const auto rows = detail::read_number_lines(facs);
           for (std::size_t r = 0; r < rows.size(); ++r) {
             SJMT_CHECK(io_error, rows[r].size() == 2, facs.string(), ":", r + 1, ": expected 'AU intensity'");
-            const long au = std::lround(rows[r][0]), level = std::lround(rows[r][1]);
+            // FACS codes and intensities are integers written as floats: 1.4 is not AU 1.
+            const auto au_code = detail::integral_value(rows[r][0]), level_code = detail::integral_value(rows[r][1]);
+            SJMT_CHECK(value_error, au_code && level_code, facs.string(), ":", r + 1, ": AU ", rows[r][0], " intensity ",
+                       rows[r][1], ": the AU code and the intensity must be integers");
+            const long au = *au_code, level = *level_code;
             SJMT_CHECK(value_error, au >= 1 && au <= max_labelled_au && level >= 0 && level <= 5, facs.string(), ":",
                        r + 1, ": AU ", rows[r][0], " intensity ", rows[r][1], " out of range (AU 1..", max_labelled_au,
                        ", intensity 0..5)");
@@ -124,6 +136,8 @@ inline loaded_faces load_ckplus(const std::filesystem::path& root, const ckplus_
           shape68 s{};
           for (std::size_t i = 0; i < 68; ++i) {
             SJMT_CHECK(io_error, rows[i].size() == 2, lm.string(), ":", i + 1, ": expected 'x y'");
+            SJMT_CHECK(value_error, std::isfinite(rows[i][0]) && std::isfinite(rows[i][1]), lm.string(), ":", i + 1,
+                       ": landmark ", i, " is (", rows[i][0], ", ", rows[i][1], "), expected finite coordinates");
             s[i] = {static_cast<float>(rows[i][0]), static_cast<float>(rows[i][1])};
           }
           f.landmarks = s;

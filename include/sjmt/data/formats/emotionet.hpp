@@ -24,6 +24,7 @@
 #include "../../labels/spaces.hpp"
 #include "../image_io.hpp"
 #include "../sample.hpp"
+#include "detail/columns.hpp"
 #include "detail/text.hpp"
 #include "load_report.hpp"
 
@@ -33,6 +34,10 @@ struct emotionet_options : load_options {
   std::filesystem::path image_root{};  ///< empty: labels only, pictures left empty
   int channels = 3;
   int width = 0, height = 0;  ///< resize pictures to this size; 0: keep
+  /// AUs a manual table must have a column for (load_emotionet_aus throws naming the
+  /// missing ones): by default the 11 of the challenge, so that a dropped or misspelt
+  /// column never turns an AU unknown for every row. Empty: accept any subset.
+  std::vector<int> required_aus{spaces::emotionet_aus::au.begin(), spaces::emotionet_aus::au.end()};
 };
 
 }  // namespace sjmt::data
@@ -74,8 +79,10 @@ inline bool attach_picture(data::labelled_face& f, std::string_view url, const d
 namespace sjmt::data {
 
 /// An EmotioNet AU file, automatic (tab-separated) or manual (CSV with 'AU k' headers),
-/// told apart by the first line. `source` is the image URL. Throws io_error (missing file,
-/// wrong column count, unreadable picture) or value_error (a value other than 0, 1, 999)
+/// told apart by the first line. `source` is the image URL. A manual table's header must
+/// hold URL, optionally URL orig, and 'AU k' columns (case-insensitive), each once, and
+/// every AU of o.required_aus. Throws io_error (missing or empty file, a header column that
+/// is unknown, duplicated or missing, wrong column count, unreadable picture) or value_error (a value other than 0, 1, 999)
 /// naming the file and line, unless o.skip_bad.
 inline loaded_faces load_emotionet_aus(const std::filesystem::path& path, const emotionet_options& o = {}) {
   std::ifstream in(path);
@@ -89,6 +96,7 @@ inline loaded_faces load_emotionet_aus(const std::filesystem::path& path, const 
   bool header_read = false;
   while (std::getline(in, line)) {
     ++line_no;
+    if (!header_read) line = std::string(detail::strip_bom(line));
     if (detail::trim(line).empty()) continue;
     const std::string where = path.string() + ":" + std::to_string(line_no);
     if (!header_read) {
@@ -97,18 +105,37 @@ inline loaded_faces load_emotionet_aus(const std::filesystem::path& path, const 
         columns = 2 + static_cast<std::size_t>(max_labelled_au);
         au_of_column.assign(columns, -1);
         for (int k = 1; k <= max_labelled_au; ++k) au_of_column[static_cast<std::size_t>(k) + 1] = k;
-      } else {  // manual table: a header
+      } else {  // manual table: a header; every cell is URL, URL orig or 'AU k', once
         sep = ',';
         const auto cells = detail::split(line, ',');
         columns = cells.size();
         au_of_column.assign(columns, -1);
-        bool any = false;
+        std::vector<int> column_of_au(static_cast<std::size_t>(max_labelled_au) + 1, -1);
+        int url = -1, orig = -1;
         for (std::size_t c = 0; c < cells.size(); ++c) {
-          au_of_column[c] = detail::au_column_number(cells[c]);
-          any = any || au_of_column[c] > 0;
-          if (detail::unquote(cells[c]) == "URL") url_column = c;
+          const std::string key = detail::column_key(cells[c]);
+          const int au = detail::au_column_number(cells[c]);
+          int* seen = key == "url" ? &url : key == "url orig" ? &orig : au > 0 ? &column_of_au[static_cast<std::size_t>(au)] : nullptr;
+          if (seen == nullptr)
+            detail::throw_error<io_error>(std::source_location::current(), where, ": column ", c + 1, " '",
+                                          detail::unquote(cells[c]), "' is not an EmotioNet AU table column; expected URL, URL orig or 'AU k' with k in 1..",
+                                          max_labelled_au);
+          if (*seen >= 0) detail::duplicate_column(path.string(), static_cast<std::size_t>(*seen), c, cells[c]);
+          *seen = static_cast<int>(c);
+          au_of_column[c] = au;
         }
-        SJMT_CHECK(io_error, any, where, ": header has no 'AU k' column: ", line);
+        SJMT_CHECK(io_error, url >= 0, where, ": header has no URL column: ", line);
+        url_column = static_cast<std::size_t>(url);
+        std::string missing;
+        for (int au : o.required_aus)
+          if (au < 1 || au > max_labelled_au || column_of_au[static_cast<std::size_t>(au)] < 0)
+          {
+            missing += missing.empty() ? "'AU " : ", 'AU ";
+            missing += std::to_string(au);
+            missing += '\'';
+          }
+        SJMT_CHECK(io_error, missing.empty(), where, ": header has no column ", missing,
+                   " (emotionet_options::required_aus; clear it to accept a table without them)");
         continue;
       }
     }
@@ -138,29 +165,42 @@ inline loaded_faces load_emotionet_aus(const std::filesystem::path& path, const 
     out.faces.push_back(std::move(f));
     ++out.report.loaded;
   }
+  SJMT_CHECK(io_error, header_read, path.string(), ":1: empty file, expected a header (manual table) or tab-separated rows");
   return out;
 }
 
 /// An EmotioNet emotion-category CSV. Basic categories fill `emotion` (angry, disgusted,
 /// fearful, happy, sad, surprised), compound ones of the paper's Table 4 fill `compound`;
-/// awed and appalled fill neither. Throws value_error for a row with two categories.
+/// awed and appalled fill neither. The header holds URL, optionally URL orig, and all 16
+/// categories (case-insensitive), each once; anything else throws io_error naming the
+/// column. Throws value_error for a row with two categories.
 inline loaded_faces load_emotionet_emotions(const std::filesystem::path& path, const emotionet_options& o = {}) {
   std::ifstream in(path);
   SJMT_CHECK(io_error, in.good(), path.string(), ": cannot open EmotioNet emotion file");
   loaded_faces out;
   std::string line;
   SJMT_CHECK(io_error, static_cast<bool>(std::getline(in, line)), path.string(), ":1: empty file");
+  // Columns by name (case-insensitive, a byte-order mark stripped): URL, URL orig and the
+  // 16 categories, each once and all of them (a missing category would never be seen).
   const auto header = detail::split(line, ',');
   const std::size_t columns = header.size();
+  constexpr std::size_t K = spaces::emotionet_emotion::size;
+  std::array<std::string_view, K + 2> names{"url", "url orig"};
+  for (std::size_t k = 0; k < K; ++k) names[k + 2] = spaces::emotionet_emotion::class_name(k);
+  const std::vector<int> at = detail::match_columns(path.string(), header, names, "EmotioNet emotion");
+  SJMT_CHECK(io_error, at[0] >= 0, path.string(), ":1: header has no URL column: ", detail::strip_bom(line));
+  const std::size_t url_column = static_cast<std::size_t>(at[0]);
   // Per column: the category's index in spaces::emotionet_emotion, or -1.
   std::vector<int> category(columns, -1);
-  std::size_t url_column = 0;
-  for (std::size_t c = 0; c < columns; ++c) {
-    const std::string_view name = detail::unquote(header[c]);
-    if (name == "URL") url_column = c;
-    const std::size_t k = spaces::emotionet_emotion::index_of(name);
-    if (k < spaces::emotionet_emotion::size) category[c] = static_cast<int>(k);
+  std::string missing;
+  for (std::size_t k = 0; k < K; ++k) {
+    if (at[k + 2] >= 0) category[static_cast<std::size_t>(at[k + 2])] = static_cast<int>(k);
+    else {
+      missing += missing.empty() ? "" : ", ";
+      missing += names[k + 2];
+    }
   }
+  SJMT_CHECK(io_error, missing.empty(), path.string(), ":1: header has no column for the categories ", missing);
   constexpr std::array<std::pair<std::string_view, int>, 6> basic{
       {{"angry", 0}, {"disgusted", 1}, {"fearful", 2}, {"happy", 3}, {"sad", 5}, {"surprised", 6}}};
   for (std::size_t line_no = 2; std::getline(in, line); ++line_no) {

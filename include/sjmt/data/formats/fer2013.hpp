@@ -3,7 +3,8 @@
 //   fer2013.csv          emotion,pixels,Usage
 //   icml_face_data.csv   emotion, Usage, pixels     (other order, spaces before names)
 //   train.csv            emotion,pixels             test.csv   pixels
-// Header names are trimmed and matched by name; the pixel field may be quoted. Each row
+// Header names are matched by name (trimmed, case-insensitive, a UTF-8 byte-order mark
+// stripped); a column that is none of these, or one twice, throws. The pixel field may be quoted. Each row
 // is a 48x48 grey image of 2304 integers 0..255; emotion 0..6 in FER order (angry,
 // disgust, fear, happy, sad, surprise, neutral) is remapped to spaces::emotion.
 
@@ -13,12 +14,14 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../../error.hpp"
 #include "../../labels/spaces.hpp"
 #include "../image.hpp"
 #include "../sample.hpp"
+#include "detail/columns.hpp"
 #include "detail/text.hpp"
 #include "load_report.hpp"
 
@@ -29,7 +32,9 @@ struct fer2013_options : load_options {
 };
 
 /// FER2013 rows as faces. `source` is "file:line"; the row's Usage is appended after '#'.
-/// Throws io_error (missing file, wrong column count, wrong pixel count, bad number) or
+/// Rows of another Usage are counted in report.filtered; every other row is loaded or,
+/// with o.skip_bad, reported: loaded + skipped + filtered = the file's rows.
+/// Throws io_error (missing file, an unknown or duplicate column, wrong column count, wrong pixel count, bad number) or
 /// value_error (emotion outside 0..6), naming the file and line, unless o.skip_bad.
 inline loaded_faces load_fer2013(const std::filesystem::path& path, const fer2013_options& o = {}) {
   std::ifstream in(path);
@@ -37,15 +42,14 @@ inline loaded_faces load_fer2013(const std::filesystem::path& path, const fer201
   loaded_faces out;
   std::string line;
   SJMT_CHECK(io_error, static_cast<bool>(std::getline(in, line)), path.string(), ":1: empty file, expected a header");
-  int col_emotion = -1, col_pixels = -1, col_usage = -1;
+  // Columns by name, case-insensitive, a byte-order mark stripped; any other column,
+  // or one twice, is an error naming it (a capitalised 'Emotion' is the emotion).
+  static constexpr std::array<std::string_view, 3> names{"emotion", "pixels", "usage"};
   const auto header = detail::split(line, ',');
-  for (std::size_t c = 0; c < header.size(); ++c) {
-    const std::string_view name = detail::unquote(header[c]);
-    if (name == "emotion") col_emotion = static_cast<int>(c);
-    else if (name == "pixels") col_pixels = static_cast<int>(c);
-    else if (name == "Usage") col_usage = static_cast<int>(c);
-  }
-  SJMT_CHECK(io_error, col_pixels >= 0, path.string(), ":1: header '", line, "' has no 'pixels' column");
+  const std::vector<int> at = detail::match_columns(path.string(), header, names, "FER2013");
+  const int col_emotion = at[0], col_pixels = at[1], col_usage = at[2];
+  SJMT_CHECK(io_error, col_pixels >= 0, path.string(), ":1: header '", detail::strip_bom(line),
+             "' has no 'pixels' column");
   const std::size_t columns = header.size();
   for (std::size_t line_no = 2; std::getline(in, line); ++line_no) {
     if (detail::trim(line).empty()) continue;
@@ -58,7 +62,10 @@ inline loaded_faces load_fer2013(const std::filesystem::path& path, const fer201
     }
     std::string usage;
     if (col_usage >= 0) usage = std::string(detail::unquote(fields[static_cast<std::size_t>(col_usage)]));
-    if (!o.usage.empty() && usage != o.usage) continue;
+    if (!o.usage.empty() && usage != o.usage) {
+      ++out.report.filtered;
+      continue;
+    }
     labelled_face f;
     if (col_emotion >= 0) {
       const auto e = detail::parse_int(detail::unquote(fields[static_cast<std::size_t>(col_emotion)]));

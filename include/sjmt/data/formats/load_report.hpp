@@ -1,6 +1,8 @@
 #pragma once
 // What a loader did: how many records it loaded, and, in skip-bad mode, which records
-// it skipped and why. Without skip-bad, the first bad record throws instead.
+// it skipped and why, and how many it left out as asked. Nothing is lost: for every
+// loader, loaded + skipped + filtered is the number of records in the input. Without
+// skip-bad, the first bad record throws instead.
 
 #include <cstddef>
 #include <source_location>
@@ -20,11 +22,13 @@ struct load_options {
 struct load_report {
   std::size_t loaded = 0;
   std::size_t skipped = 0;
+  std::size_t filtered = 0;  ///< records left out as asked (fer2013_options::usage, ckplus_options::labelled_only)
   std::vector<std::string> problems;  ///< "file:line: what", one per skipped record
 
   std::string summary() const {
     std::ostringstream out;
     out << loaded << " loaded, " << skipped << " skipped";
+    if (filtered) out << ", " << filtered << " filtered";
     for (const std::string& p : problems) out << "\n  " << p;
     return out.str();
   }

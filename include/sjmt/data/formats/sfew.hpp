@@ -42,8 +42,10 @@ inline bool is_image_file(const std::filesystem::path& p) {
 
 namespace sjmt::data {
 
-/// The images of one SFEW split. Throws io_error for a missing split folder or an image
-/// that does not decode (naming the file), unless o.skip_bad (then counted and reported).
+/// The images of one SFEW split. Throws io_error for a missing split folder, an image
+/// that does not decode, a file that is not an image or lies outside the emotion folders,
+/// or a folder that is not an emotion (naming it), unless o.skip_bad (then counted and
+/// reported). Hidden files (".DS_Store") are counted in report.filtered.
 inline loaded_faces load_sfew(const std::filesystem::path& root, const sfew_options& o = {}) {
   namespace fs = std::filesystem;
   const fs::path dir = root / o.split;
@@ -51,10 +53,21 @@ inline loaded_faces load_sfew(const std::filesystem::path& root, const sfew_opti
   loaded_faces out;
   auto load_folder = [&](const fs::path& folder, std::int32_t label) {
     std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(folder))
-      if (e.is_regular_file() && detail::is_image_file(e.path())) files.push_back(e.path());
+    for (const auto& e : fs::directory_iterator(folder)) {
+      if (!e.is_regular_file()) continue;
+      if (e.path().filename().string().starts_with('.')) {  // .DS_Store and the like: left out, counted
+        ++out.report.filtered;
+        continue;
+      }
+      files.push_back(e.path());
+    }
     std::sort(files.begin(), files.end());
     for (const fs::path& file : files) {
+      if (!detail::is_image_file(file)) {
+        detail::bad_record<io_error>(o, out.report, file.string(), std::source_location::current(),
+                                     "not an image file (.png, .jpg, .jpeg or .bmp)");
+        continue;
+      }
       labelled_face f;
       try {
         f.picture = read_image(file, o.channels);
@@ -83,10 +96,16 @@ inline loaded_faces load_sfew(const std::filesystem::path& root, const sfew_opti
     load_folder(folder, static_cast<std::int32_t>(c));
   }
   SJMT_CHECK(io_error, any, dir.string(), ": none of the emotion folders Angry, Disgust, Fear, Happy, Neutral, Sad, Surprise");
-  for (const auto& e : fs::directory_iterator(dir))
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.is_regular_file() && !e.path().filename().string().starts_with('.'))
+      detail::bad_record<io_error>(o, out.report, e.path().string(), std::source_location::current(),
+                                   "a file outside the emotion folders, so without a label");
+    else if (e.is_regular_file())
+      ++out.report.filtered;
     if (e.is_directory() && std::find(sfew_folders.begin(), sfew_folders.end(), e.path().filename().string()) == sfew_folders.end())
       detail::bad_record<io_error>(o, out.report, e.path().string(), std::source_location::current(),
                                    "not an SFEW emotion folder");
+  }
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Small text helpers for the loaders of the real datasets' formats.
 
 #include <charconv>
+#include <cmath>
 #include <cstddef>
 #include <fstream>
 #include <optional>
@@ -55,6 +56,29 @@ inline std::optional<double> parse_float(std::string_view s) {
   const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc{} || end != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
+}
+
+/// `line` without a UTF-8 byte-order mark at its start (spreadsheet exports write one).
+inline std::string_view strip_bom(std::string_view line) {
+  if (line.size() >= 3 && line.substr(0, 3) == "\xEF\xBB\xBF") line.remove_prefix(3);
+  return line;
+}
+
+/// A header cell as a column key: unquoted, trimmed, ASCII lower case, so that
+/// `Emotion`, ` emotion` and `'emotion'` name one column.
+inline std::string column_key(std::string_view cell) {
+  std::string k(unquote(cell));
+  for (char& c : k)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return k;
+}
+
+/// `v` as an integer when it is one exactly (finite, no fraction, in range of long),
+/// or nothing: the one rule for a field that holds an integer written as a float
+/// (CK+'s MATLAB "3.0000000e+00"). 1.4 is not AU 1, and nan is not a code.
+inline std::optional<long> integral_value(double v) {
+  if (!std::isfinite(v) || v != std::floor(v) || v < -9.0e15 || v > 9.0e15) return std::nullopt;
+  return static_cast<long>(v);
 }
 
 /// Whitespace-separated numbers of a line.
