@@ -266,11 +266,12 @@ void apply_profile(options& o, const CLI::App& app) {
 
 /// Tiny runs of every experiment's code path, and the resume property: a job stopped half
 /// way and resumed ends with the same weights as one run straight through.
-int check(const fs::path& folder, sjmt::interrupt_guard& guard) {
+int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::string& device) {
   fs::remove_all(folder);
   fs::create_directories(folder);
   settings s{.steps = 8, .batch = 8, .lr = 0.05, .schedule = "exponential", .decay_every = 4, .test_limit = 16,
              .quiet = true, .out = folder};
+  s.device = device;
   options o;
   const data::split_sources e = o.src.emotion_wild(), a = o.src.aus_wild();
   const std::vector<test_set> tests{{0, e.test}, {1, a.test}};
@@ -364,12 +365,18 @@ int main(int argc, char** argv) {
   app.add_option("--compound", o.src.compound_csv, "EmotioNet emotion-category CSV (compound emotions)");
   app.add_option("--ckplus", o.src.ckplus, "CK+ folder (cohn-kanade-images, Emotion, FACS, Landmarks)");
   app.add_option("--fer2013", o.src.fer2013, "fer2013.csv (for --pretrain)");
+  std::string device = "auto";
+  app.add_option("--device", device, "cpu, cuda, or auto: the GPU when one is present")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   CLI11_PARSE(app, argc, argv);
   o.src.real = o.data == "real";
 
   sjmt::interrupt_guard guard;
   try {
-    if (check_only) return check(fs::temp_directory_path() / ("sjmt-paper-check-" + std::to_string(std::random_device{}())), guard);
+    const auto [device_kind, device_name] = resolve_device(device);
+    o.run.device = device_kind;
+    std::printf("device: %s\n", device_name.c_str());
+    if (check_only) return check(fs::temp_directory_path() / ("sjmt-paper-check-" + std::to_string(std::random_device{}())), guard, device_kind);
     for (CLI::App* sub : subs)
       if (sub->parsed()) o.experiment = sub->get_name();
     SJMT_CHECK(value_error, !o.experiment.empty(), "name an experiment: table1, table2, table4 or figure2 (see --help)");

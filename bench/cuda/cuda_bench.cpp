@@ -22,12 +22,12 @@ using layout = joint_layout<spaces::emotion, spaces::emotionet_aus>;
 using paper = dataset_union<layout, datasets::sfew, datasets::emotionet>;
 using clock_type = std::chrono::steady_clock;
 
-/// A host batch of random images and valid labels, half of each domain.
-data::batch random_batch(std::size_t n, std::mt19937_64& rng) {
+/// A host batch of random images (side x side x 3) and valid labels, half of each domain.
+data::batch random_batch(std::size_t n, std::mt19937_64& rng, std::size_t side = 32) {
   data::batch b;
-  b.size = n, b.channels = 3, b.height = 32, b.width = 32, b.outputs = layout::size;
+  b.size = n, b.channels = 3, b.height = side, b.width = side, b.outputs = layout::size;
   std::normal_distribution<float> g;
-  b.images.resize(n * 32 * 32 * 3);
+  b.images.resize(n * side * side * 3);
   for (float& v : b.images) v = g(rng);
   b.domain.resize(n);
   b.targets.assign(n * layout::size, 0.f);
@@ -90,7 +90,7 @@ void train_and_infer(std::size_t depth, std::size_t batch, bool capture, int rou
 void loss_bandwidth(std::size_t rows, int rounds) {
   cuda_backend be;
   std::mt19937_64 rng(2);
-  const data::batch b = random_batch(rows, rng);
+  const data::batch b = random_batch(rows, rng, 1);  // the loss reads no image
   const selective_loss<paper> loss;
   device_batch<paper, cuda_backend, float> batch;
   upload_batch<paper>(be, b, loss, batch);

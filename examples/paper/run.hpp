@@ -7,6 +7,9 @@
 // heads (slices of that output) and alternating or single-domain batches.
 
 #include <sjmt/sjmt.hpp>
+#if SJMT_WITH_CUDA
+#include <sjmt/backend/cuda_backend.hpp>  // its kernels: sjmt_cuda_kernels (CMake)
+#endif
 
 #include <array>
 #include <filesystem>
@@ -18,8 +21,6 @@
 namespace paper {
 
 namespace fs = std::filesystem;
-using backend = sjmt::cpu_backend;
-using net_type = sjmt::model<backend, float>;
 
 enum class loss_kind { selective, naive, softmax };
 enum class head_kind { joint, per_dataset };
@@ -88,10 +89,11 @@ struct no_figure {
 
 /// Trains (or resumes, or reuses a finished checkpoint of) `j`, evaluates it on
 /// `tests` and writes its report. `Figure` is sjmt::metrics::au_by_emotion<Union, ...> or no_figure.
-template <class Union, class Figure = no_figure>
-outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_source, Union::num_domains> train,
-                const std::vector<test_set>& tests, sjmt::interrupt_guard& guard) {
-  backend be;
+template <class Backend, class Union, class Figure>
+outcome run_job_on(const job& j, const settings& s, std::array<sjmt::data::sample_source, Union::num_domains> train,
+                   const std::vector<test_set>& tests, sjmt::interrupt_guard& guard) {
+  using net_type = sjmt::model<Backend, float>;
+  Backend be;
   std::mt19937_64 rng(j.seed);
   net_type net(be, {.arch = j.arch, .depth = j.depth},
                j.head == head_kind::joint ? sjmt::joint_head_layout<typename Union::layout>()
@@ -149,6 +151,29 @@ outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_s
   out.figure2 = fig.result();
   sjmt::metrics::write_report(s.out, j.name, out.eval);
   return out;
+}
+
+/// run_job_on the backend that s.device names.
+template <class Union, class Figure = no_figure>
+outcome run_job(const job& j, const settings& s, std::array<sjmt::data::sample_source, Union::num_domains> train,
+                const std::vector<test_set>& tests, sjmt::interrupt_guard& guard) {
+#if SJMT_WITH_CUDA
+  if (s.device == "cuda") return run_job_on<sjmt::cuda_backend, Union, Figure>(j, s, std::move(train), tests, guard);
+#endif
+  SJMT_CHECK(value_error, s.device == "cpu", "device ", s.device, ": this paper trainer was built without CUDA");
+  return run_job_on<sjmt::cpu_backend, Union, Figure>(j, s, std::move(train), tests, guard);
+}
+
+/// The device that --device names ("auto": the GPU when one is present), and its description.
+inline std::pair<std::string, std::string> resolve_device(const std::string& asked) {
+#if SJMT_WITH_CUDA
+  if (asked == "cuda" || (asked == "auto" && sjmt::cuda_backend::device_count() > 0))
+    return {"cuda", sjmt::cuda_backend().device()};
+#else
+  SJMT_CHECK(value_error, asked != "cuda", "--device cuda: this paper trainer was built without CUDA (configure "
+             "where nvcc is on the PATH, or with -DSJMT_WITH_CUDA=ON)");
+#endif
+  return {"cpu", "CPU"};
 }
 
 }  // namespace paper

@@ -50,6 +50,7 @@ struct cuda_options {
   int device = 0;                 ///< the CUDA device ordinal
   bool tf32 = false;              ///< let float convolutions and GEMMs use TF32 tensor cores
   bool timed_algorithms = true;   ///< time cuDNN's candidate algorithms once per shape (else heuristics only)
+  bool deterministic = true;      ///< prefer convolution algorithms without atomics (the same bits on every run)
   std::size_t workspace_limit = std::size_t(256) << 20;  ///< cuDNN workspace bytes an algorithm may use
 };
 
@@ -342,6 +343,7 @@ class cuda_backend {
     detail::cuda::broadcast_rows(m_stream, b.data(), y.data(), x.shape()[0],
            w.shape()[3]);
     if (y.size() == 0 || in == 0) return;
+    if (out == 0) return;
     const T one = 1;
     detail::cuda::gemm(m_handles.blas, CUBLAS_OP_N, CUBLAS_OP_N, out, N, in, &one, w.data(), out, x.data(), in, &one,
                        y.data(), out);
@@ -352,9 +354,10 @@ class cuda_backend {
     const int N = detail::cuda::as_int(x.shape()[0]), in = detail::cuda::as_int(w.shape()[2]),
               out = detail::cuda::as_int(w.shape()[3]);
     const T one = 1, zero = 0;
-    if (N == 0) {
+    if (N == 0 || in == 0 || out == 0) {  // cuBLAS refuses a leading dimension of 0
       fill(dw, T(0));
       fill(db, T(0));
+      fill(dx, T(0));
       return;
     }
     detail::cuda::gemm(m_handles.blas, CUBLAS_OP_T, CUBLAS_OP_N, in, N, out, &one, w.data(), out, dy.data(), out,
@@ -421,15 +424,20 @@ class cuda_backend {
     SJMT_CHECK(cuda_error, m_capturing, "end_capture: no capture under way");
     m_capturing = false;
     cudaGraph_t g = nullptr;
-    SJMT_CUDA(cudaStreamEndCapture(m_stream, &g));
-    if (!m_capture_ok) {
+    // A capture that CUDA invalidated, or a graph it cannot instantiate, is
+    // a graph we do without: the caller runs the ops plainly.
+    if (cudaStreamEndCapture(m_stream, &g) != cudaSuccess || !m_capture_ok) {
       if (g) cudaGraphDestroy(g);
+      (void)cudaGetLastError();
       return std::nullopt;
     }
     cudaGraphExec_t exec = nullptr;
     const cudaError_t s = cudaGraphInstantiate(&exec, g, 0);
     cudaGraphDestroy(g);
-    SJMT_CUDA(s, "instantiating a captured training step");
+    if (s != cudaSuccess) {
+      (void)cudaGetLastError();
+      return std::nullopt;
+    }
     return cuda_graph(exec, m_pool->epoch());
   }
   /// Ends a capture that an exception interrupted, dropping what it recorded.
@@ -494,14 +502,22 @@ class cuda_backend {
     return *it->second;
   }
 
-  /// Timing needs to run the candidates: not possible inside a capture, which is then marked unusable.
+  /// Choosing runs the candidates: not inside a capture (the trainer then runs the step plainly, and
+  /// records it on a later step).
   bool can_time() {
-    if (m_capturing) m_capture_ok = false;
-    return m_options.timed_algorithms && !m_capturing;
+    SJMT_CHECK(cuda_error, !m_capturing, "a convolution shape met for the first time inside a CUDA graph capture");
+    return m_options.timed_algorithms;
   }
 
+  /// The fastest candidate within the workspace limit, deterministic ones first when asked.
   template <class Perf>
-  static const Perf* first_fitting(const Perf* perf, int n, std::size_t limit) {
+  const Perf* first_fitting(const Perf* perf, int n) const {
+    const std::size_t limit = m_options.workspace_limit;
+    if (m_options.deterministic)
+      for (int i = 0; i < n; ++i)
+        if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit &&
+            perf[i].determinism == CUDNN_DETERMINISTIC)
+          return perf + i;
     for (int i = 0; i < n; ++i)
       if (perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= limit) return perf + i;
     return nullptr;
@@ -520,7 +536,7 @@ class cuda_backend {
       SJMT_CUDNN(cudnnGetConvolutionForwardAlgorithm_v7(m_handles.dnn, p.x, p.w, p.conv, p.y,
                                                         CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, perf));
     }
-    const auto* best = first_fitting(perf, n, m_options.workspace_limit);
+    const auto* best = first_fitting(perf, n);
     SJMT_CHECK(cudnn_error, best, "conv2d_forward: cuDNN offers no algorithm within ", m_options.workspace_limit,
                " bytes of workspace for this shape");
     p.fwd = best->algo;
@@ -541,7 +557,7 @@ class cuda_backend {
       SJMT_CUDNN(cudnnGetConvolutionBackwardDataAlgorithm_v7(m_handles.dnn, p.w, p.y, p.conv, p.x,
                                                              CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, perf));
     }
-    const auto* best = first_fitting(perf, n, m_options.workspace_limit);
+    const auto* best = first_fitting(perf, n);
     SJMT_CHECK(cudnn_error, best, "conv2d_backward_data: cuDNN offers no algorithm within ",
                m_options.workspace_limit, " bytes of workspace for this shape");
     p.bwd_data = best->algo;
@@ -562,7 +578,7 @@ class cuda_backend {
       SJMT_CUDNN(cudnnGetConvolutionBackwardFilterAlgorithm_v7(m_handles.dnn, p.x, p.y, p.conv, p.w,
                                                                CUDNN_CONVOLUTION_BWD_FILTER_ALGO_COUNT, &n, perf));
     }
-    const auto* best = first_fitting(perf, n, m_options.workspace_limit);
+    const auto* best = first_fitting(perf, n);
     SJMT_CHECK(cudnn_error, best, "conv2d_backward_filter: cuDNN offers no algorithm within ",
                m_options.workspace_limit, " bytes of workspace for this shape");
     p.bwd_filter = best->algo;

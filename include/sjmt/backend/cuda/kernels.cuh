@@ -82,9 +82,10 @@ __global__ void max_pool2_forward_kernel(const T* x, T* y, std::size_t N, std::s
     const std::size_t c = i % C, q = (i / C) % Q, p = (i / (C * Q)) % P, n = i / (C * Q * P);
     const T* a = x + ((n * H + 2 * p) * W + 2 * q) * C + c;
     const T* b = a + W * C;
-    const T m0 = a[0] > a[C] ? a[0] : a[C];
-    const T m1 = b[0] > b[C] ? b[0] : b[C];
-    y[i] = m0 > m1 ? m0 : m1;
+    // As std::max on the CPU: the first argument unless the second is greater (NaN, signed zeros).
+    const T m0 = a[0] < a[C] ? a[C] : a[0];
+    const T m1 = b[0] < b[C] ? b[C] : b[0];
+    y[i] = m0 < m1 ? m1 : m0;
   }
 }
 

@@ -55,7 +55,10 @@ class cuda_tensor {
   }
   void release() noexcept {
     if (m_pool) m_pool->deallocate(m_data);
-    if (m_staged) (void)cudaEventDestroy(m_staged);
+    if (m_staged) {  // the pinned buffer goes with the tensor: its last upload must be done
+      (void)cudaEventSynchronize(m_staged);
+      (void)cudaEventDestroy(m_staged);
+    }
     m_data = nullptr;
     m_staged = nullptr;
     m_shape = {0, 0, 0, 0};
