@@ -48,3 +48,38 @@ TEST_CASE("image_io: a file that does not decode names the file and a reason, ne
   CHECK(text.find("image ()") == std::string::npos);
   fs::remove_all(root);
 }
+
+TEST_CASE("image_io: a JPEG whose Huffman table has more than 256 codes is refused before stb decodes it") {
+  // stb_image 2.27 writes past its tables for such a file (found by scripts/fuzz,
+  // fuzz/crashes/image/); read_image must say so instead.
+  std::string jpeg("\xFF\xD8\xFF\xC4", 4);
+  const std::size_t codes = 16 * 20;  // 20 codes of each length: 320 > 256
+  const std::size_t length = 2 + 17 + codes;
+  jpeg += static_cast<char>(length >> 8);
+  jpeg += static_cast<char>(length & 0xFF);
+  jpeg += '\x00';  // DC table 0
+  jpeg.append(16, '\x14');
+  jpeg.append(codes, '\x01');
+  jpeg += std::string("\xFF\xD9", 2);
+  const fs::path p = sjmt::test::unique_temp("sjmt_test_huffman_overflow.jpg");
+  { std::ofstream(p, std::ios::binary) << jpeg; }
+  CHECK(decode_error(p).find("cannot decode image (corrupt JPEG: a Huffman table with more than 256 codes)") !=
+        std::string::npos);
+  // 256 codes are allowed through to stb (which then finds the file incomplete).
+  CHECK(sjmt::detail::jpeg_huffman_tables_fit(reinterpret_cast<const unsigned char*>("\xFF\xD8\xFF\xC4\x00\x13\x00"
+                                                                                     "\x10\x10\x10\x10\x10\x10\x10\x10"
+                                                                                     "\x10\x10\x10\x10\x10\x10\x10\x10"),
+                                              23));
+  CHECK_FALSE(sjmt::detail::jpeg_huffman_tables_fit(
+      reinterpret_cast<const unsigned char*>("\xFF\xD8\xFF\xC4\x00\x13\x00"
+                                             "\x10\x10\x10\x10\x10\x10\x10\x10"
+                                             "\x10\x10\x10\x10\x10\x10\x10\x11"),
+      23));
+  fs::remove(p);
+}
+
+TEST_CASE("image_io: the fixtures' PNG and JPEG files still decode") {
+  const fs::path data = fs::path(SJMT_TEST_DATA_DIR);
+  CHECK(read_image(data / "emotionet/images/N_0000000001_00001.jpg", 3).channels() == 3);
+  CHECK(read_image(data / "SFEW_2.0/Train/Angry/Airheads_000519240_00000005.png", 1).channels() == 1);
+}

@@ -1,16 +1,21 @@
 #pragma once
-// Image files through stb_image / stb_image_write: PNG, JPEG, BMP, ... in; PNG out.
+// Image files through stb_image / stb_image_write: PNG, JPEG and BMP in; PNG and JPEG out.
 // Decoding errors (missing file, corrupt data) throw io_error naming the file.
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
 #include <span>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include "../error.hpp"
+#include "detail/jpeg_check.hpp"
 #include "detail/stb.hpp"
 #include "image.hpp"
 
@@ -42,8 +47,25 @@ namespace sjmt::data {
 inline image read_image(const std::filesystem::path& path, int channels = 3) {
   SJMT_CHECK(value_error, channels == 1 || channels == 3, "read_image: ", channels,
              " channels; expected 1 or 3");
+  // The bytes first, so that a file stb would mis-handle is refused before it decodes.
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) detail::throw_undecodable(path);  // missing, a folder, ...
+  std::ifstream in(path, std::ios::binary);
+  if (!in) detail::throw_undecodable(path);
+  std::string bytes;
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } catch (const std::exception& e) {
+    detail::throw_error<io_error>(std::source_location::current(), path.string(), ": cannot read image (", e.what(), ")");
+  }
+  const auto* first = reinterpret_cast<const unsigned char*>(bytes.data());
+  if (!detail::jpeg_huffman_tables_fit(first, bytes.size()))
+    detail::throw_error<io_error>(std::source_location::current(), path.string(),
+                                  ": cannot decode image (corrupt JPEG: a Huffman table with more than 256 codes)");
+  SJMT_CHECK(io_error, bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()), path.string(),
+             ": cannot decode image (", bytes.size(), " bytes, more than stb_image reads)");
   int w = 0, h = 0, n = 0;
-  unsigned char* data = detail::stb::sjmt_stbi_load(path.string().c_str(), &w, &h, &n, channels);
+  unsigned char* data = detail::stb::sjmt_stbi_load_from_memory(first, static_cast<int>(bytes.size()), &w, &h, &n, channels);
   if (data == nullptr) detail::throw_undecodable(path);
   image out(w, h, channels);
   const std::span<float> px = out.pixels();  // (H, W, C), as stb decodes

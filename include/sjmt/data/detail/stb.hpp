@@ -364,6 +364,11 @@
 #endif
 namespace sjmt::detail::stb {
 #define STBI_NO_THREAD_LOCALS
+// The formats the loaders read (data/formats/sfew.hpp is_image_file): fewer decoders of
+// untrusted files, and of stb 2.27's known defects, reachable through read_image.
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 // stb_image declares its API extern "C": such names are not mangled with the namespace,
