@@ -4,6 +4,7 @@
 #include "backend.hpp"
 #include "config.hpp"
 #include "data.hpp"
+#include "deploy.hpp"
 #include "error.hpp"
 #include "io.hpp"
 #include "labels.hpp"
