@@ -40,6 +40,7 @@ struct settings {
   bool fresh = false;                ///< ignore existing checkpoints
   bool quiet = false;                ///< no progress bar
   int data_threads = 1;              ///< threads that render a batch
+  std::string device = "cpu";        ///< where networks train: cpu or cuda (run_job dispatches on it)
   fs::path out = "runs";
 
   std::function<double(std::size_t)> learning_rate() const {
