@@ -21,6 +21,7 @@
 #include <iterator>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "../backend/backend.hpp"
 #include "../backend/loss_plan.hpp"
@@ -35,6 +36,34 @@
 #include "options.hpp"
 
 namespace sjmt {
+namespace detail {
+
+template <class>
+inline constexpr bool always_false = false;
+
+template <class X>
+inline constexpr bool is_device_batch_v = false;
+template <class U, class B, class T>
+inline constexpr bool is_device_batch_v<device_batch<U, B, T>> = true;
+
+/// Whether (logits, targets, domains[, known], grad) fit the span overloads of a loss over T.
+template <class T, class Logits, class Targets, class Domains, class... Rest>
+inline constexpr bool span_call_fits = false;
+template <class T, class Logits, class Targets, class Domains, class Grad>
+inline constexpr bool span_call_fits<T, Logits, Targets, Domains, Grad> =
+    buffer_of<Logits, const T> && buffer_of<Targets, const T> && buffer_of<Domains, const std::int32_t> &&
+    buffer_of<Grad, T>;
+template <class T, class Logits, class Targets, class Domains, class Known, class Grad>
+inline constexpr bool span_call_fits<T, Logits, Targets, Domains, Known, Grad> =
+    span_call_fits<T, Logits, Targets, Domains, Grad> && buffer_of<Known, const std::uint8_t>;
+
+/// Whether (logits, targets, domains[, known]) fit the span overloads of value().
+template <class T, class Logits, class Targets, class Domains, class... Known>
+inline constexpr bool span_value_fits =
+    buffer_of<Logits, const T> && buffer_of<Targets, const T> && buffer_of<Domains, const std::int32_t> &&
+    (buffer_of<Known, const std::uint8_t> && ...);
+
+}  // namespace detail
 
 template <dataset_union_type Union, std::floating_point T = float>
 class union_loss {
@@ -130,6 +159,31 @@ class union_loss {
             detail::buffer_of<const std::int32_t> Domains, detail::buffer_of<const std::uint8_t> Known>
   T value(B& be, const Logits& logits, const Targets& targets, const Domains& domains, const Known& known) const {
     return run(be, view(logits, "logits"), view(targets, "targets"), span_of(domains), known_view(known), {});
+  }
+
+  // Host buffers of element types that do not fit (double logits for a float
+  // loss, 64-bit domains, a read-only gradient, ...): one sentence instead of a
+  // page of candidates. Tensor calls (a device_batch) never reach these.
+  template <host_memory_backend B, class Logits, class Targets, class Domains, class... Rest>
+    requires(!detail::is_device_batch_v<std::remove_cvref_t<Targets>> && (sizeof...(Rest) == 1 || sizeof...(Rest) == 2) &&
+             !detail::span_call_fits<T, Logits, Targets, Domains, Rest...>)
+  T forward_backward(B&, const Logits&, const Targets&, const Domains&, Rest&&...) const {
+    static_assert(detail::always_false<B>,
+                  "sjmt::union_loss::forward_backward: the host buffers do not fit. logits and targets hold the "
+                  "loss's value type T (float unless the loss was declared with double), domains std::int32_t, "
+                  "the known-mask std::uint8_t, and the gradient is a writable buffer of T; or pass the backend's "
+                  "tensors with a device_batch.");
+    return T(0);
+  }
+  template <host_memory_backend B, class Logits, class Targets, class Domains, class... Rest>
+    requires(!detail::is_device_batch_v<std::remove_cvref_t<Targets>> && sizeof...(Rest) <= 1 &&
+             !detail::span_value_fits<T, Logits, Targets, Domains, Rest...>)
+  T value(B&, const Logits&, const Targets&, const Domains&, const Rest&...) const {
+    static_assert(detail::always_false<B>,
+                  "sjmt::union_loss::value: the host buffers do not fit. logits and targets hold the loss's value "
+                  "type T (float unless the loss was declared with double), domains std::int32_t and the "
+                  "known-mask std::uint8_t.");
+    return T(0);
   }
 
   /// Checks a batch's labels (host memory) against the rules of this loss:
