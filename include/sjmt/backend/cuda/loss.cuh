@@ -22,8 +22,8 @@
 
 namespace sjmt::detail::cuda {
 
-/// Block sums of a double per thread into out[blockIdx.x], in a fixed order.
-__device__ inline void block_sum_to(double v, double* out) {
+/// The sum over the block's threads of one double each, in a fixed tree; valid in thread 0.
+__device__ inline double block_sum(double v) {
   __shared__ double s[threads_per_block];
   s[threadIdx.x] = v;
   __syncthreads();
@@ -31,7 +31,13 @@ __device__ inline void block_sum_to(double v, double* out) {
     if (threadIdx.x < w) s[threadIdx.x] += s[threadIdx.x + w];
     __syncthreads();
   }
-  if (threadIdx.x == 0) out[blockIdx.x] = s[0];
+  return s[0];
+}
+
+/// out[blockIdx.x] = block_sum(v).
+__device__ inline void block_sum_to(double v, double* out) {
+  const double total = block_sum(v);
+  if (threadIdx.x == 0) out[blockIdx.x] = total;
 }
 
 /// partial[b] = number of entries the plan trains in block b's share of the rows.
@@ -47,16 +53,13 @@ __global__ void loss_selected_kernel(device_loss_plan<T> p, std::size_t rows, co
   block_sum_to(count, partial);
 }
 
-/// scale_out = 1 / (selected entries), 0 when none; from loss_selected_kernel's partial sums.
+/// scale_out = 1 / (selected entries), 0 when none; from loss_selected_kernel's partial sums (one block).
 template <class T>
-__global__ void loss_mean_scale_kernel(double* partial, unsigned blocks, T* scale_out) {
+__global__ void loss_mean_scale_kernel(const double* partial, unsigned blocks, T* scale_out) {
   double total = 0;
   for (unsigned b = threadIdx.x; b < blocks; b += blockDim.x) total += partial[b];
-  block_sum_to(total, partial + blocks);  // one block: lands in partial[blocks]
-  if (threadIdx.x == 0) {
-    const double n = partial[blocks];
-    *scale_out = n > 0 ? static_cast<T>(1.0 / n) : T(0);
-  }
+  const double n = block_sum(total);
+  if (threadIdx.x == 0) *scale_out = n > 0 ? static_cast<T>(1.0 / n) : T(0);
 }
 
 template <class T>
@@ -115,22 +118,15 @@ __global__ void loss_kernel(device_loss_plan<T> p, std::size_t rows, const T* lo
   block_sum_to(total, partial);
 }
 
-/// *value = scale * (the blocks' sums, added in order); one block.
+/// *value = scale * (the blocks' sums: a fixed stride per thread, then block_sum's tree); one block.
 template <class T>
 __global__ void loss_total_kernel(const double* partial, unsigned blocks, T scale_value, const T* scale_ptr, T* value) {
   double total = 0;
-  // Each thread adds a fixed stride of blocks; block_sum_to adds the threads in a fixed tree.
   for (unsigned b = threadIdx.x; b < blocks; b += blockDim.x) total += partial[b];
-  __shared__ double s[threads_per_block];
-  s[threadIdx.x] = total;
-  __syncthreads();
-  for (unsigned w = threads_per_block / 2; w > 0; w /= 2) {
-    if (threadIdx.x < w) s[threadIdx.x] += s[threadIdx.x + w];
-    __syncthreads();
-  }
+  const double sum = block_sum(total);
   if (threadIdx.x == 0) {
     const T scale = scale_ptr ? *scale_ptr : scale_value;
-    *value = static_cast<T>(s[0] * static_cast<double>(scale));
+    *value = static_cast<T>(sum * static_cast<double>(scale));
   }
 }
 
