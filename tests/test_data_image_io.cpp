@@ -75,7 +75,20 @@ TEST_CASE("image_io: a JPEG whose Huffman table has more than 256 codes is refus
                                              "\x10\x10\x10\x10\x10\x10\x10\x10"
                                              "\x10\x10\x10\x10\x10\x10\x10\x11"),
       23));
+  // stb skips any number of FF fill bytes before the start-of-image marker, so the
+  // guard does too (a fuzzed file of 70 FFs, then D8 and a bad table, passed a guard
+  // that looked at the first two bytes only, and overflowed in stbi__build_huffman).
+  const std::string filled = std::string(70, '\xFF') + jpeg.substr(1);
+  CHECK_FALSE(sjmt::detail::jpeg_huffman_tables_fit(reinterpret_cast<const unsigned char*>(filled.data()),
+                                                    filled.size()));
+  const fs::path q = sjmt::test::unique_temp("sjmt_test_huffman_overflow_filled.jpg");
+  { std::ofstream(q, std::ios::binary) << filled; }
+  CHECK(decode_error(q).find("corrupt JPEG: a Huffman table with more than 256 codes") != std::string::npos);
+  // FF bytes and no D8 is not a JPEG for this guard (stb's own test refuses it).
+  const std::string no_soi(8, '\xFF');
+  CHECK(sjmt::detail::jpeg_huffman_tables_fit(reinterpret_cast<const unsigned char*>(no_soi.data()), no_soi.size()));
   fs::remove(p);
+  fs::remove(q);
 }
 
 TEST_CASE("image_io: the fixtures' PNG and JPEG files still decode") {

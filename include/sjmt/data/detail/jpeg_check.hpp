@@ -11,13 +11,19 @@
 namespace sjmt::detail {
 
 /// False when `p` is a JPEG (FF D8) with a Huffman table of more than 256 codes.
-/// Segments are walked as stb_image walks them: markers with a 16-bit length are
+/// The start of image is found as stb finds it: any number of FF fill bytes may
+/// come before its D8 (a fuzzed file of 70 FFs and then a bad table reached stb's
+/// overflow past a guard that looked only at the first two bytes). Segments are
+/// walked as stb_image walks them: markers with a 16-bit length are
 /// skipped by it, fill bytes, RSTn and stuffed FF 00 inside entropy-coded data are
 /// passed over, and each DHT table is read as stb reads it (17 bytes, then its codes)
 /// for as long as the segment's length says there is more.
 inline bool jpeg_huffman_tables_fit(const unsigned char* p, std::size_t n) {
-  if (n < 2 || p[0] != 0xFF || p[1] != 0xD8) return true;  // not a JPEG: not this decoder
-  std::size_t i = 2;
+  if (n < 2 || p[0] != 0xFF) return true;  // not a JPEG: not this decoder
+  std::size_t i = 1;
+  while (i < n && p[i] == 0xFF) ++i;  // fill bytes before the start of image, as stbi__get_marker skips them
+  if (i >= n || p[i] != 0xD8) return true;
+  ++i;
   while (i < n) {
     if (p[i] != 0xFF) {  // entropy-coded data (or junk) up to the next marker
       ++i;
