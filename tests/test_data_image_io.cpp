@@ -96,3 +96,20 @@ TEST_CASE("image_io: the fixtures' PNG and JPEG files still decode") {
   CHECK(read_image(data / "emotionet/images/N_0000000001_00001.jpg", 3).channels() == 3);
   CHECK(read_image(data / "SFEW_2.0/Train/Angry/Airheads_000519240_00000005.png", 1).channels() == 1);
 }
+
+TEST_CASE("image_io: an image whose header declares more pixels than the limit is refused before decoding") {
+  const fs::path p = sjmt::test::unique_temp("sjmt_test_pixel_limit.png");
+  write_png(p, image(64, 48, 3));
+  CHECK(read_image(p, 3, 64 * 48).width() == 64);  // at the limit: decoded
+  CHECK_THROWS_WITH_AS(read_image(p, 3, 64 * 48 - 1),
+                       doctest::Contains("sjmt_test_pixel_limit.png: cannot decode image (its header says 64 x 48 "
+                                         "pixels, more than the limit of 3071)"),
+                       sjmt::io_error);
+  fs::remove(p);
+  // The fuzzed JPEG of 1,185 bytes that declares 65,320 x 210 pixels (fuzz/crashes/image/timeout-*)
+  // is refused by a limit below 13.7 megapixels, and by the header check alone (no decode).
+  const fs::path fuzzed = fs::path(SJMT_TEST_DATA_DIR) / ".." / ".." / "fuzz" / "crashes" / "image" /
+                          "timeout-06772be4a40d4c4829d58018aa2bb1e07f4cc116";
+  CHECK_THROWS_WITH_AS(read_image(fuzzed, 3, std::size_t{1} << 22), doctest::Contains("65320 x 210 pixels"),
+                       sjmt::io_error);
+}

@@ -42,9 +42,16 @@ namespace sjmt::detail {
 
 namespace sjmt::data {
 
+/// The largest image read_image decodes by default: 2^27 pixels (134 megapixels, 400 MiB of
+/// 8-bit RGB before conversion), far above any photo and far below what a file of a few bytes
+/// may declare (65,535 x 65,535: 12.9 GB), which stb would try to allocate and decode.
+inline constexpr std::size_t default_max_image_pixels = std::size_t{1} << 27;
+
 /// Decodes the image file at `path` with `channels` channels (1 grey, 3 RGB; converted as
-/// needed). Throws io_error if the file is missing or not a decodable image.
-inline image read_image(const std::filesystem::path& path, int channels = 3) {
+/// needed). Throws io_error if the file is missing, not a decodable image, or declares more
+/// than `max_pixels` pixels (read from its header before anything is decoded).
+inline image read_image(const std::filesystem::path& path, int channels = 3,
+                        std::size_t max_pixels = default_max_image_pixels) {
   SJMT_CHECK(value_error, channels == 1 || channels == 3, "read_image: ", channels,
              " channels; expected 1 or 3");
   // The bytes first, so that a file stb would mis-handle is refused before it decodes.
@@ -65,6 +72,10 @@ inline image read_image(const std::filesystem::path& path, int channels = 3) {
   SJMT_CHECK(io_error, bytes.size() <= static_cast<std::size_t>(std::numeric_limits<int>::max()), path.string(),
              ": cannot decode image (", bytes.size(), " bytes, more than stb_image reads)");
   int w = 0, h = 0, n = 0;
+  if (detail::stb::sjmt_stbi_info_from_memory(first, static_cast<int>(bytes.size()), &w, &h, &n) == 1 &&
+      static_cast<std::size_t>(w) * static_cast<std::size_t>(h) > max_pixels)
+    detail::throw_error<io_error>(std::source_location::current(), path.string(), ": cannot decode image (its header says ",
+                                  w, " x ", h, " pixels, more than the limit of ", max_pixels, ")");
   unsigned char* data = detail::stb::sjmt_stbi_load_from_memory(first, static_cast<int>(bytes.size()), &w, &h, &n, channels);
   if (data == nullptr) detail::throw_undecodable(path);
   image out(w, h, channels);
