@@ -1,13 +1,18 @@
 #pragma once
 // An experiment's table: rows (method, model) of runs over seeds, columns
 // chosen metrics of chosen spaces, each cell mean ± sample std over the
-// seeds (seed_summary.hpp), written as <stem>.md, .csv and .json.
+// seeds (seed_summary.hpp), written as <stem>.md, .csv and .json. With a
+// baseline method, every other row of the same model is also compared with it
+// seed by seed (paired_test.hpp: mean difference, paired t-test, sign test),
+// written under the table and to <stem>-paired.csv.
 //
 //   sjmt::metrics::experiment_table t("Table 2", {{"emotion", "accuracy", "emotion accuracy"}});
-//   t.add("SJMT", "ResNet-8", run_result);           // once per seed
+//   t.set_baseline("classical multi-task");
+//   t.add("SJMT", "ResNet-8", run_result, seed);     // once per seed
 //   std::string md = t.write(folder, "table2", "notes printed under the title");
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -19,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "evaluator.hpp"
+#include "paired_test.hpp"
 #include "report.hpp"
 #include "seed_summary.hpp"
 
@@ -34,11 +40,47 @@ class experiment_table {
   experiment_table(std::string title, std::vector<table_column> columns)
       : m_title(std::move(title)), m_columns(std::move(columns)) {}
 
-  /// Adds one run (one seed) to the row (method, model); rows keep the order of their first run.
-  void add(const std::string& method, const std::string& model, const evaluation_result& r) {
+  /// Adds the run of `seed` to the row (method, model); rows keep the order of their first run.
+  void add(const std::string& method, const std::string& model, const evaluation_result& r, std::uint64_t seed) {
     const std::string key = method + '\x1f' + model;
     if (!m_runs.contains(key)) m_order.emplace_back(method, model);
+    SJMT_CHECK(value_error, !m_seeds[key].contains(seed), "experiment_table: row (", method, ", ", model,
+               ") has a run of seed ", seed, " already");
+    m_seeds[key][seed] = m_runs[key].size();
     m_runs[key].push_back(r);
+  }
+
+  /// Rows of another method are compared with `method`'s row of the same model, seed by seed.
+  void set_baseline(std::string method) { m_baseline = std::move(method); }
+
+  /// One comparison of a row against the baseline's row of its model, on one column.
+  struct comparison {
+    std::string method, model, baseline;
+    table_column column;
+    std::vector<std::uint64_t> seeds;  ///< the seeds both rows ran, ascending
+    paired_comparison test;
+  };
+
+  /// Every comparison against the baseline (none without one, or for a model the baseline did not run).
+  std::vector<comparison> comparisons() const {
+    std::vector<comparison> out;
+    if (m_baseline.empty()) return out;
+    for (const auto& [method, model] : m_order) {
+      const std::string base_key = m_baseline + '\x1f' + model, key = method + '\x1f' + model;
+      if (method == m_baseline || !m_runs.contains(base_key)) continue;
+      std::vector<std::uint64_t> seeds;
+      for (const auto& [seed, index] : m_seeds.at(key))
+        if (m_seeds.at(base_key).contains(seed)) seeds.push_back(seed);
+      for (const table_column& c : m_columns) {
+        std::vector<double> a, b;
+        for (std::uint64_t seed : seeds) {
+          a.push_back(value(m_runs.at(base_key)[m_seeds.at(base_key).at(seed)], c));
+          b.push_back(value(m_runs.at(key)[m_seeds.at(key).at(seed)], c));
+        }
+        out.push_back({method, model, m_baseline, c, seeds, compare_paired(a, b)});
+      }
+    }
+    return out;
   }
 
   /// Writes <folder>/<stem>.{md,csv,json}; returns the markdown.
@@ -67,9 +109,38 @@ class experiment_table {
       md << ' ' << runs.size() << " |\n";
       rows.push_back({{"method", method}, {"model", model}, {"seeds", runs.size()}, {"metrics", cells}});
     }
+    const std::vector<comparison> paired = comparisons();
+    nlohmann::json paired_json = nlohmann::json::array();
+    if (!paired.empty()) {
+      std::ostringstream pcsv;
+      md << "\nPaired by seed, row minus " << m_baseline
+         << " (t: paired t-test, two-sided; sign: exact sign test, two-sided, ties dropped):\n\n"
+            "| method | model | metric | mean difference ± std | better / worse / tied | p (t) | p (sign) | seeds |\n"
+            "|---|---|---|---|---|---|---|---|\n";
+      pcsv << "method,model,baseline,space,metric,pairs,mean_difference,std_difference,t,p_t,wins,losses,ties,p_sign\n";
+      for (const comparison& c : paired) {
+        const paired_comparison& t = c.test;
+        std::string spread = signed_value(t.mean_difference);
+        if (std::isfinite(t.std_difference)) spread.append(" ± ").append(cell_value(t.std_difference));
+        md << "| " << c.method << " | " << c.model << " | " << c.column.title << " | " << spread << " | " << t.wins
+           << " / " << t.losses << " / " << t.ties << " | " << p_value(t.t_p_value) << " | "
+           << p_value(t.sign_p_value) << " | " << t.pairs << " |\n";
+        pcsv << c.method << ',' << c.model << ',' << c.baseline << ',' << c.column.space << ',' << c.column.metric
+             << ',' << t.pairs << ',' << t.mean_difference << ',' << t.std_difference << ',' << t.t << ','
+             << t.t_p_value << ',' << t.wins << ',' << t.losses << ',' << t.ties << ',' << t.sign_p_value << '\n';
+        paired_json.push_back({{"method", c.method}, {"model", c.model}, {"baseline", c.baseline},
+                               {"space", c.column.space}, {"metric", c.column.metric}, {"seeds", c.seeds},
+                               {"pairs", t.pairs}, {"mean_difference", number(t.mean_difference)},
+                               {"std_difference", number(t.std_difference)}, {"t", number(t.t)},
+                               {"p_t", number(t.t_p_value)}, {"wins", t.wins}, {"losses", t.losses},
+                               {"ties", t.ties}, {"p_sign", number(t.sign_p_value)}});
+      }
+      write_file_atomic(folder / (stem + "-paired.csv"), pcsv.str());
+    }
     write_file_atomic(folder / (stem + ".md"), md.str());
     write_file_atomic(folder / (stem + ".csv"), csv.str());
-    write_json(folder / (stem + ".json"), {{"title", m_title}, {"notes", notes}, {"rows", rows}});
+    write_json(folder / (stem + ".json"),
+               {{"title", m_title}, {"notes", notes}, {"rows", rows}, {"baseline", m_baseline}, {"paired", paired_json}});
     return md.str();
   }
 
@@ -105,6 +176,25 @@ class experiment_table {
   }
 
  private:
+  static double value(const evaluation_result& r, const table_column& c) {
+    for (const space_result& s : r.spaces)
+      if (space_name(s) == c.space)
+        for (const auto& [metric, v] : headline_metrics(s))
+          if (metric == c.metric) return v;
+    return undefined;
+  }
+  static std::string signed_value(double v) {
+    if (!std::isfinite(v)) return "n/a";
+    char b[32];
+    std::snprintf(b, sizeof b, "%+.3f", v);
+    return b;
+  }
+  static std::string p_value(double p) {
+    if (!std::isfinite(p)) return "n/a";
+    char b[32];
+    std::snprintf(b, sizeof b, p < 0.001 ? "%.1e" : "%.3f", p);
+    return b;
+  }
   static std::string cell_value(double v) {
     char b[32];
     std::snprintf(b, sizeof b, "%.3f", v);
@@ -125,6 +215,8 @@ class experiment_table {
   std::vector<table_column> m_columns;
   std::vector<std::pair<std::string, std::string>> m_order;
   std::map<std::string, std::vector<evaluation_result>> m_runs;
+  std::map<std::string, std::map<std::uint64_t, std::size_t>> m_seeds;  ///< row -> seed -> index in m_runs
+  std::string m_baseline;
 };
 
 }  // namespace sjmt::metrics
