@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 
+#include <sjmt/data/pipeline/paper_sources.hpp>
 #include <sjmt/data/world/synthetic.hpp>
 
 using namespace sjmt::data;
@@ -147,4 +148,18 @@ TEST_CASE("synthetic: sequences ramp from a neutral onset to the sample at its p
   CHECK(ramp(e, 0.5f).intensity[12] == 3);
   CHECK(ramp(e, 0.1f).intensity[6] == 1);
   CHECK(ramp(e, 1).intensity == e.intensity);
+}
+
+TEST_CASE("paper sources: Table 4's compound split has the paper's per-class counts, 15 of each to train") {
+  const sjmt::data::split_sources s = sjmt::data::paper_sources{}.compound();
+  CHECK(s.train.size == 8 * 15);
+  CHECK(s.test.size == 722 - 8 * 15);
+  std::array<std::size_t, 8> train{}, test{};
+  for (std::size_t i = 0; i < s.train.size; ++i) ++train[static_cast<std::size_t>(s.train.get(i).compound)];
+  for (std::size_t i = 0; i < s.test.size; ++i) ++test[static_cast<std::size_t>(s.test.get(i).compound)];
+  for (std::size_t c = 0; c < 8; ++c) {
+    CHECK(train[c] == 15);
+    CHECK(test[c] == paper_compound_counts[c] - 15);
+  }
+  CHECK(test[1] == 486 - 15);  // happily disgusted, the paper's largest class
 }

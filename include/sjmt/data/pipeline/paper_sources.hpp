@@ -6,7 +6,8 @@
 //   AUs in the wild       emotionet-like, or an EmotioNet AU table with its last 1,000 rows held out
 //   posed (CK+)           ck-like or CK+, every 5th sample tested; contempt (no SFEW class)
 //                         left out of the emotion task
-//   compound emotions     the first 15 images of each class train, the rest test (Table 4)
+//   compound emotions     the first 15 images of each class train, the rest test (Table 4);
+//                         synthetic: the paper's per-class counts (722 images, 602 tested)
 //   FER pretraining       fer-like, or FER2013's Training / PublicTest
 // Loaders' reports of skipped records go to stderr.
 //
@@ -51,6 +52,8 @@ struct paper_sources {
   std::uint64_t world_seed = 1;  ///< of the synthetic world
   std::filesystem::path sfew{}, emotionet{}, emotionet_images{}, ckplus{}, compound_csv{}, fer2013{};
   int width = 32, height = 32;  ///< real images are brought to this size
+  /// Per-class counts of the synthetic compound subset: the paper's Table 4 (722 images).
+  std::array<std::size_t, 8> compound_counts = paper_compound_counts;
 
   split_sources emotion_wild() const {
     if (!real) return {source(sfew_like(split::train, world_seed)), source(sfew_like(split::test, world_seed))};
@@ -98,7 +101,7 @@ struct paper_sources {
 
   split_sources compound() const {
     if (!real) {
-      const synthetic_domain c = emotionet_compound_like(world_seed);
+      const synthetic_domain c = emotionet_compound_like(world_seed, compound_counts);
       auto first15 = std::make_shared<std::vector<bool>>(c.size());
       std::array<std::size_t, num_categories> taken{};
       for (std::size_t i = 0; i < c.size(); ++i) (*first15)[i] = taken[c.category(i)]++ < 15;
