@@ -39,6 +39,7 @@
 #endif
 
 #include "paper/run.hpp"
+#include "paper/reference.hpp"
 
 namespace {
 
@@ -79,6 +80,7 @@ struct options {
   std::vector<std::string> methods;  // table2 rows; empty: the profile's
   std::size_t seeds = 1, first_seed = 1, pretrain_steps = 0;
   bool pretrain = false;
+  bool zero_shot = true;  ///< table4: also infer compounds from Table 2's SJMT network
   int threads = 0;
   std::string data = "synthetic";
   data::paper_sources src;  ///< its paths are set by the options below
@@ -150,7 +152,7 @@ int table1(context& c) {
         job j{.name = "table1-" + task + "-" + m.tag() + "-s" + std::to_string(seed), .method = "single task",
               .arch = m.arch, .depth = m.depth, .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
         const outcome r = run_job<U>(j, c.o.run, {src.train}, {{0, src.test}}, c.guard);
-        sum.add("single task", m.label(), r.eval);
+        sum.add("single task", m.label(), r.eval, seed);
       };
       one.template operator()<emotion_only>(sum_sfew, "emotion-sfew", wild_e);
       one.template operator()<aus_only>(sum_en, "aus-emotionet", wild_a);
@@ -162,6 +164,7 @@ int table1(context& c) {
   std::printf("\n%s", sum_en.write(c.o.run.out, "table1_aus_emotionet", notes).c_str());
   std::printf("\n%s", sum_ck.write(c.o.run.out, "table1_emotion_ck", notes).c_str());
   std::printf("\n%s", sum_ckau.write(c.o.run.out, "table1_aus_ck", notes).c_str());
+  std::printf("\n%s", paper::table1_markdown());
   return 0;
 }
 
@@ -184,6 +187,7 @@ int table2(context& c, bool figure_only) {
   std::vector<column> cols = emotion_columns;
   cols.insert(cols.end(), au_columns.begin(), au_columns.end());
   summary sum("Table 2 — multi-task on sfew-like (emotion) + emotionet-like (AUs)", cols);
+  sum.set_baseline("classical multi-task");
   const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild();
   std::vector<test_set> tests{{0, e.test}, {1, a.test}};
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
@@ -196,13 +200,16 @@ int table2(context& c, bool figure_only) {
         if (j.loss == loss_kind::selective && j.head == head_kind::joint) {
           const outcome r = run_job<table2_union, figure2_of>(j, c.o.run, {e.train, a.train}, tests, c.guard);
           metrics::write_au_by_emotion_figure(c.o.run.out, "figure2-" + m.tag() + "-s" + std::to_string(seed), *r.figure2);
-          sum.add(j.method, m.label(), r.eval);
+          sum.add(j.method, m.label(), r.eval, seed);
         } else {
-          sum.add(j.method, m.label(), run_job<table2_union>(j, c.o.run, {e.train, a.train}, tests, c.guard).eval);
+          sum.add(j.method, m.label(), run_job<table2_union>(j, c.o.run, {e.train, a.train}, tests, c.guard).eval, seed);
         }
       }
     }
-  if (!figure_only) std::printf("\n%s", sum.write(c.o.run.out, "table2", describe(c.o, c.models)).c_str());
+  if (!figure_only) {
+    std::printf("\n%s", sum.write(c.o.run.out, "table2", describe(c.o, c.models)).c_str());
+    std::printf("\n%s\n%s", paper::table2_markdown(), paper::verdict(sum, "SJMT (selective loss)").c_str());
+  }
   const std::string first = "figure2-" + c.models.front().tag() + "-s" + std::to_string(c.o.first_seed);
   std::printf("\nFigure 2 / Table 3 (%s, on emotion-only test images): %s\n", first.c_str(),
               (c.o.run.out / (first + ".md")).string().c_str());
@@ -215,7 +222,9 @@ int table4(context& c) {
   std::vector<column> cols{{"compound_emotion", "accuracy", "accuracy (all images)"},
                            {"compound_emotion", "mean_per_class_accuracy", "mean over classes"}};
   summary sum("Table 4 — compound emotions, 15 training images per class", cols);
-  const data::split_sources comp = c.o.src.compound(), a = c.o.src.aus_wild();
+  sum.set_baseline("single task");
+  const data::split_sources comp = c.o.src.compound(), a = c.o.src.aus_wild(), e = c.o.src.emotion_wild();
+  const std::string zero_shot_method = "zero-shot from Table 2's SJMT (emotion + AU outputs)";
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
     for (const model_choice& m : c.models) {
       const fs::path trunk = pretrained_trunk(c, m, seed);
@@ -226,12 +235,20 @@ int table4(context& c) {
                 .depth = m.depth, .proportions = {0.5, 0.5}, .seed = seed, .pretrained = trunk};
       const outcome r1 = run_job<compound_only>(single, c.o.run, {comp.train}, {{0, comp.test}}, c.guard);
       const outcome r2 = run_job<compound_sjmt>(joint, c.o.run, {comp.train, a.train}, {{0, comp.test}}, c.guard);
-      sum.add(single.method, m.label(), r1.eval);
-      sum.add(joint.method, m.label(), r2.eval);
+      sum.add(single.method, m.label(), r1.eval, seed);
+      sum.add(joint.method, m.label(), r2.eval, seed);
+      if (!c.o.zero_shot) continue;
+      // Third row: Table 2's SJMT network of this seed (trained here, or its finished checkpoint
+      // reused), which never saw a compound face, read through the compound prototypes.
+      const job t2 = table2_jobs(m, seed, trunk)[1];
+      const outcome r3 = run_job<table2_union>(t2, c.o.run, {e.train, a.train}, {{0, e.test}, {1, a.test}}, c.guard);
+      sum.add(zero_shot_method, m.label(), paper::zero_shot_compound<table2_union, compound_only>(t2, c.o.run, r3.checkpoint, comp.test), seed);
     }
   const std::string notes = describe(c.o, c.models) + "\n\nPer-class accuracy (mean over seeds):\n\n" +
                             sum.per_class_markdown("compound_emotion");
   std::printf("\n%s", sum.write(c.o.run.out, "table4", notes).c_str());
+  std::printf("\n%s\n%s%s", paper::table4_markdown(), paper::verdict(sum, "SJMT (with emotionet-like AUs)").c_str(),
+              paper::verdict(sum, zero_shot_method).c_str());
   return 0;
 }
 
@@ -285,6 +302,16 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
                 aus ? aus->mean_accuracy : 0.0, good ? "ok" : "FAILED");
     ok = ok && good;
   }
+  // Table 4: the paper's compound split, and compounds inferred from the SJMT network just trained.
+  const data::split_sources comp = o.src.compound();
+  const bool split_ok = comp.train.size == 120 && comp.test.size == 602;
+  const auto zero = paper::zero_shot_compound<table2_union, compound_only>(
+      table2_jobs({"resnet", 8}, 1, {})[1], s, folder / "checkpoints" / "table2-sjmt-resnet8-s1.safetensors", comp.test);
+  const auto* compound_eval = zero.find<metrics::exclusive_result>("compound_emotion");
+  const bool zero_ok = split_ok && compound_eval && compound_eval->count == 16;
+  std::printf("%-24s %zu train / %zu test images, zero-shot accuracy %.3f on 16: %s\n", "table4 split, zero-shot",
+              comp.train.size, comp.test.size, compound_eval ? compound_eval->accuracy : 0.0, zero_ok ? "ok" : "FAILED");
+  ok = ok && zero_ok;
   // Resume: the SJMT job again, in a second folder, stopped after 3 steps, then resumed.
   const fs::path straight = folder / "checkpoints" / "table2-sjmt-resnet8-s1.safetensors";
   settings s2 = s;
@@ -347,6 +374,7 @@ int main(int argc, char** argv) {
   app.add_option("--seeds", o.seeds, "networks per row (mean and standard deviation)")->check(CLI::PositiveNumber);
   app.add_option("--first-seed", o.first_seed, "seed of the first network");
   app.add_flag("--pretrain", o.pretrain, "pretrain each trunk on fer-like (or --fer2013) and fine-tune, as the paper does");
+  app.add_flag("!--no-zero-shot", o.zero_shot, "table4: leave out the compounds inferred from Table 2's SJMT network (which trains it if it is not in the output folder)");
   app.add_option("--pretrain-steps", o.pretrain_steps, "pretraining steps (default: --steps)");
   app.add_option("--threads", o.threads, "threads for the network (default: all cores)");
   app.add_option("--data-threads", o.run.data_threads, "threads that render or decode a batch (default 1)");

@@ -12,6 +12,7 @@
 #endif
 
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <optional>
@@ -88,6 +89,24 @@ struct no_figure {
   std::nullopt_t result() const { return std::nullopt; }
 };
 
+/// The network of job `j` (its initial weights drawn from its seed).
+template <class Backend, class Union>
+sjmt::model<Backend, float> make_net(Backend& be, const job& j) {
+  std::mt19937_64 rng(j.seed);
+  return sjmt::model<Backend, float>(be, {.arch = j.arch, .depth = j.depth},
+                                     j.head == head_kind::joint ? sjmt::joint_head_layout<typename Union::layout>()
+                                                                : sjmt::dataset_head_layout<Union>(),
+                                     rng);
+}
+
+template <class Union, class Backend, class Net>
+sjmt::trainer<Union, Net> make_trainer(Backend& be, Net& net, const job& j, const settings& s) {
+  return sjmt::trainer<Union, Net>(be, net, make_loss<Union>(j.loss),
+                                   {.optimizer = {.momentum = s.momentum, .weight_decay = s.weight_decay},
+                                    .learning_rate = s.learning_rate(),
+                                    .model_name = net.name()});
+}
+
 /// Trains (or resumes, or reuses a finished checkpoint of) `j`, evaluates it on
 /// `tests` and writes its report. `Figure` is sjmt::metrics::au_by_emotion<Union, ...> or no_figure.
 template <class Backend, class Union, class Figure>
@@ -95,15 +114,8 @@ outcome run_job_on(const job& j, const settings& s, std::array<sjmt::data::sampl
                    const std::vector<test_set>& tests, sjmt::interrupt_guard& guard) {
   using net_type = sjmt::model<Backend, float>;
   Backend be;
-  std::mt19937_64 rng(j.seed);
-  net_type net(be, {.arch = j.arch, .depth = j.depth},
-               j.head == head_kind::joint ? sjmt::joint_head_layout<typename Union::layout>()
-                                          : sjmt::dataset_head_layout<Union>(),
-               rng);
-  sjmt::trainer<Union, net_type> t(be, net, make_loss<Union>(j.loss),
-                                   {.optimizer = {.momentum = s.momentum, .weight_decay = s.weight_decay},
-                                    .learning_rate = s.learning_rate(),
-                                    .model_name = net.name()});
+  net_type net = make_net<Backend, Union>(be, j);
+  sjmt::trainer<Union, net_type> t = make_trainer<Union>(be, net, j, s);
   const sjmt::run_folder folder(s.out);
   fs::create_directories(s.out / "checkpoints");
   outcome out;
@@ -152,6 +164,62 @@ outcome run_job_on(const job& j, const settings& s, std::array<sjmt::data::sampl
   out.figure2 = fig.result();
   sjmt::metrics::write_report(s.out, j.name, out.eval);
   return out;
+}
+
+/// Compound emotions inferred, with no compound training, from the finished checkpoint of
+/// `j` (a joint-head network of `Union`, whose layout has spaces::emotion and
+/// spaces::emotionet_aus) on the compound-labelled `test` images (metrics/compound_inference.hpp:
+/// the emotion sigmoids normalised to sum to 1, the AU sigmoids as they are). Evaluated as
+/// the `Compound` union's one exclusive space, so that it reads like the trained rows.
+template <class Backend, class Union, class Compound>
+sjmt::metrics::evaluation_result zero_shot_compound_on(const job& j, const settings& s, const fs::path& checkpoint,
+                                                       const sjmt::data::sample_source& test) {
+  namespace sp = sjmt::spaces;
+  using L = typename Union::layout;
+  using C = typename Compound::layout;
+  static_assert(L::template contains<sp::emotion> && L::template contains<sp::emotionet_aus>);
+  static_assert(C::size == sp::compound_emotion::size && C::template contains<sp::compound_emotion>);
+  Backend be;
+  auto net = make_net<Backend, Union>(be, j);
+  auto t = make_trainer<Union>(be, net, j, s);
+  SJMT_CHECK(value_error, t.resume(checkpoint) == s.steps, checkpoint.string(), " is not a finished run of ",
+             s.steps, " steps: train its Table 2 job first");
+  const std::size_t n = s.test_limit ? std::min(s.test_limit, test.size) : test.size;
+  std::vector<std::int32_t> truth(n);
+  for (std::size_t i = 0; i < n; ++i) truth[i] = test.get(i).compound;
+  sjmt::metrics::evaluator<Compound> eval;
+  const auto sigmoid = [](double z) { return 1 / (1 + std::exp(-z)); };
+  t.predict(test, 0, {.batch = s.batch, .limit = s.test_limit}, [&](std::span<const float> z, const sjmt::data::batch& b) {
+    std::vector<float> scores(b.size * C::size), targets(b.size * C::size, 0.0f);
+    std::vector<std::int32_t> domain(b.size, 0);
+    for (std::size_t r = 0; r < b.size; ++r) {
+      const float* row = z.data() + r * L::size;
+      std::array<double, sp::emotion::size> e{};
+      std::array<double, sp::emotionet_aus::size> a{};
+      double sum = 0;
+      for (std::size_t k = 0; k < e.size(); ++k) sum += e[k] = sigmoid(row[L::template offset<sp::emotion> + k]);
+      for (double& v : e) v /= sum;
+      for (std::size_t k = 0; k < a.size(); ++k) a[k] = sigmoid(row[L::template offset<sp::emotionet_aus> + k]);
+      const auto c = sjmt::metrics::compound_scores(e, a);
+      for (std::size_t k = 0; k < C::size; ++k) scores[r * C::size + k] = static_cast<float>(c[k]);
+      const std::int32_t y = truth[b.index[r]];
+      SJMT_CHECK(value_error, y >= 0, "zero_shot_compound: test image ", b.index[r], " has no compound label");
+      targets[r * C::size + static_cast<std::size_t>(y)] = 1;
+    }
+    eval.update(scores, targets, domain);
+  });
+  return eval.result();
+}
+
+/// zero_shot_compound_on the backend that s.device names.
+template <class Union, class Compound>
+sjmt::metrics::evaluation_result zero_shot_compound(const job& j, const settings& s, const fs::path& checkpoint,
+                                                    const sjmt::data::sample_source& test) {
+#if SJMT_WITH_CUDA
+  if (s.device == "cuda") return zero_shot_compound_on<sjmt::cuda_backend, Union, Compound>(j, s, checkpoint, test);
+#endif
+  SJMT_CHECK(value_error, s.device == "cpu", "device ", s.device, ": this paper trainer was built without CUDA");
+  return zero_shot_compound_on<sjmt::cpu_backend, Union, Compound>(j, s, checkpoint, test);
 }
 
 /// run_job_on the backend that s.device names.
