@@ -27,6 +27,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -129,7 +130,7 @@ json to_json(const fs::path& file, const prediction<>& p) {
 struct run_options {
   fs::path checkpoint{};
   double threshold = 0.5;
-  std::string exclusive = "sigmoid";
+  std::string exclusive{};  ///< "": as the checkpoint's sjmt.loss says (sigmoid unless it was the selective softmax)
   std::size_t batch = 64;
 };
 
@@ -137,12 +138,11 @@ struct run_options {
 /// Returns the number of images (and lists, folders) that could not be read.
 /// Throws sjmt::error for a checkpoint that cannot be used.
 std::size_t run(const run_options& o, const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  SJMT_CHECK(value_error, o.exclusive == "sigmoid" || o.exclusive == "softmax", "photos: --exclusive '",
-             o.exclusive, "', expected sigmoid or softmax");
-  predictor<domains> p(o.checkpoint, {.exclusive = o.exclusive == "softmax" ? exclusive_rule::softmax
-                                                                            : exclusive_rule::sigmoid,
-                                      .threshold = o.threshold,
-                                      .batch = o.batch});
+  SJMT_CHECK(value_error, o.exclusive.empty() || o.exclusive == "sigmoid" || o.exclusive == "softmax",
+             "photos: --exclusive '", o.exclusive, "', expected sigmoid or softmax");
+  std::optional<exclusive_rule> rule;
+  if (!o.exclusive.empty()) rule = o.exclusive == "softmax" ? exclusive_rule::softmax : exclusive_rule::sigmoid;
+  predictor<domains> p(o.checkpoint, {.exclusive = rule, .threshold = o.threshold, .batch = o.batch});
   std::size_t failures = 0;
   const auto fail = [&](const fs::path& f, const std::string& why) {
     err << "photos: " << f.string() << ": " << why << "\n";
@@ -304,7 +304,7 @@ int main(int argc, char** argv) {
   bool check_flag = false;
   app.add_option("--checkpoint", checkpoint, "the trainer's checkpoint (.safetensors)");
   app.add_option("--threshold", o.threshold, "an AU is active at probability >= this")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--exclusive", o.exclusive, "how emotions were trained: sigmoid (selective loss) or softmax")
+  app.add_option("--exclusive", o.exclusive, "how emotions were trained: sigmoid (selective loss) or softmax (default: what the checkpoint records)")
       ->check(CLI::IsMember({"sigmoid", "softmax"}));
   app.add_option("--batch", o.batch, "images per forward");
   app.add_option("inputs", inputs, "image files, folders of images, or lists (.txt, one path a line)");

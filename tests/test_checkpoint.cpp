@@ -120,7 +120,10 @@ TEST_CASE("checkpoint: save and load round trip is bit-exact, optimiser state in
   auto pa = params_of(a), pb = params_of(b);
   sjmt::sgd<B, float> opt_a(be, pa), opt_b(be, pb);
   train_a_little(a, opt_a, 2);
-  sjmt::save_checkpoint(be, file, pa, with_optimizer(joint_meta), opt_a.state());
+  sjmt::checkpoint_metadata written = with_optimizer(joint_meta);
+  written.loss = "selective_loss";
+  written.input = "32x32x3";
+  sjmt::save_checkpoint(be, file, pa, written, opt_a.state());
   CHECK(fs::exists(file));
   CHECK_FALSE(fs::exists(file.string() + ".tmp"));
   CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);  // no temporary left
@@ -131,6 +134,8 @@ TEST_CASE("checkpoint: save and load round trip is bit-exact, optimiser state in
   CHECK(meta.optimizer == "sgd");
   CHECK(meta.model == "resnet_cifar-8");
   CHECK(meta.version == SJMT_VERSION_STRING);
+  CHECK(meta.loss == "selective_loss");
+  CHECK(meta.input == "32x32x3");
   const auto sa = snapshot(pa), sb = snapshot(pb);
   for (std::size_t i = 0; i < sa.size(); ++i) CHECK(sa[i] == sb[i]);
   for (std::size_t i = 0; i < opt_a.velocity().size(); ++i) CHECK(opt_a.velocity()[i] == opt_b.velocity()[i]);
@@ -171,6 +176,8 @@ TEST_CASE("checkpoint: weights are stored in PyTorch's layout") {
   CHECK(meta["sjmt.step"] == "2");
   CHECK(meta["sjmt.version"] == SJMT_VERSION_STRING);
   CHECK_FALSE(meta.contains("sjmt.optimizer"));
+  CHECK_FALSE(meta.contains("sjmt.loss"));  // not recorded: left out, not written empty
+  CHECK_FALSE(meta.contains("sjmt.input"));
   // PyTorch element [k=1, c=2, r=0, s=1] of the stem is sjmt's (0, 1, 2, 1).
   const auto start = header["trunk.conv1.weight"]["data_offsets"][0].get<std::uint64_t>();
   float value = 0;

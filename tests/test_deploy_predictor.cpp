@@ -315,3 +315,42 @@ TEST_CASE("predictor: coordinate spaces come back in the input image's pixels") 
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("predictor: the input size and the exclusive rule come from what the trainer recorded") {
+  const std::filesystem::path dir = sjmt::test::unique_temp("predictor_metadata");
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path file = dir / "model.safetensors";
+  train_and_save(file, 1);
+  const io::safetensors_contents contents = io::read_safetensors(file);
+  REQUIRE(contents.find_metadata("sjmt.input") != nullptr);
+  REQUIRE(contents.find_metadata("sjmt.loss") != nullptr);
+  CHECK(*contents.find_metadata("sjmt.input") == "32x32x3");
+  CHECK(*contents.find_metadata("sjmt.loss") == "selective_loss");
+  const predictor<domains> p(file);
+  CHECK(p.input().height == 32);
+  CHECK(p.exclusive() == exclusive_rule::sigmoid);
+  CHECK(p.metadata().input == "32x32x3");
+
+  // The same weights recorded as a selective-softmax network of 24 x 20 inputs.
+  const auto rewrite = [&](const std::string& input, const std::string& loss) {
+    io::safetensors_contents edited = contents;
+    for (auto& [key, value] : edited.metadata) {
+      if (key == "sjmt.input") value = input;
+      if (key == "sjmt.loss") value = loss;
+    }
+    const std::filesystem::path out = dir / "edited.safetensors";
+    io::write_safetensors(out, edited);
+    return out;
+  };
+  const std::filesystem::path edited = rewrite("24x20x3", "selective_softmax_loss");
+  const predictor<domains> q(edited);
+  CHECK(q.input().height == 24);
+  CHECK(q.input().width == 20);
+  CHECK(q.exclusive() == exclusive_rule::softmax);
+  const predictor<domains> asked(edited, {.exclusive = exclusive_rule::sigmoid, .height = 32, .width = 32});
+  CHECK(asked.input().height == 32);  // what the caller says wins
+  CHECK(asked.exclusive() == exclusive_rule::sigmoid);
+  CHECK_THROWS_WITH_AS(predictor<domains>(rewrite("32by32", "selective_loss")),
+                       contains("sjmt.input is '32by32', expected HxWxC"), io_error);
+  std::filesystem::remove_all(dir);
+}

@@ -29,8 +29,10 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
@@ -59,11 +61,13 @@ namespace sjmt {
 
 struct predictor_options {
   /// How the network's exclusive spaces were trained: sigmoid (selective_loss,
-  /// naive_joint_loss: the paper) or softmax (selective_softmax_loss). The
-  /// checkpoint does not record the loss, so say it here when it was softmax.
-  exclusive_rule exclusive = exclusive_rule::sigmoid;
+  /// naive_joint_loss: the paper) or softmax (selective_softmax_loss). Unset: from the
+  /// checkpoint's sjmt.loss (the trainer records it), else sigmoid.
+  std::optional<exclusive_rule> exclusive{};
   double threshold = 0.5;   ///< a multilabel output is active at probability >= threshold
-  int height = 32, width = 32;  ///< the model input the network was trained at (trainer predict_options)
+  /// The model input the network was trained at. Unset: the checkpoint's sjmt.input (the
+  /// trainer records it), else 32 x 32.
+  std::optional<int> height{}, width{};
   std::string model{};      ///< "": the checkpoint's sjmt.model; else the name it must hold
   std::size_t batch = 64;   ///< images per forward in predict(span)
 };
@@ -152,7 +156,9 @@ class predictor {
   const checkpoint_metadata& metadata() const { return m_meta; }
   const model_spec& spec() const { return m_net->spec(); }
   std::string model_name() const { return m_net->name(); }
-  data::input_shape input() const { return {static_cast<int>(m_net->spec().in_channels), m_options.height, m_options.width}; }
+  data::input_shape input() const { return {static_cast<int>(m_net->spec().in_channels), m_height, m_width}; }
+  /// The rule the exclusive spaces are read with (the option, else the checkpoint's loss).
+  exclusive_rule exclusive() const { return m_exclusive; }
   const predictor_options& options() const { return m_options; }
 
   /// What the network sees of `img`: the training pipeline's fit_to_input.
@@ -229,7 +235,7 @@ class predictor {
         p.logits.push_back(z[i]);
       }
       p.values = p.logits;
-      if (info.kind == kind::multilabel || (info.kind == kind::exclusive && m_options.exclusive == exclusive_rule::sigmoid))
+      if (info.kind == kind::multilabel || (info.kind == kind::exclusive && m_exclusive == exclusive_rule::sigmoid))
         for (T& v : p.values) v = T(1) / (T(1) + std::exp(-v));
       else if (info.kind == kind::exclusive) {
         const T top = *std::max_element(p.values.begin(), p.values.end());
@@ -253,9 +259,24 @@ class predictor {
   void open(const std::filesystem::path& path) {
     SJMT_CHECK(value_error, m_options.threshold >= 0 && m_options.threshold <= 1, "predictor: threshold ",
                m_options.threshold, ", expected in [0, 1]");
-    SJMT_CHECK(value_error, m_options.height > 0 && m_options.width > 0, "predictor: model input ",
-               m_options.width, "x", m_options.height, " must be positive");
     const io::safetensors_contents file = io::read_safetensors(path);  // io_error naming the path
+    // The input size and the exclusive rule: as asked, else as the trainer recorded them.
+    int recorded_height = 32, recorded_width = 32;
+    if (const std::string* in = file.find_metadata("sjmt.input")) {
+      int channels = 0;
+      char x1 = 0, x2 = 0, rest = 0;
+      SJMT_CHECK(io_error,
+                 std::sscanf(in->c_str(), "%d%c%d%c%d%c", &recorded_height, &x1, &recorded_width, &x2, &channels,
+                             &rest) == 5 && x1 == 'x' && x2 == 'x' && recorded_height > 0 && recorded_width > 0,
+                 "predictor: checkpoint ", path.string(), ": sjmt.input is '", *in, "', expected HxWxC (e.g. 32x32x3)");
+    }
+    m_height = m_options.height.value_or(recorded_height);
+    m_width = m_options.width.value_or(recorded_width);
+    SJMT_CHECK(value_error, m_height > 0 && m_width > 0, "predictor: model input ", m_width, "x", m_height,
+               " must be positive");
+    const std::string* loss = file.find_metadata("sjmt.loss");
+    m_exclusive = m_options.exclusive.value_or(loss && *loss == "selective_softmax_loss" ? exclusive_rule::softmax
+                                                                                         : exclusive_rule::sigmoid);
     const std::string* stored_model = file.find_metadata("sjmt.model");
     const std::string* stored_layout = file.find_metadata("sjmt.layout");
     const std::string found_model = stored_model ? *stored_model : std::string();
@@ -330,6 +351,8 @@ class predictor {
   std::unique_ptr<Backend> m_owned;
   Backend* m_be = nullptr;
   predictor_options m_options;
+  int m_height = 32, m_width = 32;
+  exclusive_rule m_exclusive = exclusive_rule::sigmoid;
   checkpoint_metadata m_meta{};
   std::unique_ptr<model<Backend, T>> m_net;
   typename Backend::template tensor<T> m_input{};

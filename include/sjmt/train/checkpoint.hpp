@@ -10,7 +10,10 @@
 //
 // Metadata (strings): format = "pt", sjmt.version, sjmt.model, sjmt.layout
 // (the fingerprint of the joint layout: space names, kinds and sizes),
-// sjmt.step, and sjmt.optimizer when optimiser state is saved.
+// sjmt.step, sjmt.optimizer when optimiser state is saved, and, when the trainer
+// knows them, sjmt.loss (the loss it trained with: "selective_loss", ...) and
+// sjmt.input (the images it trained on, "HxWxC", e.g. "32x32x3"), which a
+// predictor reads so that it need not be told.
 //
 //   sjmt::save_checkpoint(be, "run.safetensors", params, meta, opt.state());
 //   auto found = sjmt::load_checkpoint(be, "run.safetensors", params, meta, sjmt::load_scope::everything,
@@ -55,6 +58,8 @@ struct checkpoint_metadata {
   std::uint64_t step = 0;
   std::string version = SJMT_VERSION_STRING;
   std::string optimizer{};  // e.g. "sgd"; "" : no optimiser state. Checked on full loads when non-empty
+  std::string loss{};       // e.g. "selective_loss"; informational ("": not recorded)
+  std::string input{};      // "HxWxC" of the training images, e.g. "32x32x3"; informational ("": not recorded)
 };
 
 /// What a load takes: every tensor, or only those named "trunk.*" (transfer to
@@ -122,6 +127,8 @@ void save_checkpoint(Backend& be, const std::filesystem::path& path, const param
                    {"sjmt.layout", meta.layout},
                    {"sjmt.step", std::to_string(meta.step)}};
   if (!meta.optimizer.empty()) file.metadata.emplace_back("sjmt.optimizer", meta.optimizer);
+  if (!meta.loss.empty()) file.metadata.emplace_back("sjmt.loss", meta.loss);
+  if (!meta.input.empty()) file.metadata.emplace_back("sjmt.input", meta.input);
   const auto add = [&](const parameter<Backend, T>& p) {
     const host_tensor<T> h = be.download(*p.value);
     io::safetensor t{p.name, std::string(io::dtype_of<T>()), detail::torch_shape(h.shape(), p.role),
@@ -157,6 +164,8 @@ checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& pa
     if (k == "sjmt.model") found.model = v;
     if (k == "sjmt.layout") found.layout = v;
     if (k == "sjmt.optimizer") found.optimizer = v;
+    if (k == "sjmt.loss") found.loss = v;
+    if (k == "sjmt.input") found.input = v;
     if (k == "sjmt.step") found.step = detail::parse_step(v, path);
   }
 

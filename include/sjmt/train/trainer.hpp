@@ -138,6 +138,10 @@ class trainer {
   T step(const data::batch& b) {
     const double lr = rate();
     upload_batch<Union>(*m_be, b, m_loss, m_batch);
+    if (m_input.empty()) {  // what checkpoints record as sjmt.input (a predictor's default input size)
+      m_input = std::to_string(b.height);
+      m_input.append("x").append(std::to_string(b.width)).append("x").append(std::to_string(b.channels));
+    }
     std::array<bool, Union::num_domains> present{};  // the domains are checked by upload_batch
     for (std::int32_t d : b.domain) present[static_cast<std::size_t>(d)] = true;
     const auto active = [&present](int group) {  // a head layout may name any group
@@ -170,6 +174,8 @@ class trainer {
     m.layout = layout_fingerprint<typename Union::layout>();
     m.step = m_step;
     m.optimizer = std::string(sgd<backend, T>::name);
+    m.loss = std::string(m_loss.name());
+    m.input = m_input;
     return m;
   }
 
@@ -179,7 +185,10 @@ class trainer {
   /// Loads everything save() wrote (checking the model name and layout) and
   /// continues from its step. Returns that step.
   std::size_t resume(const std::filesystem::path& path) {
-    m_step = load_checkpoint(*m_be, path, m_params, metadata(), load_scope::everything, m_opt.state()).step;
+    const checkpoint_metadata found =
+        load_checkpoint(*m_be, path, m_params, metadata(), load_scope::everything, m_opt.state());
+    m_step = found.step;
+    if (m_input.empty()) m_input = found.input;
     return m_step;
   }
 
@@ -373,6 +382,7 @@ class trainer {
   sgd<backend, T> m_opt;
   device_batch<Union, backend, T> m_batch;
   tensor m_grad, m_value;
+  std::string m_input;  ///< "HxWxC" of the training batches, for sjmt.input
   using recorded_step = recorded<typename detail::graph_of<backend>::type>;
   std::map<std::uint64_t, recorded_step> m_graphs;
   std::uint64_t m_graph_epoch = 0;
