@@ -11,6 +11,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -22,6 +23,8 @@
 #include <sjmt/train.hpp>
 #include <string>
 #include <unistd.h>
+
+#include "temp_path.hpp"
 
 using B = sjmt::cpu_backend;
 static B be;  // the backend instance the models here run on
@@ -82,6 +85,43 @@ int run_reference(bool logits_only) {
   return status;
 }
 
+/// PyTorch initialises and writes a ResNet-32 (tests/pytorch/torch_to_sjmt.py); sjmt loads the
+/// file (F32 weights, I64 num_batches_tracked counters, no sjmt metadata) and must give
+/// PyTorch's inference logits.
+double torch_to_sjmt_error() {
+  const fs::path dir = sjmt::test::unique_temp("sjmt_torch_to_sjmt");
+  fs::create_directories(dir);
+  const fs::path script = fs::path(__FILE__).parent_path() / "pytorch" / "torch_to_sjmt.py";
+  const std::string command =
+      "/usr/bin/python3 " + script.string() + " " + dir.string() + " " + std::to_string(depth) + " " + std::to_string(layout::size);
+  REQUIRE(std::system(command.c_str()) == 0);
+  std::mt19937_64 rng(5);
+  model<float> net(be, rng);
+  sjmt::parameter_list<B, float> ps;
+  net.collect(ps);
+  const sjmt::checkpoint_metadata any{"", "", 0};  // a PyTorch file names no sjmt model or layout
+  sjmt::load_checkpoint(be, dir / "torch.safetensors", ps, any);
+  const sjmt::io::safetensors_contents io = sjmt::io::read_safetensors(dir / "torch_io.safetensors");
+  const sjmt::io::safetensor* input = io.find("input");
+  const sjmt::io::safetensor* logits = io.find("logits");
+  REQUIRE(input != nullptr);
+  REQUIRE(logits != nullptr);
+  REQUIRE(input->shape.size() == 4);
+  sjmt::host_tensor<float> x({input->shape[0], input->shape[1], input->shape[2], input->shape[3]});
+  const std::vector<float> xv = sjmt::io::float_values<float>(*input, dir / "torch_io.safetensors");
+  std::copy(xv.begin(), xv.end(), x.data());
+  const sjmt::host_tensor<float> z = net.forward(x, sjmt::mode::infer);
+  const std::vector<float> want = sjmt::io::float_values<float>(*logits, dir / "torch_io.safetensors");
+  REQUIRE(z.size() == want.size());
+  double largest = 0, worst = 0;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    largest = std::max(largest, std::fabs(double(want[i])));
+    worst = std::max(worst, std::fabs(double(z.data()[i]) - double(want[i])));
+  }
+  fs::remove_all(dir);
+  return worst / std::max(largest, 1e-12);
+}
+
 bool torch_available() {
   if (std::system("/usr/bin/python3 -c 'import torch' > /dev/null 2>&1") == 0) return true;
   MESSAGE("SKIPPED: /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
@@ -92,6 +132,13 @@ bool torch_available() {
 
 TEST_CASE("pytorch reference: ResNet-32 float logits match PyTorch 1.13") {
   if (torch_available()) CHECK(run_reference<float>(true) == 0);
+}
+
+TEST_CASE("pytorch reference: a ResNet-32 that PyTorch initialised and wrote loads into sjmt with PyTorch's logits") {
+  if (!torch_available()) return;
+  const double e = torch_to_sjmt_error();
+  MESSAGE("PyTorch -> sjmt inference logits: relative error ", e);
+  CHECK(e <= 1e-4);
 }
 
 TEST_CASE("pytorch reference: ResNet-32 double logits and one selective-loss SGD step match PyTorch 1.13") {
