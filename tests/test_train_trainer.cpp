@@ -1,7 +1,8 @@
 // The library trainer: one step equals the hand-written step on the backend;
 // a per-dataset head that a batch does not use is not touched at all by that
 // step (classical multi-task); resume continues bit for bit; evaluation reads
-// ordered batches; bad labels and a wrong network width are clear errors.
+// ordered batches; bad labels and a wrong network width are clear errors; a
+// double network trains on the float host batches.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -167,4 +168,19 @@ TEST_CASE("trainer: evaluation reads ordered batches, one download each; errors 
   model<B, float> narrow(be, {.arch = "resnet", .depth = 8}, joint_head_layout<joint_layout<spaces::emotion>>(), rng2);
   CHECK_THROWS_WITH_AS((trainer<domains, model<B, float>>(be, narrow, selective_loss<domains>())),
                        doctest::Contains("the network has 7 outputs, the union's layout 18"), shape_error);
+}
+
+TEST_CASE("trainer: a double network trains on the sampler's float batches, and checks their labels in double") {
+  B be;
+  std::mt19937_64 rng(17);
+  model<B, double> net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
+  trainer<domains, model<B, double>> t(be, net, selective_loss<domains, double>(), {.model_name = net.name()});
+  auto s = sampler(data::batch_mode::mixed);
+  data::batch b = s.next();
+  CHECK(std::isfinite(t.step(b)));
+  b.targets[3] = 2.f;
+  b.domain[0] = 0;
+  b.known[3] = 1;
+  CHECK_THROWS_WITH_AS(t.step(b), doctest::Contains("target[0, 3] (emotion/happy) is 2"), value_error);
+  CHECK(t.steps_done() == 1);
 }

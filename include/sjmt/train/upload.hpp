@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <span>
 
 #include "../data/pipeline/sampler.hpp"
 #include "../error.hpp"
@@ -32,10 +33,13 @@ void upload_batch(B& be, const data::batch& b, const union_loss<Union, T>& loss,
              " outputs per row, the union's layout ", Union::size);
   SJMT_CHECK(shape_error, b.domain.size() == b.size, "upload_batch: ", b.domain.size(), " domain indices for ",
              b.size, " rows");
-  loss.validate(b.targets, b.domain, b.known);
-  upload_images(be, b, batch);
+  // The host batch holds float; a loss over double checks the widened (exact) copy.
   host_tensor<T> targets({b.size, 1, 1, Union::size});
+  SJMT_CHECK(shape_error, b.targets.size() == targets.size(), "upload_batch: ", b.targets.size(),
+             " target values for ", b.size, " rows of ", Union::size);
   std::copy(b.targets.begin(), b.targets.end(), targets.begin());
+  loss.validate(std::span<const T>(targets.data(), targets.size()), b.domain, b.known);
+  upload_images(be, b, batch);
   be.upload(batch.targets, targets);
   batch.has_known = !b.known.empty();  // empty: every label of an annotated output is known
   if (batch.has_known) {
