@@ -290,6 +290,25 @@ TEST_CASE("network: VGG-16 with a joint head passes a whole-model finite-differe
   CHECK(compared == 9 * 2);
 }
 
+TEST_CASE("vgg16: the dropout masks are those of the training step (begin_step), whatever ran before") {
+  // What makes a resumed VGG run draw the masks of an uninterrupted one: the
+  // trainer calls begin_step(step) before every step (train/trainer.hpp).
+  std::mt19937_64 rng_a(26), rng_b(26);
+  sjmt::model<B, float> a(be, {.arch = "vgg16", .fc_width = 512}, sjmt::joint_head_layout<layout>(), rng_a);
+  sjmt::model<B, float> b(be, {.arch = "vgg16", .fc_width = 512}, sjmt::joint_head_layout<layout>(), rng_b);
+  const auto x = sjmt::make_host_tensor<float>({2, 32, 32, 3}, 0.5f);
+  for (std::uint64_t step = 0; step < 5; ++step) {  // a: steps 0..4 run; b: none
+    a.begin_step(step);
+    a.forward(x, mode::train);
+  }
+  a.begin_step(5);
+  b.begin_step(5);
+  const sjmt::host_tensor<float> ya = a.forward(x, mode::train);
+  CHECK(ya == b.forward(x, mode::train));
+  b.begin_step(6);
+  CHECK_FALSE(ya == b.forward(x, mode::train));  // another step, other masks
+}
+
 TEST_CASE("model_spec: names tell the shortcut and the width apart, and parse back") {
   sjmt::model_spec b{.arch = "resnet", .depth = 32};
   sjmt::model_spec a{.arch = "resnet", .depth = 32, .shortcut = sjmt::shortcut_kind::zero_pad};

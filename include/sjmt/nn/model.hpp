@@ -11,6 +11,7 @@
 // a model draws the same weights as network<Trunk, Head> of the same seed.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <random>
@@ -109,6 +110,8 @@ class model {
     m_trunk->backward(m_head.backward(dy, active));
   }
   void backward(const tensor& dy) { m_trunk->backward(m_head.backward(dy)); }
+  /// Before training step `step` (network::begin_step).
+  void begin_step(std::uint64_t step) { m_trunk->begin_step(step); }
 
   void collect(parameter_list<Backend, T>& out, const std::string& prefix = "") {
     m_trunk->collect(out, prefix + "trunk.");
@@ -129,6 +132,7 @@ class model {
     virtual const tensor& backward(const tensor& dy) = 0;
     virtual void collect(parameter_list<Backend, T>& out, const std::string& prefix) = 0;
     virtual std::size_t features() const = 0;
+    virtual void begin_step(std::uint64_t step) = 0;
   };
   template <class Trunk>
   struct trunk_of final : trunk_base {
@@ -137,6 +141,9 @@ class model {
     const tensor& backward(const tensor& dy) override { return net.backward(dy); }
     void collect(parameter_list<Backend, T>& out, const std::string& prefix) override { net.collect(out, prefix); }
     std::size_t features() const override { return Trunk::features; }
+    void begin_step(std::uint64_t step) override {
+      if constexpr (requires { net.begin_step(step); }) net.begin_step(step);
+    }
     Trunk net;
   };
 

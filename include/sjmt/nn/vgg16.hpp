@@ -22,8 +22,8 @@
 //
 // Dropout: in mode::train each dropout draws a fresh mask per forward, from a
 // seed drawn from `rng` when the trunk is built (so masks follow the model's
-// seed); in mode::infer it is the identity. reseed_dropout fixes the masks
-// (finite-difference checks, reproducing a step).
+// seed) and the step (begin_step, which the trainer calls); in mode::infer it
+// is the identity. reseed_dropout fixes the masks (finite-difference checks).
 
 #include <cstdint>
 #include <optional>
@@ -99,6 +99,15 @@ class vgg16 {
   void reseed_dropout(std::uint64_t seed) {
     m_drop1.reseed(seed);
     m_drop2.reseed(seed + (std::uint64_t(1) << 32));
+  }
+  /// The next training forward draws the masks of training step `step` (the
+  /// trainer calls it before every step): the masks are a function of the
+  /// seed and the step, so a resumed run draws those an uninterrupted one
+  /// would, and a forward that did not count (a failed graph capture) shifts
+  /// nothing.
+  void begin_step(std::uint64_t step) {
+    m_drop1.seek(step);
+    m_drop2.seek(step);
   }
 
  private:

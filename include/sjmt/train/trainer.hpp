@@ -137,6 +137,7 @@ class trainer {
   /// and when the loss is not finite.
   T step(const data::batch& b) {
     const double lr = rate();
+    if constexpr (requires { m_net->begin_step(m_step); }) m_net->begin_step(m_step);  // VGG's dropout masks
     upload_batch<Union>(*m_be, b, m_loss, m_batch);
     std::array<bool, Union::num_domains> present{};  // the domains are checked by upload_batch
     for (std::int32_t d : b.domain) present[static_cast<std::size_t>(d)] = true;
