@@ -69,8 +69,22 @@ using figure2_of = metrics::au_by_emotion<table2_union, sp::emotion, sp::emotion
 struct model_choice {
   std::string arch;
   std::size_t depth;
-  std::string label() const { return arch == "vgg16" ? "VGG-16" : "ResNet-" + std::to_string(depth); }
-  std::string tag() const { return arch == "vgg16" ? "vgg16" : "resnet" + std::to_string(depth); }
+  sjmt::shortcut_kind shortcut = sjmt::shortcut_kind::projection;
+  bool option_a() const { return shortcut == sjmt::shortcut_kind::zero_pad; }
+  std::string label() const {
+    if (arch == "vgg16") return "VGG-16";
+    std::string s = "ResNet-";
+    s += std::to_string(depth);
+    if (option_a()) s += " (option A)";
+    return s;
+  }
+  std::string tag() const {
+    if (arch == "vgg16") return "vgg16";
+    std::string s = "resnet";
+    s += std::to_string(depth);
+    if (option_a()) s += 'a';
+    return s;
+  }
 };
 
 struct options {
@@ -94,9 +108,13 @@ const settings& settings_for(const options& o, const model_choice& m) {
   return m.arch == "vgg16" && o.vgg ? *o.vgg : o.run;
 }
 
-/// "vgg16" or "resnet<depth>" (checked by the --models option).
+/// "vgg16", "resnet<depth>" (option-B shortcuts, sjmt's default) or "resnet<depth>a"
+/// (option A, He et al.'s CIFAR networks); checked by the --models option.
 model_choice parse_model(const std::string& s) {
-  return s == "vgg16" ? model_choice{"vgg16", 16} : model_choice{"resnet", std::stoul(s.substr(6))};
+  if (s == "vgg16") return {"vgg16", 16};
+  const bool a = s.ends_with('a');
+  return {"resnet", std::stoul(s.substr(6, s.size() - 6 - (a ? 1 : 0))),
+          a ? sjmt::shortcut_kind::zero_pad : sjmt::shortcut_kind::projection};
 }
 
 using summary = metrics::experiment_table;
@@ -135,7 +153,7 @@ fs::path pretrained_trunk(const context& c, const model_choice& m, std::uint64_t
   s.steps = c.o.pretrain_steps;
   s.decay_every = std::max<std::size_t>(s.steps / 8, 1);
   job j{.name = "pretrain-fer-" + m.tag() + "-s" + std::to_string(seed), .method = "pretrain", .arch = m.arch,
-        .depth = m.depth, .mode = data::batch_mode::single, .seed = seed};
+        .depth = m.depth, .shortcut = m.shortcut, .mode = data::batch_mode::single, .seed = seed};
   const data::split_sources fer = c.o.src.fer();
   std::vector<test_set> tests{{0, fer.test}};
   std::array<data::sample_source, 1> train{fer.train};
@@ -160,7 +178,8 @@ int table1(context& c) {
       const fs::path trunk = pretrained_trunk(c, m, seed);
       auto one = [&]<class U>(summary& sum, const std::string& task, const data::split_sources& src) {
         job j{.name = "table1-" + task + "-" + m.tag() + "-s" + std::to_string(seed), .method = "single task",
-              .arch = m.arch, .depth = m.depth, .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
+              .arch = m.arch, .depth = m.depth, .shortcut = m.shortcut, .mode = data::batch_mode::single, .seed = seed,
+              .pretrained = trunk};
         const outcome r = run_job<U>(j, settings_for(c.o, m), {src.train}, {{0, src.test}}, c.guard);
         sum.add("single task", m.label(), r.eval, seed);
       };
@@ -181,7 +200,8 @@ int table1(context& c) {
 /// The four Table 2 methods on the sfew-like + emotionet-like union.
 std::vector<job> table2_jobs(const model_choice& m, std::uint64_t seed, const fs::path& trunk) {
   const std::string tail = "-" + m.tag() + "-s" + std::to_string(seed);
-  const job base{.arch = m.arch, .depth = m.depth, .proportions = {0.5, 0.5}, .seed = seed, .pretrained = trunk};
+  const job base{.arch = m.arch, .depth = m.depth, .shortcut = m.shortcut, .proportions = {0.5, 0.5}, .seed = seed,
+                 .pretrained = trunk};
   std::vector<job> jobs(4, base);
   const char* keys[] = {"classical", "sjmt", "naive", "softmax"};
   for (std::size_t i = 0; i < 4; ++i) jobs[i].key = keys[i];
@@ -240,9 +260,9 @@ int table4(context& c) {
       const fs::path trunk = pretrained_trunk(c, m, seed);
       const std::string tail = "-" + m.tag() + "-s" + std::to_string(seed);
       job single{.name = "table4-single" + tail, .method = "single task", .arch = m.arch, .depth = m.depth,
-                 .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
+                 .shortcut = m.shortcut, .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
       job joint{.name = "table4-sjmt" + tail, .method = "SJMT (with emotionet-like AUs)", .arch = m.arch,
-                .depth = m.depth, .proportions = {0.5, 0.5}, .seed = seed, .pretrained = trunk};
+                .depth = m.depth, .shortcut = m.shortcut, .proportions = {0.5, 0.5}, .seed = seed, .pretrained = trunk};
       const settings& run = settings_for(c.o, m);
       const outcome r1 = run_job<compound_only>(single, run, {comp.train}, {{0, comp.test}}, c.guard);
       const outcome r2 = run_job<compound_sjmt>(joint, run, {comp.train, a.train}, {{0, comp.test}}, c.guard);
@@ -278,8 +298,9 @@ void apply_profile(options& o, const CLI::App& app) {
   if (o.profile == "paper") {
     if (unset("--steps")) o.run.steps = 80'000;
     if (unset("--batch")) o.run.batch = 128;
-    if (o.models.empty()) o.models = o.experiment == "table1" ? std::vector<std::string>{"resnet32", "resnet110", "vgg16"}
-                                                             : std::vector<std::string>{"resnet32", "resnet110"};
+    // He et al.'s CIFAR ResNets, which the paper follows, use option-A shortcuts.
+    if (o.models.empty()) o.models = o.experiment == "table1" ? std::vector<std::string>{"resnet32a", "resnet110a", "vgg16"}
+                                                             : std::vector<std::string>{"resnet32a", "resnet110a"};
   } else {  // quick: fits a 2-core machine; cosine decay (eight halvings in a short run stop it early)
     if (unset("--schedule")) o.run.schedule = "cosine";
     if (unset("--steps")) o.run.steps = 2500;
@@ -341,6 +362,29 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
   std::printf("%-24s %zu train / %zu test images, zero-shot accuracy %.3f on 16: %s\n", "table4 split, zero-shot",
               comp.train.size, comp.test.size, compound_eval ? compound_eval->accuracy : 0.0, zero_ok ? "ok" : "FAILED");
   ok = ok && zero_ok;
+  // The other trunks, a few steps each: SJMT on ResNet-8 with option-A shortcuts, and a
+  // single-task VGG-16 (its fully connected layers and dropout; 2 steps, it is slow on a CPU).
+  {
+    const job ja = table2_jobs({"resnet", 8, sjmt::shortcut_kind::zero_pad}, 1, {})[1];
+    const outcome r = run_job<table2_union>(ja, s, {e.train, a.train}, tests, guard);
+    const auto* emo = r.eval.find<metrics::exclusive_result>("emotion");
+    const auto* aus = r.eval.find<metrics::multilabel_result>("aus");
+    const bool good = emo && aus && emo->count == 16 && std::isfinite(aus->mean_accuracy);
+    std::printf("%-24s emotion acc %.3f, AU acc %.3f: %s\n", ja.name.c_str(), emo ? emo->accuracy : 0.0,
+                aus ? aus->mean_accuracy : 0.0, good ? "ok" : "FAILED");
+    ok = ok && good;
+    settings sv = s;
+    sv.steps = 2;
+    sv.test_limit = 8;
+    const job jv{.name = "table1-emotion-sfew-vgg16-s1", .method = "single task", .arch = "vgg16", .depth = 16,
+                 .mode = data::batch_mode::single, .seed = 1};
+    const outcome rv = run_job<emotion_only>(jv, sv, {e.train}, {{0, e.test}}, guard);
+    const auto* emo_v = rv.eval.find<metrics::exclusive_result>("emotion");
+    const bool good_v = emo_v && emo_v->count == 8 && std::isfinite(emo_v->accuracy);
+    std::printf("%-24s emotion acc %.3f: %s\n", jv.name.c_str(), emo_v ? emo_v->accuracy : 0.0,
+                good_v ? "ok" : "FAILED");
+    ok = ok && good_v;
+  }
   // Resume: the SJMT job again, in a second folder, stopped after 3 steps, then resumed.
   const fs::path straight = folder / "checkpoints" / "table2-sjmt-resnet8-s1.safetensors";
   settings s2 = s;
@@ -384,9 +428,12 @@ int main(int argc, char** argv) {
   }
   app.add_option("--profile", o.profile, "quick (ResNet-8, 2,500 steps of 64, classical vs SJMT) or paper (ResNet-32 and -110, 80,000 steps of 128, every method)")
       ->check(CLI::IsMember({"quick", "paper"}));
-  app.add_option("--models", o.models, "comma-separated: resnet8, resnet14, resnet20, resnet32, resnet56, resnet110, vgg16")
+  app.add_option("--models", o.models,
+                 "comma-separated: resnet8, resnet14, resnet20, resnet32, resnet56, resnet110 (option-B shortcuts), "
+                 "the same with an 'a' (resnet32a: option A, parameter-free, as He et al.'s CIFAR networks), vgg16")
       ->delimiter(',')
-      ->check(CLI::IsMember({"resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet110", "vgg16"}));
+      ->check(CLI::IsMember({"resnet8", "resnet14", "resnet20", "resnet32", "resnet56", "resnet110", "resnet8a",
+                             "resnet14a", "resnet20a", "resnet32a", "resnet56a", "resnet110a", "vgg16"}));
   app.add_option("--methods", o.methods, "table2 rows, comma-separated: classical, sjmt, naive, softmax (default: all; quick profile: classical,sjmt)")
       ->delimiter(',')
       ->check(CLI::IsMember({"classical", "sjmt", "naive", "softmax"}));

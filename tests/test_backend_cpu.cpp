@@ -385,6 +385,30 @@ TEST_CASE("dropout: masks are 0 or 1/(1-p), keep about 1-p, and depend only on t
   CHECK_THROWS_AS(sjmt::ops::dropout_forward(be, x, 1.0, 1, mask, y), sjmt::value_error);
 }
 
+TEST_CASE("subsample_pad: the option-A shortcut's shapes, its transpose, and its errors") {
+  // x (1, 3, 3, 2) = 0..17; stride 2 keeps pixels (0,0), (0,2), (2,0), (2,2).
+  host_tensor<float> x({1, 3, 3, 2});
+  for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i);
+  host_tensor<float> y, dx;
+  sjmt::ops::subsample_pad_forward(be, x, 2, 4, y);
+  REQUIRE(y.shape() == shape4{1, 2, 2, 4});
+  const float want[16] = {0, 1, 0, 0, 4, 5, 0, 0, 12, 13, 0, 0, 16, 17, 0, 0};
+  for (std::size_t i = 0; i < 16; ++i) CHECK(y.data()[i] == want[i]);
+  // The transpose: <y, y> = <x, dx> for dy = y.
+  sjmt::ops::subsample_pad_backward(be, y, 2, x.shape(), dx);
+  REQUIRE(dx.shape() == x.shape());
+  double yy = 0, xdx = 0;
+  for (float v : y) yy += double(v) * v;
+  for (std::size_t i = 0; i < x.size(); ++i) xdx += double(x.data()[i]) * dx.data()[i];
+  CHECK(yy == xdx);
+  CHECK(dx.data()[2] == 0.0f);  // pixel (0, 1) is not sampled
+  CHECK_THROWS_WITH_AS(sjmt::ops::subsample_pad_forward(be, x, 2, 1, y), doctest::Contains("never drops them"),
+                       sjmt::shape_error);
+  CHECK_THROWS_AS(sjmt::ops::subsample_pad_forward(be, x, 0, 4, y), sjmt::value_error);
+  const auto wrong = sjmt::make_host_tensor<float>({1, 3, 3, 4}, 1.0f);
+  CHECK_THROWS_AS(sjmt::ops::subsample_pad_backward(be, wrong, 2, x.shape(), dx), sjmt::shape_error);
+}
+
 TEST_CASE("sgd_update: PyTorch's momentum and weight decay") {
   auto w = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 2.0);
   auto g = sjmt::make_host_tensor<double>({1, 1, 1, 1}, 0.5);

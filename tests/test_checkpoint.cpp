@@ -206,6 +206,37 @@ TEST_CASE("checkpoint: a trunk trained under one layout loads under another") {
   CHECK(*pb.back().value == head_before);
 }
 
+TEST_CASE("checkpoint: ResNets with option-A and option-B shortcuts do not load each other's files") {
+  // The option-A network's parameters are a subset of option B's (B adds the
+  // shortcut projections), so the model name, which says the shortcut, is what
+  // refuses a B file for an A network (model_spec::name).
+  temp_dir dir;
+  const fs::path file_b = dir.path / "b.safetensors", file_a = dir.path / "a.safetensors";
+  using resnet8a = sjmt::network<sjmt::resnet_cifar<B, float, 8, sjmt::zero_pad_shortcut>, sjmt::joint_head<B, float, joint>>;
+  const std::string name_b = sjmt::model_spec{.arch = "resnet", .depth = 8}.name();
+  const std::string name_a =
+      sjmt::model_spec{.arch = "resnet", .depth = 8, .shortcut = sjmt::shortcut_kind::zero_pad}.name();
+  REQUIRE(name_b == "resnet_cifar-8");
+  REQUIRE(name_a == "resnet_cifar-8a");
+  std::mt19937_64 rng_a(7), rng_b(8);
+  resnet8a a(be, rng_a);
+  resnet8<joint> b(be, rng_b);
+  auto pa = params_of(a), pb = params_of(b);
+  const sjmt::checkpoint_metadata meta_a{name_a, sjmt::layout_fingerprint<joint>(), 0};
+  const sjmt::checkpoint_metadata meta_b{name_b, sjmt::layout_fingerprint<joint>(), 0};
+  sjmt::save_checkpoint(be, file_b, pb, meta_b);
+  sjmt::save_checkpoint(be, file_a, pa, meta_a);
+  const auto before = snapshot(pa);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, file_b, pa, meta_a),
+                       doctest::Contains("model 'resnet_cifar-8' in the file, 'resnet_cifar-8a' expected"),
+                       sjmt::value_error);
+  CHECK_THROWS_WITH_AS(sjmt::load_checkpoint(be, file_b, pa, meta_a, sjmt::load_scope::trunk),
+                       doctest::Contains("'resnet_cifar-8a' expected"), sjmt::value_error);
+  CHECK_THROWS_AS(sjmt::load_checkpoint(be, file_a, pb, meta_b), sjmt::value_error);
+  CHECK(snapshot(pa) == before);
+  sjmt::load_checkpoint(be, file_a, pa, meta_a);  // its own file loads
+}
+
 TEST_CASE("checkpoint: truncated, corrupted and mismatched files fail clearly and change nothing") {
   temp_dir dir;
   const fs::path good = dir.path / "good.safetensors", bad = dir.path / "bad.safetensors";

@@ -163,7 +163,7 @@ TEST_CASE("predictor: per-dataset heads need the union; a nameless checkpoint ne
   CHECK_THROWS_WITH_AS((predictor<domains>{nameless, {.model = "resnet_cifar-9"}}),
                        doctest::Contains("ResNet depth 9 is not compiled in"), value_error);
   CHECK_THROWS_WITH_AS((predictor<domains>{nameless, {.model = "alexnet"}}),
-                       doctest::Contains("holds model 'alexnet', expected resnet_cifar-<depth> or vgg16"), value_error);
+                       doctest::Contains("holds model 'alexnet', expected resnet_cifar-<depth> (resnet_cifar-<depth>a: option-A shortcuts) or vgg16-fc<width>"), value_error);
   std::filesystem::remove_all(dir);
 }
 

@@ -8,6 +8,7 @@
 #include <sjmt/nn/batch_norm_relu.hpp>
 #include <sjmt/nn/conv2d.hpp>
 #include <sjmt/nn/linear.hpp>
+#include <sjmt/nn/shortcut.hpp>
 
 #include "gradient_check.hpp"
 
@@ -125,6 +126,27 @@ TEST_CASE("dropout: gradients match finite differences for a fixed mask; identit
   CHECK(n == 24);
   CHECK(&drop.forward(x, mode::infer) == &x);
   CHECK_THROWS_AS(dropout_f(be, 1.0), sjmt::value_error);
+}
+
+TEST_CASE("subsample_pad (option-A shortcut): every stride-th pixel, zeros after its channels; finite differences") {
+  std::mt19937_64 rng(21);
+  auto x = random_tensor({2, 5, 4, 3}, rng);  // odd height: the last row of samples is a partial one
+  sjmt::subsample_pad<B, double> pad(be, 2, 7);
+  const auto& y = pad.forward(x, mode::train);
+  REQUIRE(y.shape() == sjmt::shape4{2, 3, 2, 7});
+  for (std::size_t n = 0; n < 2; ++n)
+    for (std::size_t p = 0; p < 3; ++p)
+      for (std::size_t q = 0; q < 2; ++q)
+        for (std::size_t c = 0; c < 7; ++c) {
+          const double want = c < 3 ? x(n, 2 * p, 2 * q, c) : 0.0;
+          CHECK(y(n, p, q, c) == want);
+        }
+  CHECK(check_layer_gradients(pad, x, {.samples = 40}) == 40);  // every input, sampled pixels or not
+  sjmt::subsample_pad<B, double> same(be, 1, 3);  // stride 1, no padding: the identity
+  CHECK(same.forward(x, mode::train) == x);
+  CHECK(check_layer_gradients(same, x) == 24);
+  sjmt::subsample_pad<B, double> fewer(be, 2, 2);
+  CHECK_THROWS_AS(fewer.forward(x, mode::train), sjmt::shape_error);
 }
 
 TEST_CASE("batch_norm_relu: gradients match finite differences, with and without a residual") {

@@ -56,6 +56,7 @@ struct job {
   std::string method{};  ///< the row of the table: "SJMT", "classical multi-task", ...
   std::string arch = "resnet";
   std::size_t depth = 32;
+  sjmt::shortcut_kind shortcut = sjmt::shortcut_kind::projection;  ///< resnet: option B (default) or A
   head_kind head = head_kind::joint;
   loss_kind loss = loss_kind::selective;
   sjmt::data::batch_mode mode = sjmt::data::batch_mode::mixed;
@@ -93,7 +94,12 @@ struct no_figure {
 template <class Backend, class Union>
 sjmt::model<Backend, float> make_net(Backend& be, const job& j) {
   std::mt19937_64 rng(j.seed);
-  return sjmt::model<Backend, float>(be, {.arch = j.arch, .depth = j.depth},
+  // VGG-16's hidden fully connected layers are 512 wide here, not the original's
+  // 4096: they read 512 features (32x32 input after five poolings, where the
+  // original reads 25,088), and at 4096 they would hold 18.9 M weights, more
+  // than the 14.7 M of all 13 convolutions, for a few thousand training images
+  // on two cores (docs/design.md, "Models").
+  return sjmt::model<Backend, float>(be, {.arch = j.arch, .depth = j.depth, .shortcut = j.shortcut, .fc_width = 512},
                                      j.head == head_kind::joint ? sjmt::joint_head_layout<typename Union::layout>()
                                                                 : sjmt::dataset_head_layout<Union>(),
                                      rng);

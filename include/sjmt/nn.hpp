@@ -13,4 +13,5 @@
 #include "nn/model.hpp"
 #include "nn/network.hpp"
 #include "nn/resnet_cifar.hpp"
+#include "nn/shortcut.hpp"
 #include "nn/vgg16.hpp"

@@ -168,7 +168,7 @@ TEST_CASE("cuda parity: batch norm, plain and fused with the residual and ReLU")
   }
 }
 
-TEST_CASE("cuda parity: elementwise, pooling, linear, columns and dropout") {
+TEST_CASE("cuda parity: elementwise, pooling, the zero-padded shortcut, linear, columns and dropout") {
   std::mt19937_64 rng(5);
   const shape4 s{3, 6, 4, 5};
   const host_tensor<float> hx = random_tensor(s, rng), hb = random_tensor(s, rng);
@@ -192,6 +192,19 @@ TEST_CASE("cuda parity: elementwise, pooling, linear, columns and dropout") {
     be.copy(m, dy_m);
     ops::max_pool2_backward(be, x, m, dy_m, dm);
     return tensors{be.download(g), be.download(dg), be.download(m), be.download(dm)};
+  });
+  // Odd sizes (7x5) so that the last row and column of samples are the partial ones.
+  const shape4 odd{2, 7, 5, 3};
+  const host_tensor<float> hodd = random_tensor(odd, rng), hdodd = random_tensor({2, 4, 3, 8}, rng);
+  parity("subsample_pad (option-A shortcut), stride 2 and 1", 0, [&](auto& be) {
+    using B = std::remove_cvref_t<decltype(be)>;
+    auto x = on(be, hodd), dy = on(be, hdodd);
+    tensor_of<B> y, dx, y1, dx1;
+    ops::subsample_pad_forward(be, x, 2, 8, y);
+    ops::subsample_pad_backward(be, dy, 2, odd, dx);
+    ops::subsample_pad_forward(be, x, 1, 5, y1);
+    ops::subsample_pad_backward(be, y1, 1, odd, dx1);
+    return tensors{be.download(y), be.download(dx), be.download(y1), be.download(dx1)};
   });
   const host_tensor<float> hw = random_tensor({1, 1, 6 * 4 * 5, 9}, rng), hbias = random_tensor(channel_shape(9), rng),
                            hdy = random_tensor(rows_shape(3, 9), rng);

@@ -29,6 +29,9 @@
 //   elementwise   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y) (y may alias a or b)
 //   pooling       global_avg_pool_forward(x, y), global_avg_pool_backward(dy, dx),
 //                 max_pool2_forward(x, y), max_pool2_backward(x, y, dy, dx)
+//   shortcut      subsample_pad_forward(stride, x, y): y (N, P, Q, K)(n, p, q, c) = x(n, stride p,
+//                   stride q, c) for c < C, 0 for C <= c < K (ResNet option A);
+//                 subsample_pad_backward(stride, dy, dx): its transpose, dx (N, H, W, C)
 //   linear        linear_forward(x, w, b, y), linear_backward(x, w, dy, dx, dw, db)
 //   columns       gather_columns(x, index, y): y(n, j) = x(n, index[j]);
 //                 scatter_columns(x, index, y): y(n, index[j]) = x(n, j), other columns kept
@@ -38,6 +41,7 @@
 //                 lr a one-element tensor (so that a captured step reads the schedule's rate)
 
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <span>
 
@@ -93,6 +97,8 @@ concept backend_for =
       b.global_avg_pool_backward(c, t);
       b.max_pool2_forward(c, t);
       b.max_pool2_backward(c, c, c, t);
+      b.subsample_pad_forward(std::size_t{2}, c, t);
+      b.subsample_pad_backward(std::size_t{2}, c, t);
       b.linear_forward(c, c, c, t);
       b.linear_backward(c, c, c, t, t, t);
       b.gather_columns(c, it, t);

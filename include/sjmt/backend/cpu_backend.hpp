@@ -24,6 +24,7 @@
 #include "cpu/pooling.hpp"
 #include "cpu/scratch.hpp"
 #include "cpu/sgd.hpp"
+#include "cpu/subsample_pad.hpp"
 
 namespace sjmt {
 
@@ -112,7 +113,7 @@ class cpu_backend {
     detail::cpu::batch_norm_relu_backward(x, y, dy, gamma, saved_mean, saved_invstd, dx, dgamma, dbeta, dz);
   }
 
-  // ---- elementwise, pooling, columns ----
+  // ---- elementwise, pooling, the zero-padded shortcut, columns ----
   template <class T>
   void relu_forward(const tensor<T>& x, tensor<T>& y) { detail::cpu::relu_forward(x, y); }
   template <class T>
@@ -128,6 +129,14 @@ class cpu_backend {
   template <class T>
   void max_pool2_backward(const tensor<T>& x, const tensor<T>& y, const tensor<T>& dy, tensor<T>& dx) {
     detail::cpu::max_pool2_backward(x, y, dy, dx);
+  }
+  template <class T>
+  void subsample_pad_forward(std::size_t stride, const tensor<T>& x, tensor<T>& y) {
+    detail::cpu::subsample_pad_forward(stride, x, y);
+  }
+  template <class T>
+  void subsample_pad_backward(std::size_t stride, const tensor<T>& dy, tensor<T>& dx) {
+    detail::cpu::subsample_pad_backward(stride, dy, dx);
   }
   template <class T>
   void gather_columns(const tensor<T>& x, const tensor<std::int32_t>& index, tensor<T>& y) {

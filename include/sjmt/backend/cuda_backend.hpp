@@ -6,7 +6,8 @@
 //   batch norm   our fused kernels (cuda/batch_norm.cuh), residual add and ReLU in the same pass
 //   linear       cuBLAS
 //   the rest     our kernels (cuda/kernels.cuh, cuda/loss.cuh): ReLU, add, pooling,
-//                columns, dropout, the selective loss family, a multi-tensor SGD
+//                the zero-padded shortcut, columns, dropout, the selective loss family,
+//                a multi-tensor SGD
 //   graphs       begin_capture / end_capture / launch: the trainer captures a
 //                training step once and replays it (train/trainer.hpp)
 // Every CUDA, cuDNN and cuBLAS status is checked; failures throw cuda_error,
@@ -321,6 +322,18 @@ class cuda_backend {
     const auto [N, H, W, C] = x.shape();
     detail::cuda::max_pool2_backward(m_stream, x.data(), y.data(), dy.data(),
            dx.data(), N, H, W, C);
+  }
+  template <class T>
+  void subsample_pad_forward(std::size_t stride, const tensor<T>& x, tensor<T>& y) {
+    const auto [N, H, W, C] = x.shape();
+    const auto [yN, P, Q, K] = y.shape();
+    detail::cuda::subsample_pad_forward(m_stream, x.data(), y.data(), N, H, W, C, P, Q, K, stride);
+  }
+  template <class T>
+  void subsample_pad_backward(std::size_t stride, const tensor<T>& dy, tensor<T>& dx) {
+    const auto [N, H, W, C] = dx.shape();
+    const auto [yN, P, Q, K] = dy.shape();
+    detail::cuda::subsample_pad_backward(m_stream, dy.data(), dx.data(), N, H, W, C, P, Q, K, stride);
   }
   template <class T>
   void gather_columns(const tensor<T>& x, const tensor<std::int32_t>& index, tensor<T>& y) {

@@ -34,6 +34,10 @@ namespace sjmt::detail::cuda {
                                      std::size_t);                                                                  \
   template void max_pool2_backward<T>(cudaStream_t, const T*, const T*, const T*, T*, std::size_t, std::size_t,     \
                                       std::size_t, std::size_t);                                                    \
+  template void subsample_pad_forward<T>(cudaStream_t, const T*, T*, std::size_t, std::size_t, std::size_t,         \
+                                         std::size_t, std::size_t, std::size_t, std::size_t, std::size_t);          \
+  template void subsample_pad_backward<T>(cudaStream_t, const T*, T*, std::size_t, std::size_t, std::size_t,        \
+                                          std::size_t, std::size_t, std::size_t, std::size_t, std::size_t);         \
   template void gather_columns<T>(cudaStream_t, const T*, const std::int32_t*, T*, std::size_t, std::size_t,        \
                                   std::size_t);                                                                     \
   template void scatter_columns<T>(cudaStream_t, const T*, const std::int32_t*, T*, std::size_t, std::size_t,       \

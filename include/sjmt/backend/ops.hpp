@@ -226,6 +226,35 @@ void max_pool2_backward(B& b, const X& x, const X& y, const X& dy,
   b.max_pool2_backward(x, y, dy, dx);
 }
 
+// ---- the zero-padded shortcut (ResNet option A) -----------------------------------------------
+
+/// y (N, P, Q, K) with P = ceil(H / stride), Q = ceil(W / stride) (the output
+/// of a 3x3 convolution of padding 1 and that stride): y(n, p, q, c) =
+/// x (N, H, W, C)(n, stride p, stride q, c) for c < C, 0 for C <= c < K.
+/// Requires stride >= 1 and K >= C.
+template <class B, class X>
+void subsample_pad_forward(B& b, const X& x, std::size_t stride, std::size_t out_channels, X& y) {
+  const auto [N, H, W, C] = b.shape(x);
+  SJMT_CHECK(value_error, stride >= 1, "subsample_pad: stride 0, expected >= 1");
+  SJMT_CHECK(shape_error, out_channels >= C, "subsample_pad: ", out_channels, " output channels for an input of ", C,
+             ", expected at least as many (the shortcut pads channels, it never drops them)");
+  b.resize(y, {N, (H + stride - 1) / stride, (W + stride - 1) / stride, out_channels});
+  b.subsample_pad_forward(stride, x, y);
+}
+
+/// dx (x_shape) = dy's first C channels at every stride-th pixel, 0 elsewhere.
+template <class B, class X>
+void subsample_pad_backward(B& b, const X& dy, std::size_t stride, const shape4& x_shape, X& dx) {
+  SJMT_CHECK(value_error, stride >= 1, "subsample_pad_backward: stride 0, expected >= 1");
+  const shape4 ys = b.shape(dy);
+  SJMT_CHECK(shape_error, ys[3] >= x_shape[3], "subsample_pad_backward: dy has ", ys[3],
+             " channels, fewer than the input's ", x_shape[3]);
+  detail::expect_shape("subsample_pad_backward", "dy", ys,
+                       {x_shape[0], (x_shape[1] + stride - 1) / stride, (x_shape[2] + stride - 1) / stride, ys[3]});
+  b.resize(dx, x_shape);
+  b.subsample_pad_backward(stride, dy, dx);
+}
+
 // ---- linear -----------------------------------------------------------------------------------
 
 /// y (N, 1, 1, Out) = x (N, H, W, C) read as (N, H W C) times w (1, 1, In, Out), plus b (1, 1, 1, Out).

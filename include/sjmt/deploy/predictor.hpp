@@ -11,8 +11,8 @@
 // Spec is the dataset union the network was trained with, or its joint layout
 // alone (enough unless the network has per-dataset heads, "+heads"). The
 // checkpoint says which network it holds (sjmt.model: "resnet_cifar-8",
-// "vgg16", with "+heads" for per-dataset heads) and the input channels (the
-// first convolution's filter); its layout fingerprint (sjmt.layout) must be
+// "resnet_cifar-8a", "vgg16-fc512", with "+heads" for per-dataset heads) and
+// the input channels (the first convolution's filter); its layout fingerprint (sjmt.layout) must be
 // Spec's, else value_error naming the file, both layouts and the fix.
 // Missing, truncated or malformed files are io_errors naming the file.
 //
@@ -97,7 +97,7 @@ struct coordinate_flags<type_list<S...>> {
   static constexpr std::array<bool, sizeof...(S)> value{is_coordinate_space_v<S>...};
 };
 
-/// The trunk a checkpoint's model name describes ("resnet_cifar-8", "vgg16", "+heads").
+/// The trunk a checkpoint's model name describes ("resnet_cifar-8", "resnet_cifar-8a", "vgg16-fc512", "+heads").
 struct parsed_model_name {
   model_spec spec{};
   bool dataset_heads = false;
@@ -111,21 +111,17 @@ inline parsed_model_name parse_model_name(const std::string& name, const std::fi
     out.dataset_heads = true;
     trunk.resize(trunk.size() - heads.size());
   }
-  constexpr std::string_view resnet = "resnet_cifar-";
-  if (trunk == "vgg16") {
-    out.spec.arch = "vgg16";
-    return out;
+  const std::optional<model_spec> spec = parse_model_spec(trunk);
+  if (!spec) {
+    std::string message = "predictor: checkpoint ";
+    message += path.string();
+    message += " holds model '";
+    message += name;
+    message += "', expected resnet_cifar-<depth> (resnet_cifar-<depth>a: option-A shortcuts) or vgg16-fc<width> "
+               "(with +heads for per-dataset heads)";
+    throw value_error(message, std::source_location::current());
   }
-  const std::string digits = trunk.starts_with(resnet) ? trunk.substr(resnet.size()) : std::string();
-  const bool numeric = !digits.empty() && digits.size() <= 4 && digits.find_first_not_of("0123456789") == std::string::npos;
-  std::string message = "predictor: checkpoint ";
-  message += path.string();
-  message += " holds model '";
-  message += name;
-  message += "', expected resnet_cifar-<depth> or vgg16 (with +heads for per-dataset heads)";
-  if (!numeric) throw value_error(message, std::source_location::current());
-  out.spec.arch = "resnet";
-  out.spec.depth = static_cast<std::size_t>(std::stoul(digits));
+  out.spec = *spec;
   return out;
 }
 

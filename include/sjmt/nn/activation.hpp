@@ -111,6 +111,9 @@ class dropout {
     m_seed = seed;
     m_calls = 0;
   }
+  /// Moves in the mask sequence: the next training forward draws the mask of
+  /// call `calls` (seed + calls), as if `calls` training forwards had run.
+  void seek(std::uint64_t calls) { m_calls = calls; }
 
  private:
   Backend* m_be;

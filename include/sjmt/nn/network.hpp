@@ -14,6 +14,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <random>
 #include <string>
 
@@ -58,6 +59,12 @@ class network {
   template <class Active>
   void backward(const tensor& dy, const Active& active) {
     m_trunk.backward(m_head.backward(dy, active));
+  }
+
+  /// Before training step `step`: a trunk with a per-step state (VGG-16's
+  /// dropout masks) is told the step; for the others this does nothing.
+  void begin_step(std::uint64_t step) {
+    if constexpr (requires { m_trunk.begin_step(step); }) m_trunk.begin_step(step);
   }
 
   void collect(parameter_list<backend, value_type>& out, const std::string& prefix = "") {

@@ -4,6 +4,10 @@
 // and 64 channels (the 2nd and 3rd start with stride 2), global average pooling.
 // This is the trunk: input (N, H, W, C_in), output features (N, 1, 1, 64).
 // A head (nn/heads.hpp) turns features into outputs; see nn/network.hpp.
+// `Shortcut` (nn/shortcut.hpp) is that of the two blocks that change the
+// shape: projection_shortcut (option B, the default) or zero_pad_shortcut
+// (option A, parameter-free: He et al.'s CIFAR networks; 2,752 trainable values
+// fewer at every depth, the two projections and their batch norms).
 
 #include <array>
 #include <memory>
@@ -19,7 +23,7 @@
 
 namespace sjmt {
 
-template <class Backend, class T, std::size_t Depth>
+template <class Backend, class T, std::size_t Depth, shortcut_option Shortcut = projection_shortcut>
   requires backend_for<Backend, T>
 class resnet_cifar {
   static_assert(Depth >= 8 && (Depth - 2) % 6 == 0,
@@ -29,6 +33,7 @@ class resnet_cifar {
   using backend = Backend;
   using value_type = T;
   using tensor = typename Backend::template tensor<T>;
+  using shortcut_type = Shortcut;
   static constexpr std::size_t depth = Depth;
   static constexpr std::size_t blocks_per_stage = (Depth - 2) / 6;
   static constexpr std::size_t features = 64;
@@ -79,7 +84,7 @@ class resnet_cifar {
   batch_norm_relu<Backend, T> m_stem_bn;
   // Gradient scratch shared by the blocks of each stage (heap: stays put if the trunk moves).
   std::unique_ptr<std::array<block_scratch<Backend, T>, 3>> m_scratch;
-  std::vector<basic_block<Backend, T>> m_blocks;
+  std::vector<basic_block<Backend, T, Shortcut>> m_blocks;
   global_avg_pool<Backend, T> m_pool;
 };
 

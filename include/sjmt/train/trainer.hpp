@@ -137,6 +137,7 @@ class trainer {
   /// and when the loss is not finite.
   T step(const data::batch& b) {
     const double lr = rate();
+    if constexpr (requires { m_net->begin_step(m_step); }) m_net->begin_step(m_step);  // VGG's dropout masks
     upload_batch<Union>(*m_be, b, m_loss, m_batch);
     if (m_input.empty()) {  // what checkpoints record as sjmt.input (a predictor's default input size)
       m_input = std::to_string(b.height);

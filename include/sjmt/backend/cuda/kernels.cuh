@@ -1,5 +1,5 @@
 #pragma once
-// The CUDA backend's own elementwise, pooling, column, dropout, SGD and
+// The CUDA backend's own elementwise, pooling, shortcut, column, dropout, SGD and
 // layout kernels, and the definitions of their launchers (cuda/launch.hpp).
 // Included through <sjmt/backend/cuda_kernels.cuh> only (nvcc). Grid-stride loops over 64-bit indices; every launch is checked.
 // The per-element mathematics comes from backend/rules.hpp, as on the CPU.
@@ -104,6 +104,28 @@ __global__ void max_pool2_backward_kernel(const T* x, const T* y, const T* dy, T
       dx[window[k]] = hit ? dy[i] : T(0);
       taken = taken || hit;
     }
+  }
+}
+
+/// The zero-padded shortcut, one thread per output element (n, p, q, k).
+template <class T>
+__global__ void subsample_pad_forward_kernel(const T* x, T* y, std::size_t N, std::size_t H, std::size_t W,
+                                             std::size_t C, std::size_t P, std::size_t Q, std::size_t K,
+                                             std::size_t stride) {
+  SJMT_GRID_STRIDE(i, N * P * Q * K) {
+    const std::size_t k = i % K, q = (i / K) % Q, p = (i / (K * Q)) % P, n = i / (K * Q * P);
+    y[i] = k < C ? x[((n * H + stride * p) * W + stride * q) * C + k] : T(0);
+  }
+}
+
+/// Its transpose, one thread per input element (n, h, w, c): no two threads write one place.
+template <class T>
+__global__ void subsample_pad_backward_kernel(const T* dy, T* dx, std::size_t N, std::size_t H, std::size_t W,
+                                              std::size_t C, std::size_t P, std::size_t Q, std::size_t K,
+                                              std::size_t stride) {
+  SJMT_GRID_STRIDE(i, N * H * W * C) {
+    const std::size_t c = i % C, w = (i / C) % W, h = (i / (C * W)) % H, n = i / (C * W * H);
+    dx[i] = h % stride == 0 && w % stride == 0 ? dy[((n * P + h / stride) * Q + w / stride) * K + c] : T(0);
   }
 }
 
@@ -224,6 +246,16 @@ template <class T>
 void max_pool2_backward(cudaStream_t stream, const T* x, const T* y, const T* dy, T* dx, std::size_t N, std::size_t H,
                         std::size_t W, std::size_t C) {
   SJMT_LAUNCH(max_pool2_backward_kernel<T>, N * (H / 2) * (W / 2) * C, x, y, dy, dx, N, H, W, C);
+}
+template <class T>
+void subsample_pad_forward(cudaStream_t stream, const T* x, T* y, std::size_t N, std::size_t H, std::size_t W,
+                           std::size_t C, std::size_t P, std::size_t Q, std::size_t K, std::size_t stride) {
+  SJMT_LAUNCH(subsample_pad_forward_kernel<T>, N * P * Q * K, x, y, N, H, W, C, P, Q, K, stride);
+}
+template <class T>
+void subsample_pad_backward(cudaStream_t stream, const T* dy, T* dx, std::size_t N, std::size_t H, std::size_t W,
+                            std::size_t C, std::size_t P, std::size_t Q, std::size_t K, std::size_t stride) {
+  SJMT_LAUNCH(subsample_pad_backward_kernel<T>, N * H * W * C, dy, dx, N, H, W, C, P, Q, K, stride);
 }
 template <class T>
 void gather_columns(cudaStream_t stream, const T* x, const std::int32_t* index, T* y, std::size_t N, std::size_t W,

@@ -34,6 +34,14 @@ void max_pool2_forward(cudaStream_t stream, const T* x, T* y, std::size_t N, std
 template <class T>
 void max_pool2_backward(cudaStream_t stream, const T* x, const T* y, const T* dy, T* dx, std::size_t N, std::size_t H,
                         std::size_t W, std::size_t C);
+/// The zero-padded shortcut (ops::subsample_pad_forward): y (N, P, Q, K) from x (N, H, W, C).
+template <class T>
+void subsample_pad_forward(cudaStream_t stream, const T* x, T* y, std::size_t N, std::size_t H, std::size_t W,
+                           std::size_t C, std::size_t P, std::size_t Q, std::size_t K, std::size_t stride);
+/// Its transpose: dx (N, H, W, C) from dy (N, P, Q, K).
+template <class T>
+void subsample_pad_backward(cudaStream_t stream, const T* dy, T* dx, std::size_t N, std::size_t H, std::size_t W,
+                            std::size_t C, std::size_t P, std::size_t Q, std::size_t K, std::size_t stride);
 template <class T>
 void gather_columns(cudaStream_t stream, const T* x, const std::int32_t* index, T* y, std::size_t N, std::size_t W,
                     std::size_t k);
