@@ -109,6 +109,19 @@ TEST_CASE("resnet_cifar: ResNet-8 parameter counts, options A and B; the issue's
   CHECK(trainable_values(grey_a) == 75'587);
 }
 
+/// A whole network (trunk and head) against finite differences, 6 samples per tensor, no input
+/// gradient (the head's backward returns none); the number of coordinates compared.
+template <class Net>
+std::size_t check_whole_network(Net& net, sjmt_test::tensor& x, sjmt_test::params& ps) {
+  return sjmt_test::check_gradients(
+      [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return net.forward(in, mode::train); },
+      [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& {
+        net.backward(dy);
+        return dy;
+      },
+      x, ps, {.samples = 6, .check_input = false});
+}
+
 TEST_CASE("network: ResNet-8 with option-A shortcuts and a joint head passes a whole-model finite-difference check") {
   std::mt19937_64 rng(23);
   sjmt::network<sjmt::resnet_cifar<B, double, 8, sjmt::zero_pad_shortcut>, sjmt::joint_head<B, double, layout>> net(
@@ -118,14 +131,7 @@ TEST_CASE("network: ResNet-8 with option-A shortcuts and a joint head passes a w
   for (const auto& p : ps) CHECK(p.name.find("shortcut") == std::string::npos);
   auto x = random_tensor({2, 8, 8, 3}, rng);
   CHECK(net.forward(x, mode::train).shape() == sjmt::shape4{2, 1, 1, 11});
-  const auto compared = sjmt_test::check_gradients(
-      [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return net.forward(in, mode::train); },
-      [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& {
-        net.backward(dy);
-        return dy;
-      },
-      x, ps, {.samples = 6, .check_input = false});
-  CHECK(compared >= 6 * 20);
+  CHECK(check_whole_network(net, x, ps) >= 6 * 20);
   // And the input gradient through both subsampling shortcuts (ResNet-14: blocks that share scratch).
   sjmt::resnet_cifar<B, double, 14, sjmt::zero_pad_shortcut> trunk(be, rng, 3, true);
   sjmt_test::params tps;
@@ -167,14 +173,7 @@ TEST_CASE("network: ResNet-8 with a joint head passes a whole-model finite-diffe
   CHECK(ps.back().name == "head.fc.bias");
   auto x = random_tensor({2, 8, 8, 3}, rng);
   CHECK(net.forward(x, mode::train).shape() == sjmt::shape4{2, 1, 1, 11});
-  const auto compared = sjmt_test::check_gradients(
-      [&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return net.forward(in, mode::train); },
-      [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& {
-        net.backward(dy);
-        return dy;
-      },
-      x, ps, {.samples = 6, .check_input = false});
-  CHECK(compared >= 6 * 20);
+  CHECK(check_whole_network(net, x, ps) >= 6 * 20);
 }
 
 TEST_CASE("resnet_cifar: the input gradient is available on request") {
