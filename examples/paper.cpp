@@ -9,6 +9,7 @@
 //   build/examples/paper figure2 --out runs/table2   # reuses table2's SJMT networks when present
 //   build/examples/paper table2 --data real --sfew ~/SFEW_2.0 --emotionet ~/emotionet/aus.csv
 //       --emotionet-images ~/emotionet/images       (one line)
+//   build/examples/paper export runs/table2/checkpoints/table2-sjmt-resnet8-s1.safetensors   # -> .onnx beside it
 //   build/examples/paper --check                     # what ctest runs: tiny runs, resume == uninterrupted
 //
 // table1: single-task networks (one per task and dataset). table2: classical multi-task
@@ -29,6 +30,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <algorithm>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -329,6 +331,35 @@ void apply_profile(options& o, const CLI::App& app) {
   SJMT_CHECK(value_error, !(o.pretrain && o.no_pretrain), "--pretrain and --no-pretrain: choose one");
 }
 
+// ---- export: a checkpoint as ONNX ----------------------------------------------------------
+
+/// paper export: the checkpoint's network as ONNX, for whichever of the trainer's
+/// unions holds its layout (the checkpoint's sjmt.layout says which).
+template <class... Unions>
+int export_onnx_of(const fs::path& checkpoint, const fs::path& onnx) {
+  const sjmt::io::safetensors_contents file = sjmt::io::read_safetensors(checkpoint);
+  const std::string* found = file.find_metadata("sjmt.layout");
+  const std::string layout = found ? *found : std::string();
+  std::optional<sjmt::onnx_export_report> report;
+  ((!report && layout == sjmt::layout_fingerprint<typename Unions::layout>()
+        ? void(report = sjmt::export_onnx<Unions>(checkpoint, onnx))
+        : void()),
+   ...);
+  if (!report) {
+    std::string known;
+    ((known += known.empty() ? "" : ", ", known += sjmt::layout_fingerprint<typename Unions::layout>()), ...);
+    std::fprintf(stderr, "paper export: checkpoint %s holds layout '%s', which no experiment of this trainer trains (%s)\n",
+                 checkpoint.string().c_str(), layout.c_str(), known.c_str());
+    return 1;
+  }
+  std::printf("%s: %s, input %dx%dx%d, %zu nodes, %zu weights, %zu bytes; outputs", onnx.string().c_str(),
+              report->model.c_str(), report->input.height, report->input.width, report->input.channels, report->nodes,
+              report->weights, report->bytes);
+  for (const std::string& name : report->outputs) std::printf(" %s", name.c_str());
+  std::printf("\n");
+  return 0;
+}
+
 // ---- --check: what ctest runs ----------------------------------------------------------------
 
 /// Tiny runs of every experiment's code path, and the resume property: a job stopped half
@@ -404,6 +435,11 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
   std::printf("resume after an interruption at step 3 of 8: %s\n",
               same ? "the same checkpoint, byte for byte" : "DIFFERENT checkpoints");
   ok = ok && same;
+  // Export: the SJMT network as ONNX (tests/test_deploy_onnx.cpp runs such files in OpenCV and numpy).
+  const fs::path onnx = folder / "table2-sjmt.onnx";
+  const bool exported = export_onnx_of<table2_union, emotion_only>(straight, onnx) == 0 && fs::file_size(onnx) > 0;
+  std::printf("export to ONNX: %s\n", exported ? "ok" : "FAILED");
+  ok = ok && exported;
   std::printf("%s\n", ok ? "Passed" : "Failed");
   if (ok) fs::remove_all(folder);
   return ok ? 0 : 1;
@@ -426,6 +462,10 @@ int main(int argc, char** argv) {
     sub->fallthrough();
     subs.push_back(sub);
   }
+  CLI::App* export_sub = app.add_subcommand("export", "a trained network (a checkpoint of any experiment here) as an ONNX model");
+  fs::path export_checkpoint, export_onnx;
+  export_sub->add_option("checkpoint", export_checkpoint, "the checkpoint (.safetensors) the trainer wrote")->required();
+  export_sub->add_option("--onnx", export_onnx, "the ONNX file to write (default: the checkpoint's name with .onnx)");
   app.add_option("--profile", o.profile, "quick (ResNet-8, 2,500 steps of 64, classical vs SJMT) or paper (ResNet-32 and -110, 80,000 steps of 128, every method)")
       ->check(CLI::IsMember({"quick", "paper"}));
   app.add_option("--models", o.models,
@@ -481,6 +521,11 @@ int main(int argc, char** argv) {
     const auto [device_kind, device_name] = resolve_device(device);
     o.run.device = device_kind;
     std::printf("device: %s\n", device_name.c_str());
+    if (export_sub->parsed()) {
+      if (export_onnx.empty()) export_onnx = fs::path(export_checkpoint).replace_extension(".onnx");
+      return export_onnx_of<table2_union, emotion_only, aus_only, compound_only, compound_sjmt>(export_checkpoint,
+                                                                                               export_onnx);
+    }
     if (check_only) return check(fs::temp_directory_path() / ("sjmt-paper-check-" + std::to_string(std::random_device{}())), guard, device_kind);
     for (CLI::App* sub : subs)
       if (sub->parsed()) o.experiment = sub->get_name();
