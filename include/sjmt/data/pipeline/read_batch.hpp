@@ -2,7 +2,8 @@
 // Batches of consecutive samples of one domain, in order, without
 // augmentation: what evaluation and prediction read.
 //
-//   sjmt::data::union_batch<domains> b = sjmt::data::read_batch<domains>(test, 0, 128, 64, {.channels = 3, .height = 32, .width = 32});
+//   sjmt::data::union_batch<domains> b =
+//       sjmt::data::read_batch<domains>(test, 0, 128, 64, {.channels = 3, .height = 32, .width = 32});
 //   // b.images (64, 32, 32, 3), b.targets / b.known (64, domains::size), b.domain all 0
 
 #include <algorithm>
@@ -26,8 +27,8 @@ struct input_shape {
 
 /// Samples [begin, begin + count) of `source`, all of domain `domain` of Union.
 template <dataset_union_type Union>
-union_batch<Union> read_batch(const sample_source& source, std::size_t domain, std::size_t begin, std::size_t count,
-                 const input_shape& in) {
+union_batch<Union> read_batch(const sample_source& source, std::size_t domain, std::size_t begin,
+                              std::size_t count, const input_shape& in) {
   SJMT_CHECK(value_error, begin + count <= source.size, "read_batch: samples [", begin, ", ", begin + count,
              ") of a source of ", source.size);
   SJMT_CHECK(value_error, domain < Union::num_domains, "read_batch: domain ", domain, ", expected < ",
