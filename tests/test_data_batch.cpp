@@ -2,7 +2,8 @@
 // union. The sampler, read_batch and a prefetcher over the sampler give
 // union_batch<Union>; a batch of another union of the same width is not one (the
 // concept that upload_batch and trainer::step are constrained on; the calls
-// themselves are compile-fail tests: tests/compile_fail/*_other_union.cpp);
+// themselves are compile-fail tests: tests/compile_fail/upload_batch_other_union.cpp
+// and trainer_step_untyped_batch.cpp);
 // untyped data becomes one only through to_union_batch, which names the field
 // that does not fit.
 #include <doctest/doctest.h>
