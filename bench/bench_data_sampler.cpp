@@ -41,7 +41,7 @@ void pre_rendered(benchmark::State& state) {
 
 void prefetched(benchmark::State& state) {
   union_sampler<domains> s({source(sfew_like(split::train, 1)), source(emotionet_like(split::train, 1))}, options(1));
-  prefetcher<batch> p([&s] { return s.next(); }, 4);
+  prefetcher p([&s] { return s.next(); }, 4);
   for (auto _ : state) benchmark::DoNotOptimize(p.next().images.data());
   state.counters["images/s"] = benchmark::Counter(64.0 * static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }

@@ -69,7 +69,7 @@ outcome train_and_evaluate(const char* name, const union_loss<domains, float>& l
       {data::source(data::sfew_like(data::split::train, p.seed)),
        data::source(data::emotionet_like(data::split::train, p.seed))},
       {.batch_size = p.batch, .proportions = {0.5, 0.5}, .seed = p.seed});
-  data::prefetcher<data::batch> batches([&sampler] { return sampler.next(); }, 2);
+  data::prefetcher batches([&sampler] { return sampler.next(); }, 2);
 
   outcome out;
   metrics::progress_bar bar(stderr, p.steps, {.label = name, .unit = "step"});

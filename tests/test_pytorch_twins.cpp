@@ -61,13 +61,13 @@ enum class batches { single, alternating, mixed };
 /// an annotated exclusive space, random bits on a multilabel one with about a
 /// fifth of the labels unknown, garbage elsewhere.
 template <class Union>
-sjmt::data::batch make_batch(const std::vector<std::int32_t>& domains, std::mt19937_64& rng) {
+sjmt::data::union_batch<Union> make_batch(const std::vector<std::int32_t>& domains, std::mt19937_64& rng) {
   using layout = typename Union::layout;
   constexpr std::size_t W = Union::size;
   std::normal_distribution<float> normal;
   std::uniform_real_distribution<float> garbage(0.0f, 1.0f);
-  sjmt::data::batch b;
-  b.size = domains.size(), b.channels = 3, b.height = side, b.width = side, b.outputs = W;
+  sjmt::data::union_batch<Union> b;
+  b.size = domains.size(), b.channels = 3, b.height = side, b.width = side;
   b.domain = domains;
   b.images.resize(b.size * side * side * 3);
   for (float& v : b.images) v = normal(rng);
@@ -132,7 +132,7 @@ void train(const fs::path& dir, sjmt::head_layout heads, sjmt::union_loss<Union,
   std::vector<T> losses;
   records.reserve(4 * steps);
   for (std::size_t s = 0; s < steps; ++s) {
-    const sjmt::data::batch b = make_batch<Union>(domains_of(mode, s, rng), rng);
+    const sjmt::data::union_batch<Union> b = make_batch<Union>(domains_of(mode, s, rng), rng);
     records.push_back(flat(b.images));
     records.push_back(flat(b.targets));
     records.push_back(flat(b.known));

@@ -50,7 +50,7 @@ TEST_CASE("trainer: one step is forward, the loss, backward and the update on th
   net_type b(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_b);
   trainer<domains, net_type> t(be, a, selective_loss<domains>(), {.learning_rate = [](std::size_t) { return 0.05; }});
   auto s = sampler(data::batch_mode::mixed);
-  const data::batch batch = s.next();
+  const data::union_batch<domains> batch = s.next();
   const float value = t.step(batch);
 
   // The same step written out by hand.
@@ -83,7 +83,7 @@ TEST_CASE("trainer: classical multi-task leaves the idle dataset's head alone, a
   CHECK(named(ps, "head.emotionet.weight").group == 1);
   CHECK(named(ps, "trunk.conv1.weight").group == shared_group);
 
-  const data::batch first = s.next();  // sfew only
+  const data::union_batch<domains> first = s.next();  // sfew only
   REQUIRE(first.domain[0] == 0);
   t.step(first);
   const host_tensor<float> au_head = be.download(*named(ps, "head.emotionet.weight").value);
@@ -158,7 +158,7 @@ TEST_CASE("trainer: evaluation reads ordered batches, one download each; errors 
   CHECK_THROWS_AS(t.predict(test, 2, {}, [](auto, const auto&) {}), value_error);
 
   auto s = sampler(data::batch_mode::mixed);
-  data::batch bad = s.next();
+  data::union_batch<domains> bad = s.next();
   bad.targets[3] = 2.f;
   bad.domain[0] = 0;
   bad.known[3] = 1;
@@ -176,11 +176,34 @@ TEST_CASE("trainer: a double network trains on the sampler's float batches, and 
   model<B, double> net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
   trainer<domains, model<B, double>> t(be, net, selective_loss<domains, double>(), {.model_name = net.name()});
   auto s = sampler(data::batch_mode::mixed);
-  data::batch b = s.next();
+  data::union_batch<domains> b = s.next();
   CHECK(std::isfinite(t.step(b)));
   b.targets[3] = 2.f;
   b.domain[0] = 0;
   b.known[3] = 1;
   CHECK_THROWS_WITH_AS(t.step(b), doctest::Contains("target[0, 3] (emotion/happy) is 2"), value_error);
+  CHECK(t.steps_done() == 1);
+}
+
+TEST_CASE("trainer: steps on host batches of its union; untyped data is checked into one first") {
+  // The calls that must compile; a batch of another union or an untyped one is a
+  // compile error with one sentence (tests/compile_fail/upload_batch_other_union.cpp,
+  // trainer_step_untyped_batch.cpp), which a requires-expression cannot see.
+  static_assert(requires(trainer<domains, net_type>& t, const data::union_batch<domains>& b) { t.step(b); });
+  static_assert(requires(B& be, const data::union_batch<domains>& b, const selective_loss<domains>& loss,
+                         device_batch<domains, B>& db) { upload_batch<domains>(be, b, loss, db); });
+  using swapped = dataset_union<layout, datasets::emotionet, datasets::sfew>;
+  static_assert(!data::union_batch_of<data::union_batch<swapped>, domains>);  // what those calls are constrained on
+
+  B be;
+  std::mt19937_64 rng(23);
+  net_type net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
+  trainer<domains, net_type> t(be, net, selective_loss<domains>());
+  auto s = sampler(data::batch_mode::mixed);
+  data::batch mine = s.next();  // the rows alone, as a user's own host data
+  CHECK(std::isfinite(t.step(data::to_union_batch<domains>(mine))));
+  mine.targets.pop_back();
+  CHECK_THROWS_WITH_AS(t.step(data::to_union_batch<domains>(mine)), doctest::Contains("targets has 143 values"),
+                       shape_error);
   CHECK(t.steps_done() == 1);
 }

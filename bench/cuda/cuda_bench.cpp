@@ -23,9 +23,9 @@ using paper = dataset_union<layout, datasets::sfew, datasets::emotionet>;
 using clock_type = std::chrono::steady_clock;
 
 /// A host batch of random images (side x side x 3) and valid labels, half of each domain.
-data::batch random_batch(std::size_t n, std::mt19937_64& rng, std::size_t side = 32) {
-  data::batch b;
-  b.size = n, b.channels = 3, b.height = side, b.width = side, b.outputs = layout::size;
+data::union_batch<paper> random_batch(std::size_t n, std::mt19937_64& rng, std::size_t side = 32) {
+  data::union_batch<paper> b;
+  b.size = n, b.channels = 3, b.height = side, b.width = side;
   std::normal_distribution<float> g;
   b.images.resize(n * side * side * 3);
   for (float& v : b.images) v = g(rng);
@@ -59,7 +59,7 @@ void train_and_infer(std::size_t depth, std::size_t batch, bool capture, int rou
                               .learning_rate = [](std::size_t) { return 0.05; },
                               .model_name = net.name(),
                               .capture_steps = capture});
-  const data::batch b = random_batch(batch, rng);
+  const data::union_batch<paper> b = random_batch(batch, rng);
   for (int i = 0; i < 5; ++i) t.step(b);  // first runs: algorithms, plans, capture
   be.synchronize();
   std::vector<double> train, infer;
@@ -90,7 +90,7 @@ void train_and_infer(std::size_t depth, std::size_t batch, bool capture, int rou
 void loss_bandwidth(std::size_t rows, int rounds) {
   cuda_backend be;
   std::mt19937_64 rng(2);
-  const data::batch b = random_batch(rows, rng, 1);  // the loss reads no image
+  const data::union_batch<paper> b = random_batch(rows, rng, 1);  // the loss reads no image
   const selective_loss<paper> loss;
   device_batch<paper, cuda_backend, float> batch;
   upload_batch<paper>(be, b, loss, batch);

@@ -7,8 +7,9 @@
 //                   the renderer and the synthetic domains.
 //   data/formats/   the real datasets' released formats (FER2013, SFEW, EmotioNet,
 //                   CK+) and the load report their loaders return.
-//   data/pipeline/  from samples to batches: augmentation, targets, the dataset-union
-//                   sampler and its sources, ordered test batches (read_batch), prefetching.
+//   data/pipeline/  from samples to batches: augmentation, targets, host batches typed
+//                   by their union, the dataset-union sampler and its sources, ordered
+//                   test batches (read_batch), prefetching.
 // The basics stay at data/ because every room uses them and none owns them: the
 // image and its files (image.hpp, image_io.hpp), the landmarks, the labelled sample
 // (sample.hpp), the deterministic rng (random.hpp); and contact_sheet.hpp, which
@@ -25,6 +26,7 @@
 #include "data/image_io.hpp"
 #include "data/landmarks.hpp"
 #include "data/pipeline/augment.hpp"
+#include "data/pipeline/batch.hpp"
 #include "data/pipeline/paper_sources.hpp"
 #include "data/pipeline/prefetch.hpp"
 #include "data/pipeline/read_batch.hpp"

@@ -24,6 +24,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -36,6 +37,7 @@
 #include <utility>
 #include <vector>
 
+#include "../data/pipeline/batch.hpp"
 #include "../data/pipeline/prefetch.hpp"
 #include "../data/pipeline/read_batch.hpp"
 #include "../data/pipeline/sampler.hpp"
@@ -132,10 +134,10 @@ class trainer {
   trainer(const trainer&) = delete;
   trainer& operator=(const trainer&) = delete;
 
-  /// One training step on the host batch `b`, at step steps_done(). Returns the loss.
-  /// Throws value_error for labels the loss cannot train (detail/validate.hpp),
-  /// and when the loss is not finite.
-  T step(const data::batch& b) {
+  /// One training step on the host batch `b` of Union, at step steps_done(). Returns
+  /// the loss. Throws value_error for labels the loss cannot train
+  /// (detail/validate.hpp), and when the loss is not finite.
+  T step(const data::union_batch<Union>& b) {
     const double lr = rate();
     if constexpr (requires { m_net->begin_step(m_step); }) m_net->begin_step(m_step);  // VGG's dropout masks
     upload_batch<Union>(*m_be, b, m_loss, m_batch);
@@ -159,6 +161,18 @@ class trainer {
     m_opt.step(lr, active);
     ++m_step;
     return value;
+  }
+
+  /// A host batch of another union, or an untyped one: one sentence instead of a
+  /// page of candidates.
+  template <class Batch>
+    requires(std::derived_from<Batch, data::batch> && !data::union_batch_of<Batch, Union>)
+  T step(const Batch&) {
+    static_assert(detail::always_false<Batch>,
+                  "sjmt::trainer::step: the host batch is not a data::union_batch of the trainer's dataset union; "
+                  "sample it with a data::union_sampler of that union, or check untyped data into one with "
+                  "data::to_union_batch<Union>(batch).");
+    return T(0);
   }
 
   std::size_t steps_done() const { return m_step; }
@@ -219,7 +233,8 @@ class trainer {
       r.steps_done = m_step;
       return r;
     }
-    data::prefetcher<data::batch> batches([&sampler] { return sampler.next(); }, std::max<std::size_t>(o.prefetch, 1));
+    data::prefetcher<data::union_batch<Union>> batches([&sampler] { return sampler.next(); },
+                                                       std::max<std::size_t>(o.prefetch, 1));
     const std::size_t every = o.checkpoint_every ? o.checkpoint_every : std::max<std::size_t>(o.steps / 10, 1);
     const std::size_t log_every = o.log_every ? o.log_every : std::max<std::size_t>(o.steps / 20, 1);
     std::optional<progress_bar> bar;
@@ -238,7 +253,7 @@ class trainer {
                                                   m_step, "; ", o.checkpoint.string(),
                                                   " holds it, run the same command again to resume");
       }
-      const data::batch b = batches.next();
+      const data::union_batch<Union> b = batches.next();
       const double lr = rate();
       const T value = step(b);
       window += static_cast<double>(value), all += static_cast<double>(value), ++in_window, images += b.size;
@@ -267,15 +282,17 @@ class trainer {
   /// Runs the network in inference over the first o.limit samples of `source`
   /// (every one when 0), all of domain `domain`, and calls
   /// observe(logits, batch) per batch with the logits read back once:
-  /// logits (rows, Union::size) row-major, batch the host batch (targets, known).
+  /// logits (rows, Union::size) row-major, batch the host data::union_batch<Union>
+  /// (targets, known).
   template <class Observe>
   void predict(const data::sample_source& source, std::size_t domain, const predict_options& o, Observe&& observe) {
     SJMT_CHECK(value_error, domain < Union::num_domains, "trainer::predict: domain ", domain, ", expected < ",
                Union::num_domains);
     const std::size_t n = o.limit ? std::min(o.limit, source.size) : source.size;
     for (std::size_t begin = 0; begin < n; begin += o.batch) {
-      const data::batch b = data::read_batch<Union>(source, domain, begin, std::min(o.batch, n - begin),
-                                                    {.channels = o.channels, .height = o.height, .width = o.width});
+      const data::union_batch<Union> b =
+          data::read_batch<Union>(source, domain, begin, std::min(o.batch, n - begin),
+                                  {.channels = o.channels, .height = o.height, .width = o.width});
       upload_images(*m_be, b, m_batch);
       const host_tensor<T> z = m_be->download(m_net->forward(m_batch.images, mode::infer));
       observe(std::span<const T>(z.data(), z.size()), b);
@@ -285,7 +302,7 @@ class trainer {
   /// predict() into an evaluator.
   void evaluate(const data::sample_source& source, std::size_t domain, metrics::evaluator<Union, T>& eval,
                 const predict_options& o = {}) {
-    predict(source, domain, o, [&](std::span<const T> z, const data::batch& b) {
+    predict(source, domain, o, [&](std::span<const T> z, const data::union_batch<Union>& b) {
       eval.update(z, b.targets, b.domain, b.known);
     });
   }

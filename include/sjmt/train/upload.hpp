@@ -1,13 +1,15 @@
 #pragma once
 // From the sampler's host batch to a labelled batch on a backend: the labels
 // are checked against the loss on the host (domain indices, target ranges),
-// then every tensor is uploaded once.
+// then every tensor is uploaded once. The host batch is a data::union_batch of
+// the loss's union; one of another union does not compile.
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <span>
 
-#include "../data/pipeline/sampler.hpp"
+#include "../data/pipeline/batch.hpp"
 #include "../error.hpp"
 #include "../loss/batch.hpp"
 #include "../loss/union_loss.hpp"
@@ -15,7 +17,8 @@
 
 namespace sjmt {
 
-/// Uploads b's images (N, H, W, C) into batch.images.
+/// Uploads b's images (N, H, W, C) into batch.images. Any host batch will do:
+/// images carry no labels, so no union to match.
 template <class Union, class B, class T>
 void upload_images(B& be, const data::batch& b, device_batch<Union, B, T>& batch) {
   SJMT_CHECK(shape_error, b.images.size() == b.size * b.height * b.width * b.channels, "upload_batch: ",
@@ -28,7 +31,8 @@ void upload_images(B& be, const data::batch& b, device_batch<Union, B, T>& batch
 
 /// Checks b's labels against `loss` and uploads all of b into `batch`.
 template <class Union, class B, class T>
-void upload_batch(B& be, const data::batch& b, const union_loss<Union, T>& loss, device_batch<Union, B, T>& batch) {
+void upload_batch(B& be, const data::union_batch<Union>& b, const union_loss<Union, T>& loss,
+                  device_batch<Union, B, T>& batch) {
   SJMT_CHECK(shape_error, b.outputs == Union::size, "upload_batch: the batch has ", b.outputs,
              " outputs per row, the union's layout ", Union::size);
   SJMT_CHECK(shape_error, b.domain.size() == b.size, "upload_batch: ", b.domain.size(), " domain indices for ",
@@ -50,6 +54,17 @@ void upload_batch(B& be, const data::batch& b, const union_loss<Union, T>& loss,
   host_tensor<std::int32_t> domains({b.size, 1, 1, 1});
   std::copy(b.domain.begin(), b.domain.end(), domains.begin());
   be.upload(batch.domains, domains);
+}
+
+// A host batch of another union, or an untyped one: one sentence instead of a
+// page of candidates.
+template <class Union, class B, class T, class Batch>
+  requires(std::derived_from<Batch, data::batch> && !data::union_batch_of<Batch, Union>)
+void upload_batch(B&, const Batch&, const union_loss<Union, T>&, device_batch<Union, B, T>&) {
+  static_assert(detail::always_false<Batch>,
+                "sjmt::upload_batch: the host batch is not a data::union_batch of the loss's dataset union; sample "
+                "it with a data::union_sampler of that union, or check untyped data into one with "
+                "data::to_union_batch<Union>(batch).");
 }
 
 }  // namespace sjmt

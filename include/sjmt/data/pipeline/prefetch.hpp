@@ -2,8 +2,8 @@
 // Background prefetch: a worker thread keeps up to `depth` items ready, so that
 // training never waits for data while the producer keeps up.
 //
-//   sjmt::data::prefetcher<sjmt::data::batch> p([&s] { return s.next(); }, 4);
-//   sjmt::data::batch b = p.next();
+//   sjmt::data::prefetcher p([&s] { return s.next(); }, 4);  // prefetcher<union_batch<domains>>
+//   sjmt::data::union_batch<domains> b = p.next();
 //
 // The producer runs on one thread, in order, so the items are the same sequence as
 // calling it directly (deterministic). An exception in the producer is rethrown by next().
@@ -15,6 +15,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <utility>
 
 #include "../../error.hpp"
@@ -93,5 +94,12 @@ class prefetcher {
   bool m_stop = false;
   std::thread m_worker;
 };
+
+// The items are what the producer returns: a sampler's typed batches stay typed
+// (a prefetcher<data::batch> would keep the rows and drop the union).
+template <class Produce>
+prefetcher(Produce) -> prefetcher<std::decay_t<std::invoke_result_t<Produce&>>>;
+template <class Produce>
+prefetcher(Produce, std::size_t) -> prefetcher<std::decay_t<std::invoke_result_t<Produce&>>>;
 
 }  // namespace sjmt::data

@@ -2,7 +2,8 @@
 // Batches of consecutive samples of one domain, in order, without
 // augmentation: what evaluation and prediction read.
 //
-//   sjmt::data::batch b = sjmt::data::read_batch<domains>(test, 0, 128, 64, {.channels = 3, .height = 32, .width = 32});
+//   sjmt::data::union_batch<domains> b =
+//       sjmt::data::read_batch<domains>(test, 0, 128, 64, {.channels = 3, .height = 32, .width = 32});
 //   // b.images (64, 32, 32, 3), b.targets / b.known (64, domains::size), b.domain all 0
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "../../error.hpp"
 #include "../../labels/dataset_union.hpp"
 #include "../sample.hpp"
+#include "batch.hpp"
 #include "sampler.hpp"
 #include "targets.hpp"
 
@@ -25,16 +27,15 @@ struct input_shape {
 
 /// Samples [begin, begin + count) of `source`, all of domain `domain` of Union.
 template <dataset_union_type Union>
-batch read_batch(const sample_source& source, std::size_t domain, std::size_t begin, std::size_t count,
-                 const input_shape& in) {
+union_batch<Union> read_batch(const sample_source& source, std::size_t domain, std::size_t begin,
+                              std::size_t count, const input_shape& in) {
   SJMT_CHECK(value_error, begin + count <= source.size, "read_batch: samples [", begin, ", ", begin + count,
              ") of a source of ", source.size);
   SJMT_CHECK(value_error, domain < Union::num_domains, "read_batch: domain ", domain, ", expected < ",
              Union::num_domains);
-  batch b;
+  union_batch<Union> b;
   b.size = count, b.channels = static_cast<std::size_t>(in.channels);
   b.height = static_cast<std::size_t>(in.height), b.width = static_cast<std::size_t>(in.width);
-  b.outputs = Union::size;
   const std::size_t pixels = b.channels * b.height * b.width;
   b.images.resize(count * pixels);
   b.targets.resize(count * Union::size);

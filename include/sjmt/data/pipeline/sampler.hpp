@@ -5,7 +5,7 @@
 //   sjmt::data::union_sampler<domains> s({sjmt::data::source(sfew), sjmt::data::source(emotionet)},
 //                                        {.batch_size = 64, .mode = sjmt::data::batch_mode::mixed,
 //                                         .proportions = {0.5, 0.5}});
-//   sjmt::data::batch b = s.next();
+//   sjmt::data::union_batch<domains> b = s.next();  // a batch of `domains` only (batch.hpp)
 //   b.images   // (N, H, W, C) float32: row r is the r-th picture's pixels() as is
 //   b.domain   // (N) int32: the sample's domain index in the union
 //   b.targets  // (N, layout::size) float32
@@ -36,6 +36,7 @@
 #include "../sample.hpp"
 #include "../world/synthetic.hpp"
 #include "augment.hpp"
+#include "batch.hpp"
 #include "targets.hpp"
 
 namespace sjmt::data {
@@ -89,16 +90,6 @@ struct sampler_options {
   /// Threads that load and render the rows of a batch (OpenMP; 1: the calling thread only).
   /// The batches do not depend on it: every random draw is made before the parallel part.
   int threads = 1;
-};
-
-/// One batch, row-major.
-struct batch {
-  std::size_t size = 0, channels = 0, height = 0, width = 0, outputs = 0;
-  std::vector<float> images;          ///< (N, H, W, C), channels last as data::image
-  std::vector<std::int32_t> domain;   ///< (N)
-  std::vector<float> targets;         ///< (N, outputs)
-  std::vector<std::uint8_t> known;    ///< (N, outputs)
-  std::vector<std::uint64_t> index;   ///< (N) the sample's index within its domain
 };
 
 template <dataset_union_type Union>
@@ -157,12 +148,12 @@ class union_sampler {
   std::size_t passes(std::size_t d) const { return m_passes.at(d); }
 
   /// The next batch.
-  batch next() {
+  union_batch<Union> next() {
     const sampler_options& o = m_options;
     const std::size_t n = o.batch_size;
-    batch b;
+    union_batch<Union> b;
     b.size = n, b.channels = static_cast<std::size_t>(o.channels), b.height = static_cast<std::size_t>(o.height);
-    b.width = static_cast<std::size_t>(o.width), b.outputs = Union::size;
+    b.width = static_cast<std::size_t>(o.width);
     const std::size_t pixels = b.channels * b.height * b.width;
     b.images.resize(n * pixels);
     b.targets.resize(n * Union::size);
