@@ -9,20 +9,29 @@
 //   build/examples/photos --checkpoint model.safetensors --threshold 0.3 --exclusive softmax faces/
 //   build/examples/photos --check      # trains a tiny model, writes PNGs, runs on them, checks the JSON
 //
+//   build/examples/photos --checkpoint model.safetensors --faces --annotate out/ group.jpg   # one line per face
+//
 // Arguments are image files (anything stb_image decodes: PNG, JPEG, BMP, ...),
 // folders (their image files, sorted; not recursive) or lists (.txt, .lst,
 // .list: one path per line, relative to the list's folder; '#' starts a
-// comment). Each image goes through the training preprocessing (resized to
-// the model input, whole: no face detection or crop, so pass face crops; the
-// issue's OpenCV face detection is not built). An unreadable image is named
-// on stderr and skipped; the exit status is then 1, after every other image
-// is answered. A checkpoint of another layout is refused with both layouts named.
+// comment). Without --faces each image is one face: it goes whole through the
+// training preprocessing (resized to the model input), so pass face crops.
+// With --faces (OpenCV's Haar cascade, haarcascade_frontalface_default.xml of
+// Debian's opencv-data) each frontal face found is cropped, with --margin of
+// its size around it, and answered on a line of its own with its box ("face")
+// and the crop ("crop") in the image's pixels; an image with no face found
+// gets one line with "faces": 0. --annotate DIR writes DIR/<name>.annotated.png:
+// each face's box, its top emotion and its active AUs. An unreadable image is
+// named on stderr and skipped; the exit status is then 1, after every other
+// image is answered. A checkpoint of another layout is refused with both layouts named.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <sjmt/sjmt.hpp>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -33,6 +42,12 @@
 #include <string>
 #include <type_traits>
 #include <vector>
+
+#if SJMT_PHOTOS_OPENCV
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/objdetect.hpp>
+#endif
 
 namespace {
 
@@ -91,11 +106,44 @@ std::vector<fs::path> expand(const std::vector<std::string>& args, Fail&& fail) 
   return out;
 }
 
-json to_json(const fs::path& file, const prediction<>& p) {
+/// A rectangle of an image, in pixels.
+struct box {
+  int x = 0, y = 0, width = 0, height = 0;
+};
+
+json box_json(const box& b) { return {{"x", b.x}, {"y", b.y}, {"width", b.width}, {"height", b.height}}; }
+
+/// The pixels of `b` (inside img) of `img`.
+data::image crop(const data::image& img, const box& b) {
+  data::image out(b.width, b.height, img.channels());
+  for (int y = 0; y < b.height; ++y)
+    for (int x = 0; x < b.width; ++x)
+      for (int c = 0; c < img.channels(); ++c) out.at(y, x, c) = img.at(b.y + y, b.x + x, c);
+  return out;
+}
+
+/// `b` grown by `margin` of its size on every side, clipped to a width x height image.
+box with_margin(const box& b, double margin, int width, int height) {
+  const int dx = static_cast<int>(std::lround(margin * b.width)), dy = static_cast<int>(std::lround(margin * b.height));
+  const int x0 = std::max(0, b.x - dx), y0 = std::max(0, b.y - dy);
+  const int x1 = std::min(width, b.x + b.width + dx), y1 = std::min(height, b.y + b.height + dy);
+  return {x0, y0, x1 - x0, y1 - y0};
+}
+
+/// One image's answer as a JSON object. `file` and the image's size come
+/// from `image_width` x `image_height`; `face` and `crop` (with --faces) say
+/// where in the image the answered pixels were, and regression points are
+/// moved from the crop's coordinates into the image's.
+json to_json(const fs::path& file, const prediction<>& p, int image_width, int image_height,
+             const std::optional<box>& face = std::nullopt, const box& where = {}) {
   json j;
   j["file"] = file.string();
-  j["width"] = p.width;
-  j["height"] = p.height;
+  j["width"] = image_width;
+  j["height"] = image_height;
+  if (face) {
+    j["face"] = box_json(*face);
+    j["crop"] = box_json(where);
+  }
   for (const auto& s : p.spaces) {
     json space;
     json values = json::object();
@@ -116,7 +164,7 @@ json to_json(const fs::path& file, const prediction<>& p) {
         space["values"] = std::move(values);
         if (!s.points.empty()) {
           json points = json::array();
-          for (const auto& pt : s.points) points.push_back({pt.x, pt.y});
+          for (const auto& pt : s.points) points.push_back({pt.x + float(where.x), pt.y + float(where.y)});
           space["points"] = std::move(points);
         }
         break;
@@ -132,7 +180,83 @@ struct run_options {
   double threshold = 0.5;
   std::string exclusive{};  ///< "": as the checkpoint's sjmt.loss says (sigmoid unless it was the selective softmax)
   std::size_t batch = 64;
+  bool faces = false;       ///< find faces with the Haar cascade, answer each
+  fs::path cascade{};       ///< "": the cascade the build found (opencv-data's frontal face)
+  int min_face = 24;        ///< the smallest face looked for, in pixels (the cascade's window)
+  double margin = 0.15;     ///< of the face's size, added around it before the crop
+  fs::path annotate{};      ///< "": no annotated images; else their folder
 };
+
+#if SJMT_PHOTOS_OPENCV
+/// 8-bit RGB (OpenCV's drawing takes the channels in any order; sjmt's are RGB).
+cv::Mat to_mat(const data::image& rgb) {
+  const std::vector<std::uint8_t> bytes = data::to_bytes(data::to_rgb(rgb));
+  return cv::Mat(rgb.height(), rgb.width(), CV_8UC3, const_cast<std::uint8_t*>(bytes.data())).clone();
+}
+
+data::image from_mat(const cv::Mat& m) {
+  data::image out(m.cols, m.rows, 3);
+  for (int y = 0; y < m.rows; ++y)
+    for (int x = 0; x < m.cols; ++x)
+      for (int c = 0; c < 3; ++c) out.at(y, x, c) = float(m.at<cv::Vec3b>(y, x)[c]) / 255.0f;
+  return out;
+}
+
+/// Frontal faces by OpenCV's Haar cascade (Viola-Jones), on the equalised grey image.
+class face_finder {
+ public:
+  face_finder(const fs::path& cascade, int min_face) : m_min(min_face) {
+    SJMT_CHECK(io_error, fs::is_regular_file(cascade) && m_cascade.load(cascade.string()), "photos: cannot load the face "
+               "cascade ", cascade.string(), " (apt-get install opencv-data, or give --cascade)");
+  }
+  std::vector<box> find(const data::image& rgb) {
+    cv::Mat grey;
+    cv::cvtColor(to_mat(rgb), grey, cv::COLOR_RGB2GRAY);
+    cv::equalizeHist(grey, grey);
+    std::vector<cv::Rect> found;
+    m_cascade.detectMultiScale(grey, found, 1.1, 5, 0, cv::Size(m_min, m_min));
+    std::sort(found.begin(), found.end(), [](const cv::Rect& a, const cv::Rect& b) { return a.x < b.x; });
+    std::vector<box> out;
+    for (const cv::Rect& r : found) out.push_back({r.x, r.y, r.width, r.height});
+    return out;
+  }
+
+ private:
+  cv::CascadeClassifier m_cascade;
+  int m_min;
+};
+
+/// `rgb` with each face's box, its top emotion (and probability) above it and
+/// its active AUs below it, written to `file` as PNG.
+void write_annotated(const fs::path& file, const data::image& rgb, const std::vector<box>& faces,
+                     const std::vector<prediction<>>& answers) {
+  cv::Mat m = to_mat(rgb);
+  const double scale = std::max(0.35, std::min(rgb.width(), rgb.height()) / 400.0);
+  const int thick = std::max(1, static_cast<int>(std::lround(2 * scale)));
+  for (std::size_t i = 0; i < faces.size(); ++i) {
+    const box& b = faces[i];
+    cv::rectangle(m, cv::Rect(b.x, b.y, b.width, b.height), cv::Scalar(0, 255, 0), thick);
+    std::string top, aus;
+    for (const auto& s : answers[i].spaces) {
+      if (s.kind == kind::exclusive) {
+        char text[64];
+        std::snprintf(text, sizeof text, "%s %.2f", std::string(s.top_class()).c_str(), double(s.values[s.top]));
+        top = text;
+      }
+      if (s.kind == kind::multilabel)
+        for (std::string_view a : s.active_classes()) (aus += aus.empty() ? "" : " ") += std::string(a);
+    }
+    int baseline = 0;
+    const cv::Size size = cv::getTextSize(top, cv::FONT_HERSHEY_SIMPLEX, scale, thick, &baseline);
+    const int above = std::max(size.height + 2, b.y - 4);
+    cv::putText(m, top, cv::Point(b.x, above), cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 0), thick);
+    const int below = std::min(rgb.height() - 2, b.y + b.height + size.height + 4);
+    cv::putText(m, aus.empty() ? std::string("no AU") : aus, cv::Point(b.x, below), cv::FONT_HERSHEY_SIMPLEX,
+                scale * 0.8, cv::Scalar(255, 128, 0), thick);
+  }
+  data::write_png(file, from_mat(m));
+}
+#endif
 
 /// Answers every image of `args` on `out` (JSON lines), errors on `err`.
 /// Returns the number of images (and lists, folders) that could not be read.
@@ -149,12 +273,50 @@ std::size_t run(const run_options& o, const std::vector<std::string>& args, std:
     ++failures;
   };
   const std::vector<fs::path> files = expand(args, fail);
+  const auto line = [&out](const json& j) { out << j.dump(-1, ' ', false, json::error_handler_t::replace) << "\n"; };
+  if (o.faces || !o.annotate.empty()) {
+#if SJMT_PHOTOS_OPENCV
+    SJMT_CHECK(value_error, o.margin >= 0 && o.margin <= 1, "photos: --margin ", o.margin, ", expected in [0, 1]");
+    std::optional<face_finder> finder;
+    if (o.faces) finder.emplace(o.cascade.empty() ? fs::path(SJMT_PHOTOS_CASCADE) : o.cascade, o.min_face);
+    if (!o.annotate.empty()) fs::create_directories(o.annotate);
+    for (const fs::path& f : files) {
+      data::image rgb;
+      try {
+        rgb = data::read_image(f, 3);
+      } catch (const io_error& e) {
+        err << "photos: " << e.what() << "\n";  // names the file
+        ++failures;
+        continue;
+      }
+      std::vector<box> faces = finder ? finder->find(rgb) : std::vector<box>{{0, 0, rgb.width(), rgb.height()}};
+      std::vector<box> crops;
+      std::vector<data::image> pictures;
+      for (const box& b : faces) {
+        crops.push_back(finder ? with_margin(b, o.margin, rgb.width(), rgb.height()) : b);
+        pictures.push_back(crop(rgb, crops.back()));
+      }
+      const std::vector<prediction<>> answers =
+          pictures.empty() ? std::vector<prediction<>>{} : p.predict(std::span<const data::image>(pictures));
+      if (faces.empty()) line({{"file", f.string()}, {"width", rgb.width()}, {"height", rgb.height()}, {"faces", 0}});
+      for (std::size_t i = 0; i < answers.size(); ++i)
+        line(finder ? to_json(f, answers[i], rgb.width(), rgb.height(), faces[i], crops[i])
+                    : to_json(f, answers[i], rgb.width(), rgb.height()));
+      out.flush();
+      if (!o.annotate.empty()) write_annotated(o.annotate / (f.stem().string() + ".annotated.png"), rgb, faces, answers);
+    }
+    return failures;
+#else
+    throw value_error("photos: --faces and --annotate need OpenCV's objdetect module, and this build found none "
+                      "(apt-get install libopencv-objdetect-dev opencv-data, then configure again)",
+                      std::source_location::current());
+#endif
+  }
   std::vector<data::image> images;
   std::vector<fs::path> names;
   const auto flush = [&] {
     const std::vector<prediction<>> answers = p.predict(std::span<const data::image>(images));
-    for (std::size_t i = 0; i < answers.size(); ++i)
-      out << to_json(names[i], answers[i]).dump(-1, ' ', false, json::error_handler_t::replace) << "\n";
+    for (std::size_t i = 0; i < answers.size(); ++i) line(to_json(names[i], answers[i], answers[i].width, answers[i].height));
     out.flush();
     images.clear(), names.clear();
   };
@@ -289,6 +451,57 @@ int check() {
            "the refusal names the file and both layouts: " + what);
   }
   std::printf("%zu images answered, %zu unreadable reported, another layout refused\n", n, failures);
+
+  // Faces: a photograph with one face (tests/data/photos), a picture with none, the corrupt file.
+  const fs::path photo = fs::path(SJMT_PHOTOS_FIXTURES) / "astronaut.jpg";
+  data::image plain(120, 90, 3);
+  for (int y = 0; y < 90; ++y)
+    for (int x = 0; x < 120; ++x) plain.at(y, x, 0) = plain.at(y, x, 1) = plain.at(y, x, 2) = float(x) / 120.0f;
+  data::write_png(dir / "no_face.png", plain);
+  const run_options faces{.checkpoint = checkpoint, .faces = true, .annotate = dir / "annotated"};
+#if SJMT_PHOTOS_OPENCV
+  {
+    std::ostringstream fout, ferr;
+    const std::size_t bad_inputs =
+        run(faces, {photo.string(), (dir / "no_face.png").string(), (dir / "broken.png").string()}, fout, ferr);
+    expect(bad_inputs == 1, "--faces: the corrupt file reported, " + std::to_string(bad_inputs) + " failures");
+    std::vector<json> got;
+    std::istringstream flines(fout.str());
+    for (std::string l; std::getline(flines, l);) got.push_back(json::parse(l, nullptr, false));
+    expect(got.size() == 2, "--faces: one line for the face, one for the picture without: " + std::to_string(got.size()));
+    if (got.size() == 2) {
+      const json& face = got[0]["face"];
+      // Eileen Collins' face: the cascade finds it at about (54, 20), 31 x 31, of the 160 x 160 photograph.
+      const bool where = face.is_object() && face.value("x", -1) > 40 && face.value("x", -1) < 70 &&
+                         face.value("y", -1) > 5 && face.value("y", -1) < 35 && face.value("width", 0) > 20 &&
+                         face.value("width", 0) < 50;
+      expect(where, "--faces: the face's box in the photograph: " + got[0].dump());
+      const json& c = got[0]["crop"];
+      expect(c.value("x", 99) <= face.value("x", 0) && c.value("width", 0) > face.value("width", 0),
+             "--faces: the crop holds the face with its margin");
+      expect(got[0]["emotion"]["probabilities"].size() == 7 && got[0]["aus"]["active"].is_array(),
+             "--faces: the face is answered per label space");
+      expect(got[1].value("faces", -1) == 0 && !got[1].contains("emotion"), "--faces: no face in the plain picture");
+    }
+    const fs::path drawn = dir / "annotated" / "astronaut.annotated.png";
+    expect(fs::exists(drawn), "--annotate: " + drawn.string() + " written");
+    if (fs::exists(drawn)) {
+      const data::image a = data::read_image(drawn), original = data::read_image(photo);
+      expect(a.width() == original.width() && a.height() == original.height() && a != original,
+             "--annotate: the photograph, same size, with the box and labels drawn");
+    }
+    std::printf("faces: %zu lines for a photograph and a plain picture, annotated image written\n", got.size());
+  }
+#else
+  try {
+    std::ostringstream sink;
+    run(faces, {photo.string()}, sink, sink);
+    expect(false, "--faces without OpenCV is refused");
+  } catch (const value_error& e) {
+    expect(std::string(e.what()).find("OpenCV") != std::string::npos, "--faces without OpenCV names it");
+  }
+  std::printf("SKIPPED: face detection (this build found no OpenCV objdetect module)\n");
+#endif
   fs::remove_all(dir);
   std::printf("%s\n", bad == 0 ? "Passed" : "Failed");
   return bad == 0 ? 0 : 1;
@@ -307,6 +520,11 @@ int main(int argc, char** argv) {
   app.add_option("--exclusive", o.exclusive, "how emotions were trained: sigmoid (selective loss) or softmax (default: what the checkpoint records)")
       ->check(CLI::IsMember({"sigmoid", "softmax"}));
   app.add_option("--batch", o.batch, "images per forward");
+  app.add_flag("--faces", o.faces, "find frontal faces (OpenCV's Haar cascade) and answer each on its own line");
+  app.add_option("--cascade", o.cascade, "the Haar cascade file (default: opencv-data's haarcascade_frontalface_default.xml)");
+  app.add_option("--min-face", o.min_face, "the smallest face looked for, in pixels")->check(CLI::PositiveNumber);
+  app.add_option("--margin", o.margin, "of a face's size, added around it before the crop")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--annotate", o.annotate, "write <folder>/<name>.annotated.png: boxes, top emotion, active AUs");
   app.add_option("inputs", inputs, "image files, folders of images, or lists (.txt, one path a line)");
   app.add_flag("--check", check_flag, "train a tiny model, write PNGs, answer them and check the JSON");
   CLI11_PARSE(app, argc, argv);
