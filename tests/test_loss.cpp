@@ -464,3 +464,51 @@ TEST_CASE("a NaN regression target where it is trained is an error that names it
   CHECK(thrown_message<value_error>([&] { (void)loss.forward_backward(cpu, z, y, d, g); }).find("(pose/yaw) is nan") !=
         std::string::npos);
 }
+
+TEST_CASE("regression options per space: wing for one space, L2 for another, by name; values, gradient and errors") {
+  using gaze = label_space<"gaze", kind::regression, "gx", "gy">;
+  using two = joint_layout<gaze, pose>;  // gaze 0-1, pose 2-4
+  using gazer = dataset<"gazer", gaze, pose>;
+  using u = dataset_union<two, gazer>;
+  loss_options<double> o;
+  o.reduction = reduction::sum;
+  o.regression_spaces = {{"gaze", regression_rule::wing, 1.0, 0.5}};
+  selective_loss<u, double> loss(o);
+  std::vector<double> z{0.5, 0.0, 0.5, 0.0, 0.0}, y{-0.25, 0.0, -0.25, 0.0, 0.0}, g(5);
+  const std::vector<std::int32_t> d{0};
+  // gaze: wing at |x| = 0.75 < w = 1; pose: 0.5 x^2 (the default rule).
+  CHECK(loss.forward_backward(cpu, z, y, d, g) == doctest::Approx(std::log1p(0.75 / 0.5) + 0.5 * 0.75 * 0.75));
+  CHECK(g[0] == doctest::Approx(1.0 / (0.5 + 0.75)));  // d/dx w ln(1 + x / eps) = w / (eps + x)
+  CHECK(g[2] == doctest::Approx(0.75));
+
+  // The gradient by central differences, every output, with both rules at work.
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> normal(0.0, 1.5);
+  for (double& v : z) v = normal(rng);
+  for (double& v : y) v = normal(rng);
+  (void)loss.forward_backward(cpu, z, y, d, g);
+  for (std::size_t i = 0; i < z.size(); ++i) {
+    const double h = 1e-6, at = z[i];
+    std::vector<double> unused(5);
+    z[i] = at + h;
+    const double up = loss.forward_backward(cpu, z, y, d, unused);
+    z[i] = at - h;
+    const double down = loss.forward_backward(cpu, z, y, d, unused);
+    z[i] = at;
+    CHECK(g[i] == doctest::Approx((up - down) / (2 * h)).epsilon(1e-6));
+  }
+
+  // Names that are not a regression space, twice the same, wing parameters <= 0.
+  loss_options<double> bad;
+  bad.regression_spaces = {{"landmarks", regression_rule::wing, 1.0, 0.5}};
+  CHECK(thrown_message<value_error>([&] { selective_loss<u, double>{bad}; }).find("'landmarks', which is not a regression "
+                                                                                   "space of the layout (its regression "
+                                                                                   "spaces: gaze, pose)") != std::string::npos);
+  bad.regression_spaces = {{"emotion", regression_rule::wing, 1.0, 0.5}};
+  CHECK_THROWS_AS((selective_loss<domains, double>{bad}), value_error);  // an exclusive space
+  bad.regression_spaces = {{"gaze", regression_rule::l2, 1.0, 0.5}, {"gaze", regression_rule::wing, 1.0, 0.5}};
+  CHECK(thrown_message<value_error>([&] { selective_loss<u, double>{bad}; }).find("'gaze' twice") != std::string::npos);
+  bad.regression_spaces = {{"pose", regression_rule::wing, 0.0, 0.5}};
+  CHECK(thrown_message<value_error>([&] { selective_loss<u, double>{bad}; }).find("space 'pose' has width 0") !=
+        std::string::npos);
+}

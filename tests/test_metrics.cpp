@@ -284,3 +284,37 @@ TEST_CASE("Figure 2: mean AU probability by predicted emotion, on emotion-only i
   CHECK(from_logits.result().counts == std::vector<std::uint64_t>{0, 0, 0});
   CHECK_THROWS_AS(from_logits.update(std::vector<float>(W + 2), std::vector<std::int32_t>{0}), shape_error);
 }
+
+TEST_CASE("regression readings per space: inter-ocular NME for the landmarks beside a 2-value gaze space") {
+  using gaze = sjmt::label_space<"gaze", sjmt::kind::regression, "gx", "gy">;
+  using layout2 = sjmt::joint_layout<sjmt::spaces::landmarks68, gaze>;  // 136 + 2
+  using both = sjmt::dataset<"both", sjmt::spaces::landmarks68, gaze>;
+  using u = sjmt::dataset_union<layout2, both>;
+  // One face: every point true at (i, 0) but the outer eye corners 36 and 45 at x = 0 and 10
+  // (inter-ocular distance 10); predicted one unit right everywhere: NME 1 / 10.
+  std::vector<float> truth(138, 0.f), pred(138, 0.f);
+  for (std::size_t i = 0; i < 68; ++i) truth[2 * i] = float(i);
+  truth[2 * 36] = 0.f, truth[2 * 45] = 10.f;
+  for (std::size_t i = 0; i < 68; ++i) pred[2 * i] = truth[2 * i] + 1.f, pred[2 * i + 1] = truth[2 * i + 1];
+  pred[136] = 0.5f, truth[136] = 0.25f, pred[137] = truth[137] = 0.f;  // gaze
+  const std::vector<std::int32_t> d{0};
+
+  // One reading for both spaces: the gaze space has 1 point, so points 36 and 45 do not exist in it.
+  CHECK_THROWS_AS(metrics::evaluator<u>({.regression = metrics::inter_ocular_68}), sjmt::value_error);
+
+  metrics::evaluator<u> eval({.regression_spaces = {{"landmarks", metrics::inter_ocular_68},
+                                                    {"gaze", {.points = false}}}});
+  eval.update(pred, truth, d);
+  const metrics::evaluation_result res = eval.result();
+  const auto* lm = res.find<metrics::regression_result>("landmarks");
+  const auto* gz = res.find<metrics::regression_result>("gaze");
+  REQUIRE(lm != nullptr);
+  REQUIRE(gz != nullptr);
+  CHECK(lm->has_nme);
+  CHECK(lm->nme == doctest::Approx(0.1));
+  CHECK_FALSE(gz->has_nme);
+  CHECK(gz->rmse == doctest::Approx(0.25 / std::sqrt(2.0)));
+
+  CHECK_THROWS_AS(metrics::evaluator<u>({.regression_spaces = {{"pose", {}}}}), sjmt::value_error);
+  CHECK_THROWS_AS(metrics::evaluator<u>({.regression_spaces = {{"gaze", {}}, {"gaze", {}}}}), sjmt::value_error);
+}

@@ -653,21 +653,20 @@ class cuda_backend {
     p.pos_weight = plan.pos_weight.empty() ? nullptr : reinterpret_cast<const T*>(base + s.offsets[3]);
     p.segment_range = reinterpret_cast<const std::uint32_t*>(base + s.offsets[4]);
     p.segment_active = base + s.offsets[5];
+    p.segment_wing = reinterpret_cast<const T*>(base + s.offsets[6]);
     p.missing_as_negative = plan.missing_as_negative;
     p.mean_over_selected = plan.mean_over_selected;
-    p.wing_width = plan.wing_width;
-    p.wing_epsilon = plan.wing_epsilon;
     return p;
   }
 
   struct stored_plan {
     scratch memory;
-    std::size_t offsets[6] = {};
+    std::size_t offsets[7] = {};
     std::shared_ptr<detail::cuda::memory_pool> pool;
     stored_plan() = default;
     stored_plan(const stored_plan&) = delete;
     stored_plan(stored_plan&& o) noexcept : memory(o.memory), pool(std::move(o.pool)) {
-      std::copy(o.offsets, o.offsets + 6, offsets);
+      std::copy(o.offsets, o.offsets + 7, offsets);
       o.memory = {};
     }
     ~stored_plan() {
@@ -680,8 +679,11 @@ class cuda_backend {
     const std::size_t W = plan.width, D = plan.num_domains, S = plan.segments.size();
     std::vector<unsigned char> in_segment(D * W, 0), segment_active(std::max<std::size_t>(S * D, 1), 0);
     std::vector<std::uint32_t> range(std::max<std::size_t>(3 * S, 1), 0);
+    std::vector<T> wing(std::max<std::size_t>(2 * S, 1), T(0));
     for (std::size_t s = 0; s < S; ++s) {
       const loss_segment& seg = plan.segments[s];
+      wing[2 * s] = static_cast<T>(seg.wing_width);
+      wing[2 * s + 1] = static_cast<T>(seg.wing_epsilon);
       range[3 * s] = static_cast<std::uint32_t>(seg.begin);
       range[3 * s + 1] = static_cast<std::uint32_t>(seg.end);
       range[3 * s + 2] = static_cast<std::uint32_t>(seg.rule);
@@ -706,6 +708,7 @@ class cuda_backend {
     out.offsets[3] = put(plan.pos_weight.data(), plan.pos_weight.size() * sizeof(T));
     out.offsets[4] = put(range.data(), range.size() * sizeof(std::uint32_t));
     out.offsets[5] = put(segment_active.data(), segment_active.size());
+    out.offsets[6] = put(wing.data(), wing.size() * sizeof(T));
     out.pool = m_pool;
     reserve(out.memory, blob.size());
     SJMT_CUDA(cudaMemcpyAsync(out.memory.data, blob.data(), blob.size(), cudaMemcpyHostToDevice, m_stream),

@@ -33,6 +33,7 @@ struct loss_segment {
   std::size_t begin = 0, end = 0;
   segment_rule rule = segment_rule::softmax;
   std::vector<unsigned char> active;  ///< [domain]: the domain annotates some output of the segment
+  double wing_width = 10, wing_epsilon = 2;  ///< rule wing: its w and epsilon (per space)
 };
 
 template <class T>
@@ -47,7 +48,7 @@ struct loss_plan {
   std::vector<std::string> output_names;  ///< "space/class", for messages
   bool missing_as_negative = false;       ///< naive joint: every output trained, missing targets 0
   bool mean_over_selected = false;        ///< scale is 1 / (entries trained), computed by the backend
-  T wing_width = 10, wing_epsilon = 2;
+  T wing_width = 10, wing_epsilon = 2;  ///< the options' defaults; each segment holds its own
   /// Unique per plan (a device backend caches its copy of the tables under it).
   std::uint64_t id = next_id();
 

@@ -37,10 +37,20 @@
 
 namespace sjmt::metrics {
 
+/// How one regression space, named, is read (overrides evaluation_options::regression).
+struct regression_space_reading {
+  std::string space{};             ///< the name of a regression space of the layout
+  regression_options options{};
+};
+
 struct evaluation_options {
   score_kind scores = score_kind::logits;
   double threshold = 0.5;            ///< on the probability, for multilabel spaces
-  regression_options regression{};   ///< for every regression space
+  regression_options regression{};   ///< for every regression space regression_spaces does not name
+  /// Per regression space, by name (landmarks by inter-ocular NME beside a 2-value gaze
+  /// space read as plain values). A name that is not a regression space of the layout,
+  /// or one named twice, is a value_error.
+  std::vector<regression_space_reading> regression_spaces{};
 };
 
 /// The result of one space, by its kind.
@@ -73,6 +83,16 @@ class evaluator {
   using value_type = T;
 
   explicit evaluator(evaluation_options options = {}) : m_options(options) {
+    for (std::size_t i = 0; i < options.regression_spaces.size(); ++i) {
+      bool found = false;
+      for (const space_info& s : layout::space_infos)
+        found = found || (s.kind == kind::regression && s.name == options.regression_spaces[i].space);
+      SJMT_CHECK(value_error, found, "evaluator: regression_spaces names '", options.regression_spaces[i].space,
+                 "', which is not a regression space of the layout");
+      for (std::size_t j = 0; j < i; ++j)
+        SJMT_CHECK(value_error, options.regression_spaces[j].space != options.regression_spaces[i].space,
+                   "evaluator: regression_spaces names '", options.regression_spaces[i].space, "' twice");
+    }
     for (const space_info& s : layout::space_infos) {
       std::vector<std::string> names;
       for (std::size_t i = 0; i < s.outputs.size; ++i)
@@ -86,7 +106,12 @@ class evaluator {
           m_acc.emplace_back(multilabel_accumulator(space, std::move(names), options.threshold));
           break;
         case kind::regression:
-          m_acc.emplace_back(regression_accumulator(space, std::move(names), options.regression));
+        {
+          regression_options reading = options.regression;
+          for (const regression_space_reading& r : options.regression_spaces)
+            if (r.space == s.name) reading = r.options;
+          m_acc.emplace_back(regression_accumulator(space, std::move(names), reading));
+        }
           break;
       }
     }

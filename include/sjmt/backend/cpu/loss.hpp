@@ -104,7 +104,8 @@ void loss_forward(const loss_plan<T>& plan, const loss_operands<T>& op) {
             total += softmax_ce_segment<T>(op.logits + at, op.targets + at, sel.data(), gs, k, scale);
           else
             total += regression_segment<T>(op.logits + at, op.targets + at, sel.data(), gs, k, scale,
-                                           seg.rule == segment_rule::wing, plan.wing_width, plan.wing_epsilon);
+                                           seg.rule == segment_rule::wing, static_cast<T>(seg.wing_width),
+                                           static_cast<T>(seg.wing_epsilon));
         }
     }
   }

@@ -117,8 +117,8 @@ struct device_loss_plan {
   const T* pos_weight = nullptr;                    ///< [output], or null
   const std::uint32_t* segment_range = nullptr;     ///< [segment]: begin, end, rule (0 softmax, 1 l2, 2 wing)
   const std::uint8_t* segment_active = nullptr;     ///< [segment][domain]
+  const T* segment_wing = nullptr;                  ///< [segment]: the wing loss's width, epsilon
   bool missing_as_negative = false, mean_over_selected = false;
-  T wing_width = 10, wing_epsilon = 2;
 };
 
 /// Blocks of the loss's passes over `entries` entries (the partial sums it needs: blocks + 2 doubles and a T).

@@ -107,8 +107,8 @@ __global__ void loss_kernel(device_loss_plan<T> p, std::size_t rows, const T* lo
             if (g) g[j] = T(0);
             continue;
           }
-          const loss_term<T> t = regression_term<T>(logits[at + j] - targets[at + j], rule == 2, p.wing_width,
-                                                    p.wing_epsilon);
+          const loss_term<T> t = regression_term<T>(logits[at + j] - targets[at + j], rule == 2,
+                                                    p.segment_wing[2 * s], p.segment_wing[2 * s + 1]);
           total += static_cast<double>(t.loss);
           if (g) g[j] = scale * t.grad;
         }

@@ -4,7 +4,9 @@
 // union, which any backend computes. The losses of loss/ differ only in the
 // plan they build.
 
+#include <cmath>
 #include <cstddef>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -43,15 +45,41 @@ loss_plan<T> make_plan(std::string_view loss_name, const loss_options<T>& option
                plan.output_names[c], ") is ", options.pos_weight[c], ", expected >= 0");
   plan.pos_weight = options.pos_weight;
 
-  for (const space_info& s : layout::space_infos) {
+  // Per-space regression options: each names a regression space of the layout, once.
+  std::vector<const regression_space_options<T>*> own(layout::num_spaces, nullptr);
+  for (const regression_space_options<T>& r : options.regression_spaces) {
+    std::size_t at = layout::num_spaces;
+    std::string regression_names;
+    for (std::size_t i = 0; i < layout::num_spaces; ++i) {
+      if (layout::space_infos[i].kind != kind::regression) continue;
+      if (layout::space_infos[i].name == r.space) at = i;
+      if (!regression_names.empty()) regression_names += ", ";
+      regression_names += layout::space_infos[i].name;
+    }
+    SJMT_CHECK(value_error, at < layout::num_spaces, loss_name, ": regression_spaces names '", r.space,
+               "', which is not a regression space of the layout (its regression spaces: ",
+               regression_names.empty() ? std::string("none") : regression_names, ")");
+    SJMT_CHECK(value_error, own[at] == nullptr, loss_name, ": regression_spaces names '", r.space, "' twice");
+    own[at] = &r;
+  }
+  for (std::size_t i = 0; i < layout::num_spaces; ++i) {
+    const space_info& s = layout::space_infos[i];
     const bool softmax = s.kind == kind::exclusive && options.exclusive == exclusive_rule::softmax;
     const bool regression = s.kind == kind::regression;
     if (softmax || regression) {
+      const regression_rule rule = own[i] ? own[i]->rule : options.regression;
+      const T width = own[i] ? own[i]->wing_width : options.wing_width;
+      const T epsilon = own[i] ? own[i]->wing_epsilon : options.wing_epsilon;
+      if (regression && rule == regression_rule::wing)
+        SJMT_CHECK(value_error, width > T(0) && epsilon > T(0) && std::isfinite(double(width)) &&
+                                    std::isfinite(double(epsilon)),
+                   loss_name, ": the wing loss of space '", s.name, "' has width ", width, " and epsilon ", epsilon,
+                   "; both must be finite and > 0");
       loss_segment seg{s.outputs.offset, s.outputs.end(),
                        softmax ? segment_rule::softmax
-                       : options.regression == regression_rule::wing ? segment_rule::wing
-                                                                      : segment_rule::l2,
-                       std::vector<unsigned char>(D, 0)};
+                       : rule == regression_rule::wing ? segment_rule::wing
+                                                       : segment_rule::l2,
+                       std::vector<unsigned char>(D, 0), static_cast<double>(width), static_cast<double>(epsilon)};
       for (std::size_t d = 0; d < D; ++d) seg.active[d] = plan.annotated[d * W + s.outputs.offset];
       plan.segments.push_back(std::move(seg));
     }
