@@ -318,3 +318,40 @@ TEST_CASE("regression readings per space: inter-ocular NME for the landmarks bes
   CHECK_THROWS_AS(metrics::evaluator<u>({.regression_spaces = {{"pose", {}}}}), sjmt::value_error);
   CHECK_THROWS_AS(metrics::evaluator<u>({.regression_spaces = {{"gaze", {}}, {"gaze", {}}}}), sjmt::value_error);
 }
+
+TEST_CASE("landmark metrics: NME by the box diagonal, per-point error, the cumulative error distribution") {
+  using u = sjmt::dataset_union<sjmt::joint_layout<sjmt::spaces::landmarks68>,
+                                sjmt::dataset<"w300", sjmt::spaces::landmarks68>>;
+  // Two faces: points at (i, 0) but the outer eye corners 36 and 45 at x = 0 and 10 (inter-ocular
+  // distance 10; the true points' box is 67 wide, 0 high: diagonal 67). Predicted 1 (first face)
+  // and 0.5 (second) to the right: nme_i 0.1 and 0.05; box NME 1/67 and 0.5/67.
+  std::vector<float> truth(2 * 136, 0.f), pred(2 * 136, 0.f);
+  for (std::size_t f = 0; f < 2; ++f)
+    for (std::size_t i = 0; i < 68; ++i) {
+      float x = float(i);
+      if (i == 36) x = 0.f;
+      if (i == 45) x = 10.f;
+      truth[f * 136 + 2 * i] = x;
+      pred[f * 136 + 2 * i] = x + (f == 0 ? 1.f : 0.5f);
+    }
+  std::vector<std::uint8_t> known(2 * 136, 1);
+  known[136 + 2 * 7] = 0;  // the second face's point 7 is unknown: left out of its error
+  const std::vector<std::int32_t> d{0, 0};
+  metrics::evaluator<u> eval({.regression = metrics::inter_ocular_68});
+  eval.update(pred, truth, d, known);
+  const metrics::evaluation_result res = eval.result();
+  const auto* r = res.find<metrics::regression_result>("landmarks");
+  REQUIRE(r != nullptr);
+  CHECK(r->nme == doctest::Approx(0.075));
+  CHECK(r->nme_box == doctest::Approx((1.0 / 67 + 0.5 / 67) / 2));
+  CHECK(r->nme_box_samples == 2);
+  REQUIRE(r->point_error.size() == 68);
+  CHECK(r->point_error[0] == doctest::Approx(0.075));
+  CHECK(r->point_error[7] == doctest::Approx(0.1));  // known on the first face only
+  CHECK(r->nme_per_sample == std::vector<double>{0.05, 0.1});
+  CHECK(r->fraction_within(0.08) == doctest::Approx(0.5));
+  CHECK(r->fraction_within(0.10) == doctest::Approx(1.0));
+  CHECK(r->fraction_within(0.01) == 0.0);
+  metrics::regression_result empty;
+  CHECK(std::isnan(empty.fraction_within(0.08)));
+}

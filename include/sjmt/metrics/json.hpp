@@ -134,7 +134,17 @@ inline void to_json(nlohmann::json& j, const regression_result& r) {
   j = {{"space", r.space}, {"kind", "regression"}, {"count", r.count},
        {"rmse", json_number(r.rmse)}, {"mae", json_number(r.mae)}, {"has_nme", r.has_nme},
        {"nme", json_number(r.nme)}, {"nme_samples", r.nme_samples},
-       {"nme_skipped", r.nme_skipped}};
+       {"nme_skipped", r.nme_skipped}, {"nme_box", json_number(r.nme_box)},
+       {"nme_box_samples", r.nme_box_samples}};
+  if (r.has_nme) {
+    nlohmann::json points = nlohmann::json::array(), samples = nlohmann::json::array();
+    for (double e : r.point_error) points.push_back(json_number(e));
+    for (double e : r.nme_per_sample) samples.push_back(json_number(e));
+    j["point_error"] = std::move(points);
+    j["nme_per_sample"] = std::move(samples);
+    j["within_0.08"] = json_number(r.fraction_within(0.08));
+    j["within_0.10"] = json_number(r.fraction_within(0.10));
+  }
   nlohmann::json per = nlohmann::json::array();
   for (std::size_t c = 0; c < r.labels.size(); ++c)
     per.push_back({{"label", detail::qualified(r.space, r.labels[c])},
@@ -154,6 +164,14 @@ inline void from_json(const nlohmann::json& j, regression_result& r) {
   r.nme = number_from_json(json_at(j, "nme"));
   r.nme_samples = json_at(j, "nme_samples").get<std::uint64_t>();
   r.nme_skipped = json_at(j, "nme_skipped").get<std::uint64_t>();
+  if (j.contains("nme_box")) {  // written since the landmark metrics (files of before load without them)
+    r.nme_box = number_from_json(json_at(j, "nme_box"));
+    r.nme_box_samples = json_at(j, "nme_box_samples").get<std::uint64_t>();
+  }
+  if (j.contains("point_error"))
+    for (const nlohmann::json& e : j["point_error"]) r.point_error.push_back(number_from_json(e));
+  if (j.contains("nme_per_sample"))
+    for (const nlohmann::json& e : j["nme_per_sample"]) r.nme_per_sample.push_back(number_from_json(e));
   for (const nlohmann::json& p : json_at(j, "per_label")) {
     r.labels.push_back(detail::unqualified(r.space, json_at(p, "label").get<std::string>()));
     r.count_per_output.push_back(json_at(p, "count").get<std::uint64_t>());

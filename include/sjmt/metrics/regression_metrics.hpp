@@ -19,6 +19,7 @@
 // are unknown or coincide is left out of the NME (counted in nme_skipped).
 // These are the standard definitions; the paper reports no regression space.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -52,9 +53,26 @@ struct regression_result {
   std::vector<double> rmse_per_output;
   std::vector<std::uint64_t> count_per_output;
   bool has_nme = false;               ///< the space was read as points
-  double nme = undefined;
+  double nme = undefined;             ///< normalised as the options say (inter-ocular for 68 points)
   std::uint64_t nme_samples = 0;
   std::uint64_t nme_skipped = 0;
+  /// NME normalised by the diagonal of the true points' bounding box (every sample
+  /// with two or more known points that span a box), whatever the options say.
+  double nme_box = undefined;
+  std::uint64_t nme_box_samples = 0;
+  /// Per point: its error normalised as nme is, averaged over the samples where it
+  /// is known (undefined where never known).
+  std::vector<double> point_error{};
+  /// Every sample's nme_i (as nme), ascending: the cumulative error distribution.
+  std::vector<double> nme_per_sample{};
+
+  /// The fraction of samples whose nme_i is at most `threshold` (0.08, 0.10: the
+  /// landmark literature's "failure rate" is 1 minus it); undefined with no sample.
+  double fraction_within(double threshold) const {
+    if (nme_per_sample.empty()) return undefined;
+    const auto end = std::upper_bound(nme_per_sample.begin(), nme_per_sample.end(), threshold);
+    return static_cast<double>(end - nme_per_sample.begin()) / static_cast<double>(nme_per_sample.size());
+  }
 };
 
 class regression_accumulator {
@@ -99,8 +117,11 @@ class regression_accumulator {
   void reset() {
     m_sq.assign(m_sq.size(), 0.0);
     m_count.assign(m_count.size(), 0);
-    m_abs = m_nme_sum = 0;
-    m_nme_samples = m_nme_skipped = 0;
+    m_abs = m_nme_sum = m_box_sum = 0;
+    m_nme_samples = m_nme_skipped = m_box_samples = 0;
+    m_point_sum.assign(m_point_sum.size(), 0.0);
+    m_point_count.assign(m_point_count.size(), 0);
+    m_per_sample.clear();
   }
 
   regression_result result() const {
@@ -123,6 +144,12 @@ class regression_accumulator {
     r.nme_samples = m_nme_samples;
     r.nme_skipped = m_nme_skipped;
     if (m_nme_samples > 0) r.nme = m_nme_sum / static_cast<double>(m_nme_samples);
+    r.nme_box_samples = m_box_samples;
+    if (m_box_samples > 0) r.nme_box = m_box_sum / static_cast<double>(m_box_samples);
+    for (std::size_t p = 0; p < m_point_sum.size(); ++p)
+      r.point_error.push_back(m_point_count[p] ? m_point_sum[p] / static_cast<double>(m_point_count[p]) : undefined);
+    r.nme_per_sample = m_per_sample;
+    std::sort(r.nme_per_sample.begin(), r.nme_per_sample.end());
     return r;
   }
 
@@ -140,18 +167,34 @@ class regression_accumulator {
     }
     double sum = 0;
     std::size_t n = 0;
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // the true points' bounding box
     for (std::size_t p = 0; p < m_labels.size() / 2; ++p)
       if (point_known(p)) {
         sum += dist(pred[2 * p], pred[2 * p + 1], truth[2 * p], truth[2 * p + 1]);
+        const double x = truth[2 * p], y = truth[2 * p + 1];
+        if (n == 0) x0 = x1 = x, y0 = y1 = y;
+        x0 = std::min(x0, x), x1 = std::max(x1, x), y0 = std::min(y0, y), y1 = std::max(y1, y);
         ++n;
       }
     if (n == 0) return;  // nothing known: not a sample of this space
+    const double diagonal = std::hypot(x1 - x0, y1 - y0);
+    if (diagonal > 0) {
+      m_box_sum += sum / static_cast<double>(n) / diagonal;
+      ++m_box_samples;
+    }
     if (!(norm > 0)) {
       ++m_nme_skipped;
       return;
     }
     m_nme_sum += sum / static_cast<double>(n) / norm;
+    m_per_sample.push_back(sum / static_cast<double>(n) / norm);
     ++m_nme_samples;
+    if (m_point_sum.empty()) m_point_sum.assign(m_labels.size() / 2, 0.0), m_point_count.assign(m_labels.size() / 2, 0);
+    for (std::size_t p = 0; p < m_labels.size() / 2; ++p)
+      if (point_known(p)) {
+        m_point_sum[p] += dist(pred[2 * p], pred[2 * p + 1], truth[2 * p], truth[2 * p + 1]) / norm;
+        ++m_point_count[p];
+      }
   }
 
   std::string m_space;
@@ -161,7 +204,10 @@ class regression_accumulator {
   std::vector<double> m_sq;
   std::vector<std::uint64_t> m_count;
   double m_abs = 0;
-  double m_nme_sum = 0;
+  double m_nme_sum = 0, m_box_sum = 0;
+  std::uint64_t m_box_samples = 0;
+  std::vector<double> m_point_sum{}, m_per_sample{};
+  std::vector<std::uint64_t> m_point_count{};
   std::uint64_t m_nme_samples = 0;
   std::uint64_t m_nme_skipped = 0;
 };

@@ -68,7 +68,12 @@ inline std::vector<std::pair<std::string, double>> headline_metrics(const space_
     }
     std::vector<std::pair<std::string, double>> operator()(const regression_result& r) const {
       std::vector<std::pair<std::string, double>> m{{"rmse", r.rmse}};
-      if (r.has_nme) m.emplace_back("nme", r.nme);
+      if (r.has_nme) {
+        m.emplace_back("nme", r.nme);
+        m.emplace_back("nme_box", r.nme_box);
+        m.emplace_back("within_0.08", r.fraction_within(0.08));
+        m.emplace_back("within_0.10", r.fraction_within(0.10));
+      }
       return m;
     }
   };

@@ -130,7 +130,8 @@ inline void markdown_space(std::ostringstream& o, const metrics::regression_resu
     << "RMSE " << fixed(r.rmse) << ", MAE " << fixed(r.mae) << " over " << r.count << " values";
   if (r.has_nme)
     o << ", NME " << fixed(r.nme) << " over " << r.nme_samples << " samples (" << r.nme_skipped
-      << " skipped)";
+      << " skipped), within 8% " << fixed(r.fraction_within(0.08)) << ", within 10% "
+      << fixed(r.fraction_within(0.10)) << ", NME by the box diagonal " << fixed(r.nme_box);
   o << "\n\n" << md_header({"output", "values", "RMSE"});
   for (std::size_t c = 0; c < r.labels.size(); ++c)
     o << md_row({label_of(r.space, r.labels[c]), std::to_string(r.count_per_output[c]),
@@ -188,7 +189,12 @@ inline void csv_space(std::ostringstream& o, const metrics::regression_result& r
   csv_line(o, r.space, k, "", "count", std::to_string(r.count));
   csv_line(o, r.space, k, "", "rmse", csv_number(r.rmse));
   csv_line(o, r.space, k, "", "mae", csv_number(r.mae));
-  if (r.has_nme) csv_line(o, r.space, k, "", "nme", csv_number(r.nme));
+  if (r.has_nme) {
+    csv_line(o, r.space, k, "", "nme", csv_number(r.nme));
+    csv_line(o, r.space, k, "", "nme_box", csv_number(r.nme_box));
+    csv_line(o, r.space, k, "", "within_0.08", csv_number(r.fraction_within(0.08)));
+    csv_line(o, r.space, k, "", "within_0.10", csv_number(r.fraction_within(0.10)));
+  }
   for (std::size_t c = 0; c < r.labels.size(); ++c)
     csv_line(o, r.space, k, label_of(r.space, r.labels[c]), "rmse", csv_number(r.rmse_per_output[c]));
 }
