@@ -6,7 +6,8 @@ export, side by side.
     bench/deploy_vs_pytorch.py [--build build] [--rounds 3] [--threads 2]
 
 Each round runs bench_deploy (the predictor, then OpenCV DNN where the build
-has it) and then bench/pytorch_deploy.py (channels_last and contiguous), one
+has it) and then bench/pytorch_deploy.py (channels_last and contiguous, eager and
+TorchScript-frozen; the fastest of the four is PyTorch's figure), one
 process each, at batch 1 (latency of one image) and 64 (throughput). Prints
 milliseconds per batch (median over rounds, min-max), images per second and
 the ratios PyTorch / sjmt and OpenCV / sjmt of the times (above 1: sjmt is
@@ -82,7 +83,7 @@ def main():
     print(f"\nResNet-32, 32x32x3, 18 outputs; {args.threads} threads each; {args.rounds} alternating rounds; "
           f"medians (min-max); load average at the end {load[0]:.1f}")
     print("| batch | sjmt predictor ms | img/s | OpenCV DNN (sjmt's ONNX) ms | OpenCV / sjmt | "
-          "PyTorch ms (better layout) | PyTorch / sjmt |")
+          "PyTorch ms (fastest of 4 configurations) | PyTorch / sjmt |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for n in (1, 64):
         s = med(f"predictor/batch:{n}")
@@ -95,7 +96,7 @@ def main():
         else:
             row += " (no OpenCV in this build) | |"
         if torch_ok:
-            layouts = ("channels_last", "contiguous")
+            layouts = ("channels_last", "contiguous", "channels_last_frozen", "contiguous_frozen")
             best = min(layouts, key=lambda lay: med(f"pytorch_{lay}/batch:{n}")[0])
             p = med(f"pytorch_{best}/batch:{n}")
             ratios = [x[f"pytorch_{best}/batch:{n}"] / x[f"predictor/batch:{n}"] for x in rounds]

@@ -2,7 +2,8 @@
 """PyTorch side of bench/bench_deploy.cpp: the same ResNet-32 with the same
 weights (DIR/resnet32.safetensors, which bench_deploy writes), in inference
 mode under torch.no_grad, with the sigmoids of the outputs; batch 1 (latency)
-and 64 (throughput); channels_last and contiguous; OMP_NUM_THREADS threads.
+and 64 (throughput); channels_last and contiguous, each eager and TorchScript
+frozen (torch.jit.freeze folds batch norm into the convolutions); OMP_NUM_THREADS threads.
 Prints one JSON object: {"<layout>/batch:<n>": median ms per batch}.
 
     /usr/bin/python3 bench/pytorch_deploy.py DIR [seconds per case]
@@ -44,12 +45,17 @@ def main():
         net = net.eval().to(memory_format=fmt)
         for n in (1, 64):
             x = torch.rand(n, 3, 32, 32).to(memory_format=fmt)
+            # Eager, and TorchScript frozen (batch norm folded into the convolutions, as in
+            # sjmt's ONNX export): the caller takes the faster.
+            with torch.no_grad():
+                frozen = torch.jit.freeze(torch.jit.trace(net, x))
 
-            def infer():
+            def infer(model):
                 with torch.no_grad():
-                    torch.sigmoid(net(x))
+                    torch.sigmoid(model(x))
 
-            out[f"{name}/batch:{n}"] = median_ms(infer, seconds)
+            out[f"{name}/batch:{n}"] = median_ms(lambda: infer(net), seconds)
+            out[f"{name}_frozen/batch:{n}"] = median_ms(lambda: infer(frozen), seconds)
     print(json.dumps(out))
 
 
