@@ -169,6 +169,12 @@ TEST_CASE("weighting: uncertainty's log-variance gradient is the formula's, by f
   CHECK(w.log_variances()[emotion] == doctest::Approx(-0.1 * (-2.0 + 0.5)));
   CHECK(w.log_variances()[aus] == 0.0);
   CHECK(w.weights(only_emotion)[emotion] == doctest::Approx(std::exp(-0.15)));
+
+  // A regression space takes the regression form: 1/2 exp(-s).
+  using with_landmarks = joint_layout<spaces::emotion, spaces::landmarks68>;
+  task_weights r({.method = task_weighting::uncertainty, .uncertainty_initial = std::log(2.0)},
+                 std::vector<space_info>(with_landmarks::space_infos.begin(), with_landmarks::space_infos.end()));
+  CHECK(r.weights(std::array<bool, 2>{true, true}) == std::vector<double>{0.5, 0.25});
 }
 
 TEST_CASE("weighting: DWA's weights from a given loss history") {
@@ -395,7 +401,7 @@ TEST_CASE("weighting: a space absent from a batch weighs nothing and keeps its s
     if (m == task_weighting::uncertainty) CHECK(after.log_variances()[emotion] != before.log_variances()[emotion]);
     if (m == task_weighting::dwa) CHECK(after.loss_averages(emotion) != before.loss_averages(emotion));
     if (m == task_weighting::gradnorm) {
-      CHECK(t.last_shared_layer().starts_with("trunk."));
+      CHECK(t.last_shared_layer() == "trunk.layer3.0.conv2.weight");
       CHECK(before.learned_weights()[emotion] != 1.0);  // it moved while both were present
       CHECK(after.learned_weights()[emotion] == before.learned_weights()[emotion]);  // alone: nothing to balance
     }

@@ -3,6 +3,9 @@
 // schedule, on one backend. Every training method of the paper is this
 // trainer with a different loss and sampler (and, for classical multi-task
 // and single task, per-dataset heads): nothing in it knows the method.
+// How the label spaces' losses are weighted (static, uncertainty, DWA,
+// GradNorm, PCGrad) is an option, trainer_options::weighting
+// (train/weighting.hpp); the default is the plain step.
 //
 //   sjmt::cpu_backend be;
 //   sjmt::model<sjmt::cpu_backend, float> net(be, {.arch = "resnet", .depth = 8},
@@ -144,8 +147,12 @@ class trainer {
                to_string(m_options.weighting.method), " weighs the label spaces, and ", m_loss.name(),
                " does not split into them; use selective_loss or task_loss");
     if (m_options.weighting.method == task_weighting::gradnorm) {
-      for (std::size_t i = 0; i < m_params.size(); ++i)  // the last weight tensor of the trunk
-        if (m_params[i].grad && m_params[i].role != tensor_role::vector && m_params[i].name.starts_with("trunk."))
+      // The trunk's last weight tensor off the shortcuts: a projection
+      // shortcut (ResNet option B) is collected after its block's conv2, but
+      // the block's output is conv2's.
+      for (std::size_t i = 0; i < m_params.size(); ++i)
+        if (m_params[i].grad && m_params[i].role != tensor_role::vector && m_params[i].name.starts_with("trunk.") &&
+            m_params[i].name.find(".shortcut.") == std::string::npos)
           m_last_shared = i;
       SJMT_CHECK(value_error, m_last_shared < m_params.size(), "trainer_options.weighting: gradnorm needs a trunk ",
                  "weight tensor (a parameter \"trunk.*\" of a convolution or linear layer); the network has none");
