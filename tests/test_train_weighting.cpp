@@ -22,9 +22,10 @@ using net_type = model<B, float>;
 constexpr std::size_t emotion = 0, aus = 1;
 
 data::union_sampler<domains> sampler(data::batch_mode mode, std::uint64_t seed = 3) {
-  return data::union_sampler<domains>({data::source(data::sfew_like(data::split::train, 1)),
-                                       data::source(data::emotionet_like(data::split::train, 1))},
-                                      {.batch_size = 8, .mode = mode, .proportions = {0.5, 0.5}, .seed = seed});
+  return data::union_sampler<domains>(
+      {data::source(data::sfew_like(data::split::train, 1)),
+       data::source(data::emotionet_like(data::split::train, 1))},
+      {.batch_size = 8, .mode = mode, .proportions = {0.5, 0.5}, .seed = seed});
 }
 
 std::vector<host_tensor<float>> snapshot(B& be, const parameter_list<B, float>& ps) {
@@ -50,7 +51,9 @@ std::vector<double> trunk_gradient(B& be, const parameter_list<B, float>& ps) {
 
 }  // namespace
 
-TEST_CASE("weighting: the per-space losses add up to the loss; their gradients match finite differences in double") {
+TEST_CASE(
+    "weighting: the per-space losses add up to the loss; their gradients match finite differences "
+    "in double") {
   B be;
   const selective_loss<domains, double> loss;
   REQUIRE(loss.splits_by_space());
@@ -90,7 +93,8 @@ TEST_CASE("weighting: the per-space losses add up to the loss; their gradients m
         z.data()[i] = keep - h;
         loss.space_forward_backward(be, sp, z, batch, nullptr, v2);
         z.data()[i] = keep;
-        CHECK(g.data()[i] == doctest::Approx((v1.data()[0] - v2.data()[0]) / (2 * h)).epsilon(1e-6).scale(1e-9));
+        CHECK(g.data()[i] ==
+              doctest::Approx((v1.data()[0] - v2.data()[0]) / (2 * h)).epsilon(1e-6).scale(1e-9));
       }
   }
   CHECK(sum == doctest::Approx(full).epsilon(1e-12));
@@ -111,53 +115,70 @@ TEST_CASE("weighting: losses that do not split into spaces are refused, naming t
   B be;
   std::mt19937_64 rng(1);
   net_type net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
-  CHECK_THROWS_WITH_AS((trainer<domains, net_type>(be, net, naive_joint_loss<domains>(),
-                                                   {.weighting = {.method = task_weighting::uncertainty}})),
-                       doctest::Contains("naive_joint_loss does not split"), value_error);
+  CHECK_THROWS_WITH_AS(
+      (trainer<domains, net_type>(be, net, naive_joint_loss<domains>(),
+                                  {.weighting = {.method = task_weighting::uncertainty}})),
+      doctest::Contains("naive_joint_loss does not split"), value_error);
   // The plain step needs no split.
   CHECK_NOTHROW((trainer<domains, net_type>(be, net, naive_joint_loss<domains>())));
 }
 
 TEST_CASE("weighting: bad options are clear errors naming the field") {
   const std::vector<space_info> sp(layout::space_infos.begin(), layout::space_infos.end());
-  CHECK_THROWS_WITH_AS(task_weights({.weights = {{"landmarks", 2.0}}}, sp),
-                       doctest::Contains("weighting_options.weights: no space named 'landmarks'; the layout's spaces "
-                                         "are emotion, aus"),
+  CHECK_THROWS_WITH_AS(
+      task_weights({.weights = {{"landmarks", 2.0}}}, sp),
+      doctest::Contains(
+          "weighting_options.weights: no space named 'landmarks'; the layout's spaces "
+          "are emotion, aus"),
+      value_error);
+  CHECK_THROWS_WITH_AS(task_weights({.weights = {{"aus", -1.0}}}, sp),
+                       doctest::Contains("weights['aus'] is -1"), value_error);
+  CHECK_THROWS_WITH_AS(task_weights({.dwa_temperature = 0}, sp),
+                       doctest::Contains("dwa_temperature"), value_error);
+  CHECK_THROWS_WITH_AS(task_weights({.dwa_window = 0}, sp), doctest::Contains("dwa_window"),
                        value_error);
-  CHECK_THROWS_WITH_AS(task_weights({.weights = {{"aus", -1.0}}}, sp), doctest::Contains("weights['aus'] is -1"),
+  CHECK_THROWS_WITH_AS(task_weights({.gradnorm_rate = 0}, sp), doctest::Contains("gradnorm_rate"),
                        value_error);
-  CHECK_THROWS_WITH_AS(task_weights({.dwa_temperature = 0}, sp), doctest::Contains("dwa_temperature"), value_error);
-  CHECK_THROWS_WITH_AS(task_weights({.dwa_window = 0}, sp), doctest::Contains("dwa_window"), value_error);
-  CHECK_THROWS_WITH_AS(task_weights({.gradnorm_rate = 0}, sp), doctest::Contains("gradnorm_rate"), value_error);
-  CHECK_THROWS_WITH_AS(task_weights({.uncertainty_rate = -1}, sp), doctest::Contains("uncertainty_rate"),
-                       value_error);
+  CHECK_THROWS_WITH_AS(task_weights({.uncertainty_rate = -1}, sp),
+                       doctest::Contains("uncertainty_rate"), value_error);
   task_weights w({}, sp);
   CHECK(w.plain());
   const std::array<bool, 3> three{};
   CHECK_THROWS_AS(w.weights(three), shape_error);
 }
 
-TEST_CASE("weighting: uncertainty's log-variance gradient is the formula's, by finite differences in double") {
+TEST_CASE(
+    "weighting: uncertainty's log-variance gradient is the formula's, by finite differences in "
+    "double") {
   // Known values: sigma = 1 weighs classification 1, regression 1/2.
   CHECK(uncertainty_weight(kind::exclusive, 0.0) == 1.0);
   CHECK(uncertainty_weight(kind::multilabel, 0.0) == 1.0);
   CHECK(uncertainty_weight(kind::regression, 0.0) == 0.5);
   // s = log 4 (sigma = 2): classification L / 4 + log 2, regression L / 8 + log 2.
-  CHECK(uncertainty_objective(kind::exclusive, 2.0, std::log(4.0)) == doctest::Approx(0.5 + std::log(2.0)));
-  CHECK(uncertainty_objective(kind::regression, 2.0, std::log(4.0)) == doctest::Approx(0.25 + std::log(2.0)));
+  CHECK(uncertainty_objective(kind::exclusive, 2.0, std::log(4.0)) ==
+        doctest::Approx(0.5 + std::log(2.0)));
+  CHECK(uncertainty_objective(kind::regression, 2.0, std::log(4.0)) ==
+        doctest::Approx(0.25 + std::log(2.0)));
   for (kind k : {kind::exclusive, kind::multilabel, kind::regression})
     for (double loss : {0.05, 0.7, 3.0})
       for (double s : {-2.0, -0.3, 0.0, 0.4, 1.7}) {
         const double h = 1e-5;
-        const double fd = (uncertainty_objective(k, loss, s + h) - uncertainty_objective(k, loss, s - h)) / (2 * h);
-        CHECK(uncertainty_log_variance_gradient(k, loss, s) == doctest::Approx(fd).epsilon(1e-8).scale(1e-9));
+        const double fd =
+            (uncertainty_objective(k, loss, s + h) - uncertainty_objective(k, loss, s - h)) /
+            (2 * h);
+        CHECK(uncertainty_log_variance_gradient(k, loss, s) ==
+              doctest::Approx(fd).epsilon(1e-8).scale(1e-9));
         // and the weight is the objective's derivative with respect to L
-        const double fl = (uncertainty_objective(k, loss + h, s) - uncertainty_objective(k, loss - h, s)) / (2 * h);
+        const double fl =
+            (uncertainty_objective(k, loss + h, s) - uncertainty_objective(k, loss - h, s)) /
+            (2 * h);
         CHECK(uncertainty_weight(k, s) == doctest::Approx(fl).epsilon(1e-8));
       }
   // At the optimum s* = log(2 factor L) the gradient vanishes.
-  CHECK(uncertainty_log_variance_gradient(kind::exclusive, 0.7, std::log(1.4)) == doctest::Approx(0.0).scale(1e-12));
-  CHECK(uncertainty_log_variance_gradient(kind::regression, 0.7, std::log(0.7)) == doctest::Approx(0.0).scale(1e-12));
+  CHECK(uncertainty_log_variance_gradient(kind::exclusive, 0.7, std::log(1.4)) ==
+        doctest::Approx(0.0).scale(1e-12));
+  CHECK(uncertainty_log_variance_gradient(kind::regression, 0.7, std::log(0.7)) ==
+        doctest::Approx(0.0).scale(1e-12));
 
   // The state: one SGD step on each present log-variance, none on an absent one.
   const std::vector<space_info> sp(layout::space_infos.begin(), layout::space_infos.end());
@@ -173,7 +194,8 @@ TEST_CASE("weighting: uncertainty's log-variance gradient is the formula's, by f
   // A regression space takes the regression form: 1/2 exp(-s).
   using with_landmarks = joint_layout<spaces::emotion, spaces::landmarks68>;
   task_weights r({.method = task_weighting::uncertainty, .uncertainty_initial = std::log(2.0)},
-                 std::vector<space_info>(with_landmarks::space_infos.begin(), with_landmarks::space_infos.end()));
+                 std::vector<space_info>(with_landmarks::space_infos.begin(),
+                                         with_landmarks::space_infos.end()));
   CHECK(r.weights(std::array<bool, 2>{true, true}) == std::vector<double>{0.5, 0.25});
 }
 
@@ -197,7 +219,8 @@ TEST_CASE("weighting: DWA's weights from a given loss history") {
   };
   step(1.5, 1.0, both), step(0.5, 3.0, both);  // window 1: (1, 2)
   CHECK(t.weights(both) == std::vector<double>{1.0, 1.0});
-  step(0.5, 3.0, both), step(0.5, 1e9, first);  // window 2: (0.5, 3): the absent AU loss is not counted
+  step(0.5, 3.0, both),
+      step(0.5, 1e9, first);  // window 2: (0.5, 3): the absent AU loss is not counted
   CHECK(t.loss_averages(emotion) == std::vector<double>{1.0, 0.5});
   CHECK(t.loss_averages(aus) == std::vector<double>{2.0, 3.0});
   const std::vector<double> got = t.weights(both);
@@ -211,7 +234,9 @@ TEST_CASE("weighting: DWA's weights from a given loss history") {
   CHECK(t.weights(first) == std::vector<double>{1.0, 0.0});
 }
 
-TEST_CASE("weighting: GradNorm's loss gradient matches finite differences; the norm ratios move to their targets") {
+TEST_CASE(
+    "weighting: GradNorm's loss gradient matches finite differences; the norm ratios move to their "
+    "targets") {
   const std::array<double, 3> norms{1.0, 4.0, 0.5}, ratio{1.0, 0.5, 0.8};
   const std::array<bool, 3> all{true, true, true};
   std::vector<double> w{1.2, 0.7, 1.1};
@@ -221,8 +246,10 @@ TEST_CASE("weighting: GradNorm's loss gradient matches finite differences; the n
     std::vector<double> up = w, down = w;
     const double h = 1e-6;
     up[k] += h, down[k] -= h;
-    CHECK(g[k] == doctest::Approx((gradnorm_loss(up, norms, t, all) - gradnorm_loss(down, norms, t, all)) / (2 * h))
-                      .epsilon(1e-7));
+    CHECK(g[k] ==
+          doctest::Approx((gradnorm_loss(up, norms, t, all) - gradnorm_loss(down, norms, t, all)) /
+                          (2 * h))
+              .epsilon(1e-7));
   }
   // Fixed per-space gradient norms and loss ratios: the relative norms
   // G_k / G_bar approach r_k^alpha, and the weights keep their sum.
@@ -230,7 +257,8 @@ TEST_CASE("weighting: GradNorm's loss gradient matches finite differences; the n
     double gbar = 0, rbar = 0;
     for (std::size_t k = 0; k < 3; ++k) gbar += ws[k] * norms[k] / 3, rbar += ratio[k] / 3;
     double e = 0;
-    for (std::size_t k = 0; k < 3; ++k) e += std::abs(ws[k] * norms[k] / gbar - std::pow(ratio[k] / rbar, 1.5));
+    for (std::size_t k = 0; k < 3; ++k)
+      e += std::abs(ws[k] * norms[k] / gbar - std::pow(ratio[k] / rbar, 1.5));
     return e;
   };
   // (GradNorm's loss is an L1 distance: its fixed-size sign steps overshoot
@@ -323,13 +351,16 @@ TEST_CASE("weighting: after PCGrad no pair of per-space gradients conflicts") {
     real_conflicts += dot(per[0], per[1]) < 0;
     const auto before = per;
     pcgrad_project(per, rng);
-    CHECK(dot(per[0], per[1]) >= -1e-9 * std::sqrt(dot(before[0], before[0]) * dot(before[1], before[1])));
+    CHECK(dot(per[0], per[1]) >=
+          -1e-9 * std::sqrt(dot(before[0], before[0]) * dot(before[1], before[1])));
     CHECK(dot(per[0], before[1]) >= -1e-9 * dot(before[1], before[1]));
   }
   MESSAGE(real_conflicts, " of 3 real batches had conflicting emotion and AU trunk gradients");
 }
 
-TEST_CASE("weighting: explicit static weights of 1 are the plain step bit for bit; a weight of 2 doubles a space") {
+TEST_CASE(
+    "weighting: explicit static weights of 1 are the plain step bit for bit; a weight of 2 doubles "
+    "a space") {
   const auto run = [](const weighting_options& w, std::size_t steps) {
     B be;
     std::mt19937_64 rng(5);
@@ -351,7 +382,8 @@ TEST_CASE("weighting: explicit static weights of 1 are the plain step bit for bi
   std::mt19937_64 rng_a(5), rng_b(5);
   net_type a(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_a);
   net_type b(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_b);
-  trainer<domains, net_type> t(be, a, selective_loss<domains>(), {.weighting = {.weights = {{"aus", 2.0}}}});
+  trainer<domains, net_type> t(be, a, selective_loss<domains>(),
+                               {.weighting = {.weights = {{"aus", 2.0}}}});
   auto s = sampler(data::batch_mode::mixed);
   const data::union_batch<domains> hb = s.next();
   t.step(hb);
@@ -374,20 +406,24 @@ TEST_CASE("weighting: explicit static weights of 1 are the plain step bit for bi
   for (std::size_t i = 0; i < wa.size(); ++i) CHECK(wa[i] == wb[i]);
 }
 
-TEST_CASE("weighting: a space absent from a batch weighs nothing and keeps its state, with every method") {
-  for (task_weighting m : {task_weighting::static_weights, task_weighting::uncertainty, task_weighting::dwa,
-                           task_weighting::gradnorm, task_weighting::pcgrad}) {
+TEST_CASE(
+    "weighting: a space absent from a batch weighs nothing and keeps its state, with every "
+    "method") {
+  for (task_weighting m : {task_weighting::static_weights, task_weighting::uncertainty,
+                           task_weighting::dwa, task_weighting::gradnorm, task_weighting::pcgrad}) {
     CAPTURE(to_string(m));
     B be;
     std::mt19937_64 rng(7);
     net_type net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
-    trainer<domains, net_type> t(be, net, selective_loss<domains>(),
-                                 {.weighting = {.method = m, .weights = {{"aus", 1.5}}, .dwa_window = 1}});
+    trainer<domains, net_type> t(
+        be, net, selective_loss<domains>(),
+        {.weighting = {.method = m, .weights = {{"aus", 1.5}}, .dwa_window = 1}});
     auto mixed = sampler(data::batch_mode::mixed);
     t.step(mixed.next()), t.step(mixed.next());  // both spaces present: every state moves
     const task_weights before = t.weighting();
     auto single = data::union_sampler<domains>(
-        {data::source(data::sfew_like(data::split::train, 1)), data::source(data::emotionet_like(data::split::train, 1))},
+        {data::source(data::sfew_like(data::split::train, 1)),
+         data::source(data::emotionet_like(data::split::train, 1))},
         {.batch_size = 8, .mode = data::batch_mode::single, .single_domain = 0});
     const float value = t.step(single.next());  // sfew alone: no AU label
     CHECK(std::isfinite(value));
@@ -398,12 +434,15 @@ TEST_CASE("weighting: a space absent from a batch weighs nothing and keeps its s
     CHECK(after.learned_weights()[aus] == before.learned_weights()[aus]);
     CHECK(after.loss_averages(aus) == before.loss_averages(aus));
     CHECK(after.initial_losses()[aus] == before.initial_losses()[aus]);
-    if (m == task_weighting::uncertainty) CHECK(after.log_variances()[emotion] != before.log_variances()[emotion]);
-    if (m == task_weighting::dwa) CHECK(after.loss_averages(emotion) != before.loss_averages(emotion));
+    if (m == task_weighting::uncertainty)
+      CHECK(after.log_variances()[emotion] != before.log_variances()[emotion]);
+    if (m == task_weighting::dwa)
+      CHECK(after.loss_averages(emotion) != before.loss_averages(emotion));
     if (m == task_weighting::gradnorm) {
       CHECK(t.last_shared_layer() == "trunk.layer3.0.conv2.weight");
       CHECK(before.learned_weights()[emotion] != 1.0);  // it moved while both were present
-      CHECK(after.learned_weights()[emotion] == before.learned_weights()[emotion]);  // alone: nothing to balance
+      CHECK(after.learned_weights()[emotion] ==
+            before.learned_weights()[emotion]);  // alone: nothing to balance
     }
     for (const auto& p : t.parameters()) {
       const host_tensor<float> w = be.download(*p.value);
@@ -413,13 +452,14 @@ TEST_CASE("weighting: a space absent from a batch weighs nothing and keeps its s
 }
 
 TEST_CASE("weighting: every method trains a few steps end to end, the loss finite") {
-  for (task_weighting m : {task_weighting::uncertainty, task_weighting::dwa, task_weighting::gradnorm,
-                           task_weighting::pcgrad}) {
+  for (task_weighting m : {task_weighting::uncertainty, task_weighting::dwa,
+                           task_weighting::gradnorm, task_weighting::pcgrad}) {
     CAPTURE(to_string(m));
     B be;
     std::mt19937_64 rng(9);
     net_type net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
-    trainer<domains, net_type> t(be, net, selective_loss<domains>(), {.weighting = {.method = m, .dwa_window = 2}});
+    trainer<domains, net_type> t(be, net, selective_loss<domains>(),
+                                 {.weighting = {.method = m, .dwa_window = 2}});
     auto s = sampler(data::batch_mode::mixed, 13);
     const fit_result r = t.fit(s, {.steps = 6, .progress = false});
     CHECK(r.steps_done == 6);
@@ -436,7 +476,8 @@ TEST_CASE("weighting: every method trains a few steps end to end, the loss finit
   B be;
   std::mt19937_64 rng(7);
   net_type net(be, {.arch = "resnet", .depth = 8}, dataset_head_layout<domains>(), rng);
-  trainer<domains, net_type> t(be, net, selective_loss<domains>(), {.weighting = {.method = task_weighting::pcgrad}});
+  trainer<domains, net_type> t(be, net, selective_loss<domains>(),
+                               {.weighting = {.method = task_weighting::pcgrad}});
   auto s = sampler(data::batch_mode::alternating);
   CHECK(std::isfinite(t.step(s.next())));
   CHECK(std::isfinite(t.step(s.next())));

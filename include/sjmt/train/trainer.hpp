@@ -17,10 +17,11 @@
 //
 // A step uploads the host batch once (images, targets, known-mask, domains),
 // runs forward, the loss, backward and the update on the backend, and reads
-// back one number (the loss). Backward reaches only the head groups of the
-// domains that the batch holds, and the optimiser updates only those
-// (parameter::group): a per-dataset head that a batch does not use is not
-// touched by that step, neither decayed nor moved by its momentum.
+// back one number (the loss; a weighted step also reads back each space's
+// loss and logit gradient, train/weighting.hpp). Backward reaches only the
+// head groups of the domains that the batch holds, and the optimiser updates
+// only those (parameter::group): a per-dataset head that a batch does not
+// use is not touched by that step, neither decayed nor moved by its momentum.
 // Evaluation downloads the logits once per batch. Nothing here reads host
 // memory of a backend tensor except through download.
 

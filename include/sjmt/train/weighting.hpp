@@ -29,6 +29,9 @@
 //   pcgrad          Yu et al. 2020: per-space gradients of w_s L_s on the trunk, each
 //                     projected off every other it conflicts with (negative dot product),
 //                     in random order, then summed; head parameters get the plain sum.
+//                     With two spaces no pair conflicts afterwards (the paper's analysis);
+//                     with three or more a projection can reintroduce a conflict with a
+//                     space projected on earlier, as in the paper's algorithm.
 
 #include <algorithm>
 #include <cmath>
@@ -37,8 +40,8 @@
 #include <map>
 #include <memory>
 #include <numeric>
-#include <source_location>
 #include <random>
+#include <source_location>
 #include <span>
 #include <string>
 #include <string_view>
@@ -54,11 +57,16 @@ enum class task_weighting : unsigned char { static_weights, uncertainty, dwa, gr
 
 constexpr std::string_view to_string(task_weighting m) {
   switch (m) {
-    case task_weighting::static_weights: return "static_weights";
-    case task_weighting::uncertainty: return "uncertainty";
-    case task_weighting::dwa: return "dwa";
-    case task_weighting::gradnorm: return "gradnorm";
-    case task_weighting::pcgrad: return "pcgrad";
+    case task_weighting::static_weights:
+      return "static_weights";
+    case task_weighting::uncertainty:
+      return "uncertainty";
+    case task_weighting::dwa:
+      return "dwa";
+    case task_weighting::gradnorm:
+      return "gradnorm";
+    case task_weighting::pcgrad:
+      return "pcgrad";
   }
   return "?";
 }
@@ -81,11 +89,17 @@ struct weighting_options {
 // ---- the rules, as functions (tested with known values) ----
 
 /// Kendall et al.: 1 for classification (exclusive, multilabel), 1/2 for regression.
-constexpr double uncertainty_factor(kind k) { return k == kind::regression ? 0.5 : 1.0; }
+constexpr double uncertainty_factor(kind k) {
+  return k == kind::regression ? 0.5 : 1.0;
+}
 /// The weight of L in the objective at log-variance s: factor exp(-s).
-inline double uncertainty_weight(kind k, double s) { return uncertainty_factor(k) * std::exp(-s); }
+inline double uncertainty_weight(kind k, double s) {
+  return uncertainty_factor(k) * std::exp(-s);
+}
 /// factor exp(-s) L + s / 2.
-inline double uncertainty_objective(kind k, double loss, double s) { return uncertainty_weight(k, s) * loss + 0.5 * s; }
+inline double uncertainty_objective(kind k, double loss, double s) {
+  return uncertainty_weight(k, s) * loss + 0.5 * s;
+}
 /// d/ds of the objective: -factor exp(-s) L + 1/2.
 inline double uncertainty_log_variance_gradient(kind k, double loss, double s) {
   return -uncertainty_weight(k, s) * loss + 0.5;
@@ -100,7 +114,8 @@ inline std::vector<double> dwa_weights(std::span<const double> ratio, std::span<
   for (std::size_t k = 0; k < ratio.size(); ++k)
     if (present[k]) top = std::max(top, ratio[k] / temperature);
   for (std::size_t k = 0; k < ratio.size(); ++k)
-    if (present[k]) w[k] = std::exp(ratio[k] / temperature - top), sum += w[k], ++n;  // shifted: no overflow
+    if (present[k])
+      w[k] = std::exp(ratio[k] / temperature - top), sum += w[k], ++n;  // shifted: no overflow
   for (double& x : w) x = sum > 0 ? x * n / sum : 0.0;
   return w;
 }
@@ -108,9 +123,10 @@ inline std::vector<double> dwa_weights(std::span<const double> ratio, std::span<
 /// GradNorm's targets G_bar r_k^alpha over the present spaces: G_k = w_k
 /// norm_k, G_bar their mean, r_k = loss_ratio_k / mean of the present
 /// loss_ratio (loss_ratio_k = L_k / L_k(0)). 0 for absent spaces.
-inline std::vector<double> gradnorm_targets(std::span<const double> weights, std::span<const double> norms,
-                                            std::span<const double> loss_ratio, std::span<const bool> present,
-                                            double alpha) {
+inline std::vector<double> gradnorm_targets(std::span<const double> weights,
+                                            std::span<const double> norms,
+                                            std::span<const double> loss_ratio,
+                                            std::span<const bool> present, double alpha) {
   double g_bar = 0, r_bar = 0, n = 0;
   for (std::size_t k = 0; k < weights.size(); ++k)
     if (present[k]) g_bar += weights[k] * norms[k], r_bar += loss_ratio[k], ++n;
@@ -132,8 +148,10 @@ inline double gradnorm_loss(std::span<const double> weights, std::span<const dou
 }
 
 /// Its gradient with respect to the weights: sign(w_k norm_k - target_k) norm_k (0 when absent).
-inline std::vector<double> gradnorm_gradient(std::span<const double> weights, std::span<const double> norms,
-                                             std::span<const double> targets, std::span<const bool> present) {
+inline std::vector<double> gradnorm_gradient(std::span<const double> weights,
+                                             std::span<const double> norms,
+                                             std::span<const double> targets,
+                                             std::span<const bool> present) {
   std::vector<double> g(weights.size(), 0.0);
   for (std::size_t k = 0; k < weights.size(); ++k) {
     const double d = weights[k] * norms[k] - targets[k];
@@ -148,8 +166,8 @@ inline std::vector<double> gradnorm_gradient(std::span<const double> weights, st
 /// present sum (rather than setting it to the number present) keeps the sum
 /// of all weights at the number of spaces however the batches mix.
 inline void gradnorm_update(std::span<double> weights, std::span<const double> norms,
-                            std::span<const double> loss_ratio, std::span<const bool> present, double alpha,
-                            double rate, double floor) {
+                            std::span<const double> loss_ratio, std::span<const bool> present,
+                            double alpha, double rate, double floor) {
   const std::vector<double> t = gradnorm_targets(weights, norms, loss_ratio, present, alpha);
   const std::vector<double> g = gradnorm_gradient(weights, norms, t, present);
   double before = 0, after = 0;
@@ -197,7 +215,8 @@ class task_weights {
  public:
   /// The spaces of a layout (name, kind). Throws value_error for options out of range,
   /// naming the field.
-  task_weights(const weighting_options& o, std::vector<space_info> spaces) : m_options(o), m_spaces(std::move(spaces)) {
+  task_weights(const weighting_options& o, std::vector<space_info> spaces)
+      : m_options(o), m_spaces(std::move(spaces)) {
     const std::size_t n = m_spaces.size();
     m_static.assign(n, 1.0);
     for (const auto& [name, w] : o.weights) {
@@ -206,26 +225,29 @@ class task_weights {
       if (k == n) {
         std::string known;
         for (const space_info& s : m_spaces) known.append(known.empty() ? "" : ", ").append(s.name);
-        detail::throw_error<value_error>(std::source_location::current(), "weighting_options.weights: no space named '",
-                                         name, "'; the layout's spaces are ", known);
+        detail::throw_error<value_error>(std::source_location::current(),
+                                         "weighting_options.weights: no space named '", name,
+                                         "'; the layout's spaces are ", known);
       }
-      SJMT_CHECK(value_error, std::isfinite(w) && w >= 0, "weighting_options.weights['", name, "'] is ", w,
-                 ", expected a finite weight >= 0");
+      SJMT_CHECK(value_error, std::isfinite(w) && w >= 0, "weighting_options.weights['", name,
+                 "'] is ", w, ", expected a finite weight >= 0");
       m_static[k] = w;
     }
     SJMT_CHECK(value_error, o.dwa_temperature > 0 && std::isfinite(o.dwa_temperature),
                "weighting_options.dwa_temperature is ", o.dwa_temperature, ", expected > 0");
-    SJMT_CHECK(value_error, o.dwa_window >= 1, "weighting_options.dwa_window is 0, expected >= 1 step");
+    SJMT_CHECK(value_error, o.dwa_window >= 1,
+               "weighting_options.dwa_window is 0, expected >= 1 step");
     SJMT_CHECK(value_error, o.gradnorm_alpha >= 0 && std::isfinite(o.gradnorm_alpha),
                "weighting_options.gradnorm_alpha is ", o.gradnorm_alpha, ", expected >= 0");
     SJMT_CHECK(value_error, o.gradnorm_rate > 0 && std::isfinite(o.gradnorm_rate),
                "weighting_options.gradnorm_rate is ", o.gradnorm_rate, ", expected > 0");
-    SJMT_CHECK(value_error, o.gradnorm_floor > 0 && o.gradnorm_floor < 1, "weighting_options.gradnorm_floor is ",
-               o.gradnorm_floor, ", expected in (0, 1)");
+    SJMT_CHECK(value_error, o.gradnorm_floor > 0 && o.gradnorm_floor < 1,
+               "weighting_options.gradnorm_floor is ", o.gradnorm_floor, ", expected in (0, 1)");
     SJMT_CHECK(value_error, o.uncertainty_rate > 0 && std::isfinite(o.uncertainty_rate),
                "weighting_options.uncertainty_rate is ", o.uncertainty_rate, ", expected > 0");
-    SJMT_CHECK(value_error, std::isfinite(o.uncertainty_initial), "weighting_options.uncertainty_initial is ",
-               o.uncertainty_initial, ", expected finite");
+    SJMT_CHECK(value_error, std::isfinite(o.uncertainty_initial),
+               "weighting_options.uncertainty_initial is ", o.uncertainty_initial,
+               ", expected finite");
     m_log_variance.assign(n, o.uncertainty_initial);
     m_learned.assign(n, 1.0);
     m_initial_loss.assign(n, 0.0);
@@ -235,7 +257,9 @@ class task_weights {
   }
 
   /// The plain step: static weights, none given.
-  bool plain() const { return m_options.method == task_weighting::static_weights && m_options.weights.empty(); }
+  bool plain() const {
+    return m_options.method == task_weighting::static_weights && m_options.weights.empty();
+  }
   task_weighting method() const { return m_options.method; }
   const weighting_options& options() const { return m_options; }
   std::size_t size() const { return m_spaces.size(); }
@@ -248,15 +272,22 @@ class task_weights {
     if (m_options.method == task_weighting::dwa) {
       ratio.assign(size(), 1.0);
       for (std::size_t k = 0; k < size(); ++k)
-        if (m_average[k].size() == 2 && m_average[k][0] > 0) ratio[k] = m_average[k][1] / m_average[k][0];
+        if (m_average[k].size() == 2 && m_average[k][0] > 0)
+          ratio[k] = m_average[k][1] / m_average[k][0];
       return dwa_weights(ratio, present, m_options.dwa_temperature);
     }
     for (std::size_t k = 0; k < size(); ++k) {
       if (!present[k]) continue;
       switch (m_options.method) {
-        case task_weighting::uncertainty: w[k] = uncertainty_weight(m_spaces[k].kind, m_log_variance[k]); break;
-        case task_weighting::gradnorm: w[k] = m_learned[k]; break;
-        default: w[k] = m_static[k]; break;
+        case task_weighting::uncertainty:
+          w[k] = uncertainty_weight(m_spaces[k].kind, m_log_variance[k]);
+          break;
+        case task_weighting::gradnorm:
+          w[k] = m_learned[k];
+          break;
+        default:
+          w[k] = m_static[k];
+          break;
       }
     }
     return w;
@@ -265,7 +296,8 @@ class task_weights {
   /// After a step: what the method learns from its spaces' losses `loss` (and,
   /// for GradNorm, `norms`: |grad_W L_k| on the last shared layer). Absent
   /// spaces keep their state.
-  void update(std::span<const bool> present, std::span<const double> loss, std::span<const double> norms = {}) {
+  void update(std::span<const bool> present, std::span<const double> loss,
+              std::span<const double> norms = {}) {
     check_size(present.size(), "present");
     check_size(loss.size(), "loss");
     switch (m_options.method) {
@@ -273,7 +305,8 @@ class task_weights {
         for (std::size_t k = 0; k < size(); ++k)
           if (present[k])
             m_log_variance[k] -=
-                m_options.uncertainty_rate * uncertainty_log_variance_gradient(m_spaces[k].kind, loss[k], m_log_variance[k]);
+                m_options.uncertainty_rate *
+                uncertainty_log_variance_gradient(m_spaces[k].kind, loss[k], m_log_variance[k]);
         break;
       case task_weighting::dwa:
         for (std::size_t k = 0; k < size(); ++k)
@@ -290,22 +323,26 @@ class task_weights {
         break;
       case task_weighting::gradnorm: {
         check_size(norms.size(), "norms");
-        const auto use = std::make_unique<bool[]>(size());  // present, with a loss and a norm to divide by
+        const auto use =
+            std::make_unique<bool[]>(size());  // present, with a loss and a norm to divide by
         std::vector<double> ratio(size(), 1.0);
         std::size_t used = 0;
         for (std::size_t k = 0; k < size(); ++k) {
           if (!present[k]) continue;
-          if (m_initial_loss[k] <= 0) m_initial_loss[k] = loss[k];  // L_k(0): the first step it is present
-          if (m_initial_loss[k] <= 0 || !(norms[k] > 0)) continue;   // it keeps its weight
+          if (m_initial_loss[k] <= 0)
+            m_initial_loss[k] = loss[k];  // L_k(0): the first step it is present
+          if (m_initial_loss[k] <= 0 || !(norms[k] > 0)) continue;  // it keeps its weight
           use[k] = true, ++used;
           ratio[k] = loss[k] / m_initial_loss[k];
         }
         if (used >= 2)  // one space alone has nothing to balance
-          gradnorm_update(m_learned, norms, ratio, std::span<const bool>(use.get(), size()), m_options.gradnorm_alpha,
-                          m_options.gradnorm_rate, m_options.gradnorm_floor);
+          gradnorm_update(m_learned, norms, ratio, std::span<const bool>(use.get(), size()),
+                          m_options.gradnorm_alpha, m_options.gradnorm_rate,
+                          m_options.gradnorm_floor);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
 
@@ -318,8 +355,8 @@ class task_weights {
 
  private:
   void check_size(std::size_t got, const char* what) const {
-    SJMT_CHECK(shape_error, got == size(), "task_weights: ", what, " has ", got, " values, expected one per space (",
-               size(), ")");
+    SJMT_CHECK(shape_error, got == size(), "task_weights: ", what, " has ", got,
+               " values, expected one per space (", size(), ")");
   }
 
   weighting_options m_options;
