@@ -482,3 +482,95 @@ TEST_CASE("weighting: every method trains a few steps end to end, the loss finit
   CHECK(std::isfinite(t.step(s.next())));
   CHECK(std::isfinite(t.step(s.next())));
 }
+
+TEST_CASE("weighting: the trainer's PCGrad and uncertainty steps are the hand-written ones") {
+  B be;
+  std::mt19937_64 rng_a(5), rng_b(5);
+  net_type a(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_a);
+  net_type b(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_b);
+  trainer<domains, net_type> t(
+      be, a, selective_loss<domains>(),
+      {.weighting = {
+           .method = task_weighting::pcgrad, .weights = {{"aus", 0.5}}, .pcgrad_seed = 21}});
+  const selective_loss<domains> loss;
+  // A batch whose emotion and AU trunk gradients conflict, so that PCGrad projects.
+  auto s = sampler(data::batch_mode::mixed, 17);
+  data::union_batch<domains> hb = s.next();
+  for (int tries = 0; tries < 20; ++tries, hb = s.next()) {
+    std::mt19937_64 rng_e(5);
+    net_type probe(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_e);
+    parameter_list<B, float> pe;
+    probe.collect(pe);
+    device_batch<domains, B, float> db;
+    upload_batch<domains>(be, hb, loss, db);
+    const auto& ze = probe.forward(db.images, mode::train);
+    std::vector<std::vector<double>> g;
+    for (std::size_t sp = 0; sp < 2; ++sp) {
+      host_tensor<float> gs, v({1, 1, 1, 1});
+      loss.space_forward_backward(be, sp, ze, db, &gs, v);
+      probe.backward(gs);
+      g.push_back(trunk_gradient(be, pe));
+    }
+    if (dot(g[0], g[1]) < 0) break;
+  }
+  t.step(hb);
+
+  // By hand: one backward per space of w_s L_s, the trunk's gradients
+  // projected (the same seed), everything summed, one SGD step.
+  parameter_list<B, float> pb;
+  b.collect(pb);
+  sgd<B, float> opt(be, pb);
+  device_batch<domains, B, float> batch;
+  upload_batch<domains>(be, hb, loss, batch);
+  const auto& z = b.forward(batch.images, mode::train);
+  const std::array<double, 2> w{1.0, 0.5};
+  std::vector<std::vector<double>> trunk, head;
+  for (std::size_t sp = 0; sp < 2; ++sp) {
+    host_tensor<float> gs, v({1, 1, 1, 1});
+    loss.space_forward_backward(be, sp, z, batch, &gs, v);
+    b.backward(gs);
+    std::vector<double>& tr = trunk.emplace_back();
+    std::vector<double>& hd = head.emplace_back();
+    for (const auto& p : pb) {
+      if (!p.grad) continue;
+      const host_tensor<float> g = be.download(*p.grad);
+      for (float x : g) (p.name.starts_with("trunk.") ? tr : hd).push_back(w[sp] * double(x));
+    }
+  }
+  REQUIRE(dot(trunk[0], trunk[1]) < 0);
+  std::mt19937_64 order(21);
+  pcgrad_project(trunk, order);
+  std::size_t at_trunk = 0, at_head = 0;
+  for (auto& p : pb) {
+    if (!p.grad) continue;
+    host_tensor<float> g = be.download(*p.grad);
+    const bool in_trunk = p.name.starts_with("trunk.");
+    std::size_t& at = in_trunk ? at_trunk : at_head;
+    const auto& src = in_trunk ? trunk : head;
+    for (float& x : g) {
+      x = static_cast<float>(src[0][at] + src[1][at]);
+      ++at;
+    }
+    be.upload(*p.grad, g);
+  }
+  opt.step(0.05);
+  const auto wa = snapshot(be, t.parameters()), wb = snapshot(be, pb);
+  for (std::size_t i = 0; i < wa.size(); ++i) CHECK(wa[i] == wb[i]);
+
+  // Uncertainty: one step from s = 0 moves s_k by -rate (-L_k + 1/2), L_k the step's space loss.
+  std::mt19937_64 rng_c(5);
+  net_type c(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_c);
+  trainer<domains, net_type> u(
+      be, c, selective_loss<domains>(),
+      {.weighting = {.method = task_weighting::uncertainty, .uncertainty_rate = 0.1}});
+  std::mt19937_64 rng_d(5);
+  net_type d(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng_d);
+  const auto& zd = d.forward(batch.images, mode::train);
+  u.step(hb);
+  for (std::size_t sp = 0; sp < 2; ++sp) {
+    host_tensor<float> v({1, 1, 1, 1});
+    loss.space_forward_backward(be, sp, zd, batch, nullptr, v);
+    CHECK(u.weighting().log_variances()[sp] ==
+          doctest::Approx(-0.1 * (-double(v.data()[0]) + 0.5)).epsilon(1e-6));
+  }
+}
