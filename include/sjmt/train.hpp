@@ -8,3 +8,4 @@
 #include "train/run_folder.hpp"
 #include "train/trainer.hpp"
 #include "train/upload.hpp"
+#include "train/weighting.hpp"

@@ -22,6 +22,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include "../backend/backend.hpp"
 #include "../backend/loss_plan.hpp"
@@ -97,6 +98,14 @@ class union_loss {
     requires backend_for<B, T>
   void forward_backward(B& be, const typename B::template tensor<T>& logits, const device_batch<Union, B, T>& batch,
                         typename B::template tensor<T>* grad, typename B::template tensor<T>& value) const {
+    run_plan(be, m_plan, logits, batch, grad, value);
+  }
+
+ private:
+  template <class B>
+  void run_plan(B& be, const loss_plan<T>& plan, const typename B::template tensor<T>& logits,
+                const device_batch<Union, B, T>& batch, typename B::template tensor<T>* grad,
+                typename B::template tensor<T>& value) const {
     const shape4 want = rows_shape(batch.rows, m_plan.width);
     check(be.shape(logits) == want, "logits", be.shape(logits), want);
     check(be.shape(batch.targets) == want, "the batch's targets", be.shape(batch.targets), want);
@@ -119,7 +128,55 @@ class union_loss {
                         grad ? be.data(*grad) : nullptr,
                         be.data(value),
                         scale(batch.rows)};
-    be.loss_forward(m_plan, op);
+    be.loss_forward(plan, op);
+  }
+
+ public:
+
+  // ---- one label space ----
+  // The loss restricted to space `space` of the layout (index into
+  // layout::space_infos): the same rule, reduction and known-mask, with every
+  // output outside the space ignored. For mean_over_samples and sum the
+  // spaces' values add up to the loss, and their gradients (each zero outside
+  // its space) to its gradient; mean_over_selected divides each space by its
+  // own count. Task weighting (train/weighting.hpp) is built on it.
+
+  /// Whether the loss splits into spaces: not a naive joint loss (it trains
+  /// every output on every sample), and no softmax segment across spaces
+  /// (selective_softmax_loss).
+  bool splits_by_space() const { return !m_space_plans.empty(); }
+
+  /// As forward_backward(be, logits, batch, grad, value), for space `space` only.
+  /// Throws value_error when the loss does not split by space or `space` is out of range.
+  template <class B>
+    requires backend_for<B, T>
+  void space_forward_backward(B& be, std::size_t space, const typename B::template tensor<T>& logits,
+                              const device_batch<Union, B, T>& batch, typename B::template tensor<T>* grad,
+                              typename B::template tensor<T>& value) const {
+    SJMT_CHECK(value_error, splits_by_space(), m_plan.loss_name,
+               " does not split into label spaces (it trains outputs across spaces); per-space task weighting ",
+               "needs selective_loss or task_loss");
+    SJMT_CHECK(value_error, space < m_space_plans.size(), m_plan.loss_name, ": space ", space, ", expected < ",
+               m_space_plans.size());
+    run_plan(be, m_space_plans[space], logits, batch, grad, value);
+  }
+
+  /// Whether space `space` trains some entry of the host batch (domains (N),
+  /// known (N, width) or empty): a sample of a domain that annotates an output
+  /// of the space, with that label known.
+  bool space_present(std::size_t space, std::span<const std::int32_t> domains,
+                     std::span<const std::uint8_t> known = {}) const {
+    SJMT_CHECK(value_error, space < layout::num_spaces, m_plan.loss_name, ": space ", space, ", expected < ",
+               layout::num_spaces);
+    const slice out = layout::space_infos[space].outputs;
+    const std::size_t W = m_plan.width;
+    for (std::size_t r = 0; r < domains.size(); ++r) {
+      const auto d = static_cast<std::size_t>(domains[r]);
+      if (d >= m_plan.num_domains) continue;
+      for (std::size_t c = out.offset; c < out.end(); ++c)
+        if (m_plan.annotated[d * W + c] && (known.empty() || known[r * W + c])) return true;
+    }
+    return false;
   }
 
   /// Loss of the batch, without the gradient.
@@ -201,7 +258,8 @@ class union_loss {
   const loss_plan<T>& plan() const { return m_plan; }
 
  protected:
-  union_loss(loss_plan<T> plan, sjmt::reduction r) : m_plan(std::move(plan)), m_reduction(r) {}
+  union_loss(loss_plan<T> plan, sjmt::reduction r)
+      : m_plan(std::move(plan)), m_space_plans(detail::space_plans<layout>(m_plan)), m_reduction(r) {}
 
  private:
   T scale(std::size_t rows) const {
@@ -266,6 +324,7 @@ class union_loss {
   }
 
   loss_plan<T> m_plan;
+  std::vector<loss_plan<T>> m_space_plans;  ///< [space]: m_plan restricted to it; empty if it does not split
   sjmt::reduction m_reduction;
 };
 

@@ -3,6 +3,9 @@
 // schedule, on one backend. Every training method of the paper is this
 // trainer with a different loss and sampler (and, for classical multi-task
 // and single task, per-dataset heads): nothing in it knows the method.
+// How the label spaces' losses are weighted (static, uncertainty, DWA,
+// GradNorm, PCGrad) is an option, trainer_options::weighting
+// (train/weighting.hpp); the default is the plain step.
 //
 //   sjmt::cpu_backend be;
 //   sjmt::model<sjmt::cpu_backend, float> net(be, {.arch = "resnet", .depth = 8},
@@ -14,14 +17,16 @@
 //
 // A step uploads the host batch once (images, targets, known-mask, domains),
 // runs forward, the loss, backward and the update on the backend, and reads
-// back one number (the loss). Backward reaches only the head groups of the
-// domains that the batch holds, and the optimiser updates only those
-// (parameter::group): a per-dataset head that a batch does not use is not
-// touched by that step, neither decayed nor moved by its momentum.
+// back one number (the loss; a weighted step also reads back each space's
+// loss and logit gradient, train/weighting.hpp). Backward reaches only the
+// head groups of the domains that the batch holds, and the optimiser updates
+// only those (parameter::group): a per-dataset head that a batch does not
+// use is not touched by that step, neither decayed nor moved by its momentum.
 // Evaluation downloads the logits once per batch. Nothing here reads host
 // memory of a backend tensor except through download.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <concepts>
@@ -32,6 +37,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <utility>
@@ -52,6 +58,7 @@
 #include "checkpoint.hpp"
 #include "interrupt.hpp"
 #include "upload.hpp"
+#include "weighting.hpp"
 
 namespace sjmt {
 
@@ -65,6 +72,12 @@ struct trainer_options {
   /// size, domains present, known-mask or not) once, after one plain run of it,
   /// and replay it from then on.
   bool capture_steps = true;
+  /// How the label spaces' losses are combined (train/weighting.hpp). The
+  /// default (static weights, none given) is the plain step; any other runs
+  /// the loss once per space present in the batch, and PCGrad and GradNorm a
+  /// backward pass per present space. Captured steps (capture_steps) are the
+  /// plain step's only.
+  weighting_options weighting{};
 };
 
 /// How test images are batched for evaluation.
@@ -126,10 +139,27 @@ class trainer {
   /// Requires: be and net outlive the trainer; net has Union::size outputs.
   trainer(backend& be, Net& net, union_loss<Union, T> loss, trainer_options options = {})
       : m_be(&be), m_net(&net), m_loss(std::move(loss)), m_options(std::move(options)), m_params(collect(net)),
-        m_opt(be, m_params, m_options.optimizer) {
+        m_opt(be, m_params, m_options.optimizer),
+        m_weights(m_options.weighting, std::vector<space_info>(layout::space_infos.begin(), layout::space_infos.end())),
+        m_rng(m_options.weighting.pcgrad_seed) {
     SJMT_CHECK(shape_error, net.outputs() == Union::size, "trainer: the network has ", net.outputs(),
                " outputs, the union's layout ", Union::size);
+    SJMT_CHECK(value_error, m_weights.plain() || m_loss.splits_by_space(), "trainer_options.weighting: ",
+               to_string(m_options.weighting.method), " weighs the label spaces, and ", m_loss.name(),
+               " does not split into them; use selective_loss or task_loss");
+    if (m_options.weighting.method == task_weighting::gradnorm) {
+      // The trunk's last weight tensor off the shortcuts: a projection
+      // shortcut (ResNet option B) is collected after its block's conv2, but
+      // the block's output is conv2's.
+      for (std::size_t i = 0; i < m_params.size(); ++i)
+        if (m_params[i].grad && m_params[i].role != tensor_role::vector && m_params[i].name.starts_with("trunk.") &&
+            m_params[i].name.find(".shortcut.") == std::string::npos)
+          m_last_shared = i;
+      SJMT_CHECK(value_error, m_last_shared < m_params.size(), "trainer_options.weighting: gradnorm needs a trunk ",
+                 "weight tensor (a parameter \"trunk.*\" of a convolution or linear layer); the network has none");
+    }
     be.resize(m_value, {1, 1, 1, 1});
+    be.resize(m_space_value, {1, 1, 1, 1});
   }
   trainer(const trainer&) = delete;
   trainer& operator=(const trainer&) = delete;
@@ -151,6 +181,7 @@ class trainer {
       return group == shared_group || (group >= 0 && static_cast<std::size_t>(group) < present.size() &&
                                        present[static_cast<std::size_t>(group)]);
     };
+    if (!m_weights.plain()) return weighted_step(lr, b, active);
     if constexpr (graph_backend<backend>) {
       if (m_options.capture_steps) return captured_step(lr, present, active);
     }
@@ -180,6 +211,13 @@ class trainer {
   parameter_list<backend, T>& parameters() { return m_params; }
   sgd<backend, T>& optimizer() { return m_opt; }
   const union_loss<Union, T>& loss() const { return m_loss; }
+  /// The task weighting's state: learned weights, log-variances, loss averages.
+  const task_weights& weighting() const { return m_weights; }
+  /// The weight of each space in the last step (0 for spaces absent from it;
+  /// empty before a step of a weighting other than the plain one).
+  const std::vector<double>& last_weights() const { return m_last_weights; }
+  /// GradNorm's last shared layer: the name of the trunk's last weight tensor ("" otherwise).
+  std::string last_shared_layer() const { return m_last_shared < m_params.size() ? m_params[m_last_shared].name : ""; }
 
   // ---- checkpoints ----
 
@@ -308,6 +346,107 @@ class trainer {
   }
 
  private:
+  using layout = typename Union::layout;
+  static constexpr std::size_t num_spaces = layout::num_spaces;
+
+  /// A step of a weighting other than the plain one: the loss of each space
+  /// present in the batch, then either one backward pass of the weighted sum
+  /// of their logit gradients (static, uncertainty, DWA), or one per present
+  /// space (PCGrad, GradNorm), combined on the host.
+  ///
+  /// Why on the host: the backend interface has no scale or dot product, and
+  /// the combination is small next to a backward pass ((N, W) logit gradients,
+  /// or the gradients of one step per space); download and upload are the
+  /// only doors used, so any backend runs it.
+  template <class Active>
+  T weighted_step(double lr, const data::union_batch<Union>& b, const Active& active) {
+    const tensor& z = m_net->forward(m_batch.images, mode::train);
+    m_loss.forward_backward(*m_be, z, m_batch, nullptr, m_value);
+    const T value = checked_value(lr);
+    std::array<bool, num_spaces> present{};
+    std::array<double, num_spaces> losses{}, norms{};
+    for (std::size_t s = 0; s < num_spaces; ++s) {
+      present[s] = m_loss.space_present(s, b.domain, b.known);
+      if (!present[s]) continue;
+      m_loss.space_forward_backward(*m_be, s, z, m_batch, &m_space_grad[s], m_space_value);
+      losses[s] = static_cast<double>(m_be->download(m_space_value).data()[0]);
+    }
+    m_last_weights = m_weights.weights(present);
+    const task_weighting method = m_weights.method();
+    if (method == task_weighting::pcgrad || method == task_weighting::gradnorm) {
+      per_space_backward(present, active, norms);
+    } else {
+      host_tensor<T> g(m_be->shape(z));  // (N, 1, 1, W): sum_s w_s dL_s/dz
+      std::fill(g.begin(), g.end(), T(0));
+      for (std::size_t s = 0; s < num_spaces; ++s) {
+        if (!present[s]) continue;
+        const host_tensor<T> gs = m_be->download(m_space_grad[s]);
+        const T w = static_cast<T>(m_last_weights[s]);
+        for (std::size_t i = 0; i < g.size(); ++i) g.data()[i] += w * gs.data()[i];
+      }
+      m_be->upload(m_grad, g);
+      m_net->backward(m_grad, active);
+    }
+    m_opt.step(lr, active);
+    m_weights.update(present, losses, norms);
+    ++m_step;
+    return value;
+  }
+
+  /// PCGrad and GradNorm: a backward pass per present space s, its
+  /// gradients read back; every gradient this step trains is then set to the
+  /// sum over s of w_s grad L_s, the trunk's ("trunk.*") first projected by
+  /// PCGrad. norms[s] receives |grad_W L_s| on the last shared layer W.
+  template <class Active>
+  void per_space_backward(const std::array<bool, num_spaces>& present, const Active& active,
+                          std::array<double, num_spaces>& norms) {
+    const bool pcgrad = m_weights.method() == task_weighting::pcgrad;
+    std::vector<std::size_t> reached;  // the parameters this step trains, and where they start in one vector
+    std::vector<std::size_t> start, trunk_index;  // trunk_index: vector positions of the trunk's gradients
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < m_params.size(); ++i) {
+      if (!m_params[i].grad || !active(m_params[i].group)) continue;
+      const std::size_t n = element_count(m_be->shape(*m_params[i].value));
+      if (pcgrad && m_params[i].name.starts_with("trunk."))
+        for (std::size_t e = 0; e < n; ++e) trunk_index.push_back(length + e);
+      reached.push_back(i), start.push_back(length);
+      length += n;
+    }
+    std::vector<std::vector<double>> grads;  // [present space] w_s grad L_s over the reached parameters
+    for (std::size_t s = 0; s < num_spaces; ++s) {
+      if (!present[s]) continue;
+      m_net->backward(m_space_grad[s], active);
+      std::vector<double>& into = grads.emplace_back(length);
+      for (std::size_t k = 0; k < reached.size(); ++k) {
+        const host_tensor<T> g = m_be->download(*m_params[reached[k]].grad);
+        double n2 = 0;
+        for (std::size_t e = 0; e < g.size(); ++e) {
+          into[start[k] + e] = m_last_weights[s] * double(g.data()[e]);
+          n2 += double(g.data()[e]) * double(g.data()[e]);
+        }
+        if (reached[k] == m_last_shared) norms[s] = std::sqrt(n2);
+      }
+    }
+    if (pcgrad && !trunk_index.empty()) {
+      std::vector<std::vector<double>> trunk(grads.size(), std::vector<double>(trunk_index.size()));
+      for (std::size_t j = 0; j < grads.size(); ++j)
+        for (std::size_t e = 0; e < trunk_index.size(); ++e) trunk[j][e] = grads[j][trunk_index[e]];
+      pcgrad_project(trunk, m_rng);
+      for (std::size_t j = 0; j < grads.size(); ++j)
+        for (std::size_t e = 0; e < trunk_index.size(); ++e) grads[j][trunk_index[e]] = trunk[j][e];
+    }
+    for (std::size_t k = 0; k < reached.size(); ++k) {
+      parameter<backend, T>& p = m_params[reached[k]];
+      host_tensor<T> g(m_be->shape(*p.value));
+      for (std::size_t e = 0; e < g.size(); ++e) {
+        double sum = 0;
+        for (const std::vector<double>& v : grads) sum += v[start[k] + e];
+        g.data()[e] = static_cast<T>(sum);
+      }
+      m_be->upload(*p.grad, g);
+    }
+  }
+
   T checked_value(double lr) {
     const T value = m_be->download(m_value).data()[0];
     SJMT_CHECK(value_error, std::isfinite(value), m_options.model_name, ": the loss is ", value, " at step ", m_step,
@@ -400,6 +539,12 @@ class trainer {
   sgd<backend, T> m_opt;
   device_batch<Union, backend, T> m_batch;
   tensor m_grad, m_value;
+  task_weights m_weights;
+  std::mt19937_64 m_rng;                       ///< PCGrad's order
+  std::array<tensor, num_spaces> m_space_grad;  ///< [space] dL_s/dz (N, 1, 1, W)
+  tensor m_space_value;
+  std::vector<double> m_last_weights;
+  std::size_t m_last_shared = std::size_t(-1);  ///< GradNorm: index into m_params
   std::string m_input;  ///< "HxWxC" of the training batches, for sjmt.input
   using recorded_step = recorded<typename detail::graph_of<backend>::type>;
   std::map<std::uint64_t, recorded_step> m_graphs;

@@ -4,6 +4,7 @@
 // union, which any backend computes. The losses of loss/ differ only in the
 // plan they build.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string>
@@ -91,6 +92,30 @@ loss_plan<T> make_plan(std::string_view loss_name, const loss_options<T>& option
       }
   }
   return plan;
+}
+
+/// `plan` restricted to each space of Layout in turn: outputs outside the
+/// space are neither annotated nor trained, segments of other spaces are
+/// inactive. Empty when the plan does not split by space: a naive joint plan
+/// (it trains outputs no dataset annotates), or a segment across spaces.
+template <class Layout, class T>
+std::vector<loss_plan<T>> space_plans(const loss_plan<T>& plan) {
+  if (plan.missing_as_negative) return {};
+  for (const loss_segment& seg : plan.segments)
+    if (Layout::space_of(seg.begin) != Layout::space_of(seg.end - 1)) return {};
+  const std::size_t W = plan.width;
+  std::vector<loss_plan<T>> out;
+  for (const space_info& s : Layout::space_infos) {
+    loss_plan<T> p = plan;
+    p.id = loss_plan<T>::next_id();  // other tables: a device backend caches its copy under the id
+    for (std::size_t d = 0; d < plan.num_domains; ++d)
+      for (std::size_t c = 0; c < W; ++c)
+        if (!s.outputs.contains(c)) p.annotated[d * W + c] = 0, p.bce_mask[d * W + c] = T(0);
+    for (loss_segment& seg : p.segments)
+      if (!s.outputs.contains(seg.begin)) std::fill(seg.active.begin(), seg.active.end(), 0);
+    out.push_back(std::move(p));
+  }
+  return out;
 }
 
 }  // namespace sjmt::detail
