@@ -6,6 +6,7 @@
 //   build/examples/paper table2 --profile paper      # the paper's: ResNet-32 and -110, 80,000 steps, batch 128
 //   build/examples/paper table1 --models resnet32,vgg16 --seeds 3
 //   build/examples/paper table4
+//   build/examples/paper landmarks --seeds 5       # the paper's future work: landmarks in the joint objective
 //   build/examples/paper figure2 --out runs/table2   # reuses table2's SJMT networks when present
 //   build/examples/paper table2 --data real --sfew ~/SFEW_2.0 --emotionet ~/emotionet/aus.csv
 //       --emotionet-images ~/emotionet/images       (one line)
@@ -65,6 +66,10 @@ using fer_only = sjmt::dataset_union<sjmt::joint_layout<sp::emotion>, ds::fer201
 using compound_only = sjmt::dataset_union<sjmt::joint_layout<sp::compound_emotion>, compound>;
 using compound_sjmt = sjmt::dataset_union<sjmt::joint_layout<sp::compound_emotion, sp::emotionet_aus>, compound, ds::emotionet>;
 using figure2_of = metrics::au_by_emotion<table2_union, sp::emotion, sp::emotionet_aus>;
+// The paper's future work: landmarks in the joint objective (issue 13).
+using landmark_layout = sjmt::joint_layout<sp::emotion, sp::emotionet_aus, sp::landmarks68>;
+using landmarks_union = sjmt::dataset_union<landmark_layout, ds::sfew, ds::emotionet, ds::w300>;
+using landmarks_only = sjmt::dataset_union<sjmt::joint_layout<sp::landmarks68>, ds::w300>;
 
 // ---- options ---------------------------------------------------------------------------------
 
@@ -285,6 +290,78 @@ int table4(context& c) {
   return 0;
 }
 
+/// The paper's future work (its Conclusions): do landmarks help emotion, and do emotion and
+/// AU data help landmarks? SJMT on emotion + AUs (Table 2's) against SJMT on emotion + AUs +
+/// 68 landmarks (sfew-like, emotionet-like, w300-like, a third of each batch from each)
+/// against a landmark-only network on w300-like, the same steps and images, paired by seed.
+int landmarks(context& c) {
+  std::vector<column> cols = emotion_columns;
+  cols.insert(cols.end(), au_columns.begin(), au_columns.end());
+  summary sum_tasks("Landmarks in the joint objective — emotion on sfew-like, AUs on emotionet-like", cols);
+  sum_tasks.set_baseline("SJMT (emotion + AUs)");
+  summary sum_points("Landmarks in the joint objective — 68 landmarks on w300-like",
+                     {{"landmarks", "nme", "NME (inter-ocular)"},
+                      {"landmarks", "nme_box", "NME (box diagonal)"},
+                      {"landmarks", "within_0.08", "within 8%"},
+                      {"landmarks", "within_0.10", "within 10%"}});
+  sum_points.set_baseline("landmarks only");
+  const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild(), w = c.o.src.landmarks_wild();
+  std::vector<std::pair<std::string, metrics::regression_result>> first_curves;
+  fs::path first_joint;
+  for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
+    for (const model_choice& m : c.models) {
+      const fs::path trunk = pretrained_trunk(c, m, seed);
+      const std::string tail = "-" + m.tag() + "-s" + std::to_string(seed);
+      job two = table2_jobs(m, seed, trunk)[1];
+      two.method = "SJMT (emotion + AUs)";
+      job three = two;
+      three.name = "landmarks-sjmt" + tail, three.method = "SJMT (emotion + AUs + landmarks)";
+      three.proportions = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+      job alone{.name = "landmarks-only" + tail, .method = "landmarks only", .arch = m.arch, .depth = m.depth,
+                .shortcut = m.shortcut, .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
+      const settings& run = settings_for(c.o, m);
+      const outcome r2 = run_job<table2_union>(two, run, {e.train, a.train}, {{0, e.test}, {1, a.test}}, c.guard);
+      const outcome r3 = run_job<landmarks_union>(three, run, {e.train, a.train, w.train},
+                                                  {{0, e.test}, {1, a.test}, {2, w.test}}, c.guard);
+      const outcome r1 = run_job<landmarks_only>(alone, run, {w.train}, {{0, w.test}}, c.guard);
+      sum_tasks.add(two.method, m.label(), r2.eval, seed);
+      sum_tasks.add(three.method, m.label(), r3.eval, seed);
+      sum_points.add(three.method, m.label(), r3.eval, seed);
+      sum_points.add(alone.method, m.label(), r1.eval, seed);
+      if (first_curves.empty()) {
+        first_curves.emplace_back(three.method, *r3.eval.find<metrics::regression_result>("landmarks"));
+        first_curves.emplace_back(alone.method, *r1.eval.find<metrics::regression_result>("landmarks"));
+        first_joint = r3.checkpoint;
+      }
+    }
+  // The first seed's cumulative error curves, and its joint network's points on 16 test faces.
+  const std::string stem = "landmarks-" + c.models.front().tag() + "-s" + std::to_string(c.o.first_seed);
+  std::vector<metrics::ced_curve> curves;
+  for (const auto& [name, r] : first_curves) curves.emplace_back(name, &r);
+  sjmt::io::write_file_atomic(c.o.run.out / (stem + "-ced.csv"), metrics::ced_csv(curves));
+  data::write_png(c.o.run.out / (stem + "-ced.png"), metrics::ced_plot(curves));
+  sjmt::predictor<landmarks_union> p(first_joint);
+  std::vector<data::labelled_face> faces;
+  std::vector<data::shape68> predicted;
+  for (std::size_t i = 0; i < std::min<std::size_t>(16, w.test.size); ++i) {
+    faces.push_back(w.test.get(i));
+    const std::vector<data::point>& pts = p.predict(faces.back().picture)["landmarks"].points;
+    data::shape68 shape{};
+    std::copy_n(pts.begin(), std::min<std::size_t>(68, pts.size()), shape.begin());
+    predicted.push_back(shape);
+  }
+  data::write_png(c.o.run.out / (stem + "-sheet.png"), metrics::landmark_sheet(faces, predicted, {.tile = 96}));
+
+  const std::string notes = describe(c.o, c.models) + "\n\nFirst seed: cumulative error curves " + stem +
+                            "-ced.{csv,png}; the joint network's points (red) against the true ones (green) on 16 "
+                            "w300-like test faces: " + stem + "-sheet.png.";
+  std::printf("\n%s", sum_tasks.write(c.o.run.out, "landmarks_tasks", notes).c_str());
+  std::printf("\n%s", sum_points.write(c.o.run.out, "landmarks_points", notes).c_str());
+  std::printf("\n%s%s", paper::verdict(sum_tasks, "SJMT (emotion + AUs + landmarks)").c_str(),
+              paper::verdict(sum_points, "SJMT (emotion + AUs + landmarks)").c_str());
+  return 0;
+}
+
 /// The settings that must match for a checkpoint in the output folder to be resumed.
 nlohmann::json settings_of(const options& o) {
   nlohmann::json j = {{"steps", o.run.steps}, {"batch", o.run.batch}, {"lr", o.run.lr}, {"schedule", o.run.schedule},
@@ -416,6 +493,61 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
                 good_v ? "ok" : "FAILED");
     ok = ok && good_v;
   }
+  // Landmarks: a landmark-only ResNet-8 learns (its test NME falls well below the untrained
+  // network's), set beside the mean shape (the training faces' mean points, predicted for
+  // every face), which at these few steps it does not beat (docs/results.md); and the
+  // three-dataset SJMT network trains and answers all three spaces.
+  {
+    const data::split_sources w = o.src.landmarks_wild();
+    settings sl = s;
+    sl.steps = 150, sl.batch = 16, sl.decay_every = 50, sl.test_limit = 64;
+    const job jl{.name = "landmarks-only-resnet8-s1", .method = "landmarks only", .arch = "resnet", .depth = 8,
+                 .mode = data::batch_mode::single, .seed = 1};
+    const outcome r = run_job<landmarks_only>(jl, sl, {w.train}, {{0, w.test}}, guard);
+    const auto* lm = r.eval.find<metrics::regression_result>("landmarks");
+    settings untrained = sl;
+    untrained.steps = 0;
+    job j0 = jl;
+    j0.name = "landmarks-only-untrained-resnet8-s1";
+    const outcome r0 = run_job<landmarks_only>(j0, untrained, {w.train}, {{0, w.test}}, guard);
+    const auto* lm_start = r0.eval.find<metrics::regression_result>("landmarks");
+    // The mean shape of 256 training faces, in the targets' units (divided by the image size).
+    std::vector<float> mean(136, 0.0f);
+    for (std::size_t i = 0; i < 256; ++i) {
+      const data::labelled_face f = w.train.get(i);
+      for (std::size_t p = 0; p < 68; ++p) {
+        mean[2 * p] += (*f.landmarks)[p].x / float(f.picture.width()) / 256.0f;
+        mean[2 * p + 1] += (*f.landmarks)[p].y / float(f.picture.height()) / 256.0f;
+      }
+    }
+    metrics::evaluator<landmarks_only> base(evaluation_for<landmarks_only>());
+    std::vector<float> targets(136), scores;
+    for (std::size_t i = 0; i < sl.test_limit; ++i) {
+      const data::labelled_face f = w.test.get(i);
+      for (std::size_t p = 0; p < 68; ++p) {
+        targets[2 * p] = (*f.landmarks)[p].x / float(f.picture.width());
+        targets[2 * p + 1] = (*f.landmarks)[p].y / float(f.picture.height());
+      }
+      base.update(mean, targets, std::vector<std::int32_t>{0});
+    }
+    const auto mean_shape = base.result();
+    const auto* lm0 = mean_shape.find<metrics::regression_result>("landmarks");
+    const bool learns = lm && lm0 && lm_start && lm->nme_samples == 64 && lm->nme < 0.5 * lm_start->nme;
+    std::printf("%-24s NME %.4f after %zu steps, %.4f untrained (the mean shape: %.4f): %s\n", jl.name.c_str(),
+                lm ? lm->nme : 0.0, sl.steps, lm_start ? lm_start->nme : 0.0, lm0 ? lm0->nme : 0.0,
+                learns ? "ok" : "FAILED");
+    ok = ok && learns;
+    job j3 = table2_jobs({"resnet", 8}, 1, {})[1];
+    j3.name = "landmarks-sjmt-resnet8-s1", j3.proportions = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+    const outcome r3 = run_job<landmarks_union>(j3, s, {e.train, a.train, w.train}, {{0, e.test}, {1, a.test}, {2, w.test}},
+                                                guard);
+    const auto* emo = r3.eval.find<metrics::exclusive_result>("emotion");
+    const auto* lm3 = r3.eval.find<metrics::regression_result>("landmarks");
+    const bool joint = emo && emo->count == 16 && lm3 && lm3->nme_samples == 16 && std::isfinite(lm3->nme);
+    std::printf("%-24s emotion acc %.3f, NME %.4f: %s\n", j3.name.c_str(), emo ? emo->accuracy : 0.0,
+                lm3 ? lm3->nme : 0.0, joint ? "ok" : "FAILED");
+    ok = ok && joint;
+  }
   // Resume: the SJMT job again, in a second folder, stopped after 3 steps, then resumed.
   const fs::path straight = folder / "checkpoints" / "table2-sjmt-resnet8-s1.safetensors";
   settings s2 = s;
@@ -454,10 +586,11 @@ int main(int argc, char** argv) {
   bool check_only = false;
   app.add_flag("--check", check_only, "tiny runs of every code path and the resume check (ctest)");
   std::vector<CLI::App*> subs;
-  for (const char* name : {"table1", "table2", "table4", "figure2"}) {
+  for (const char* name : {"table1", "table2", "table4", "figure2", "landmarks"}) {
     CLI::App* sub = app.add_subcommand(name, name == std::string("table1")   ? "single-task networks per task and dataset"
                                              : name == std::string("table2") ? "classical multi-task vs SJMT (+ naive joint, selective softmax)"
                                              : name == std::string("table4") ? "compound emotions, 15 images per class: single task vs SJMT"
+                                             : name == std::string("landmarks") ? "the paper's future work: SJMT with 68 landmarks vs without vs landmarks alone"
                                                                              : "mean AU scores per predicted emotion (and Table 3)");
     sub->fallthrough();
     subs.push_back(sub);
@@ -523,13 +656,14 @@ int main(int argc, char** argv) {
     std::printf("device: %s\n", device_name.c_str());
     if (export_sub->parsed()) {
       if (export_onnx.empty()) export_onnx = fs::path(export_checkpoint).replace_extension(".onnx");
-      return export_onnx_of<table2_union, emotion_only, aus_only, compound_only, compound_sjmt>(export_checkpoint,
+      return export_onnx_of<table2_union, emotion_only, aus_only, compound_only, compound_sjmt, landmarks_union,
+                            landmarks_only>(export_checkpoint,
                                                                                                export_onnx);
     }
     if (check_only) return check(fs::temp_directory_path() / ("sjmt-paper-check-" + std::to_string(std::random_device{}())), guard, device_kind);
     for (CLI::App* sub : subs)
       if (sub->parsed()) o.experiment = sub->get_name();
-    SJMT_CHECK(value_error, !o.experiment.empty(), "name an experiment: table1, table2, table4 or figure2 (see --help)");
+    SJMT_CHECK(value_error, !o.experiment.empty(), "name an experiment: table1, table2, table4, figure2 or landmarks (see --help)");
     apply_profile(o, app);
     if (app.get_option("--out")->count() == 0) o.run.out = fs::path("runs") / (o.experiment == "figure2" ? "table2" : o.experiment);
 #if defined(_OPENMP)
@@ -545,6 +679,7 @@ int main(int argc, char** argv) {
     folder.log("paper " + o.experiment + ": " + describe(o, c.models));
     if (o.experiment == "table1") return table1(c);
     if (o.experiment == "table4") return table4(c);
+    if (o.experiment == "landmarks") return landmarks(c);
     return table2(c, o.experiment == "figure2");
   } catch (const sjmt::training_interrupted& e) {
     std::fprintf(stderr, "\npaper: %s\n", e.what());

@@ -79,8 +79,14 @@ struct test_set {  ///< test images of one domain
 
 template <class Union>
 sjmt::union_loss<Union, float> make_loss(loss_kind k) {
-  if (k == loss_kind::naive) return sjmt::naive_joint_loss<Union>();
-  if (k == loss_kind::softmax) return sjmt::selective_softmax_loss<Union>();
+  if constexpr (sjmt::detail::has_regression_space<typename Union::layout>) {
+    // The naive joint loss and the selective softmax train no regression space (landmarks).
+    SJMT_CHECK(value_error, k == loss_kind::selective,
+               "a layout with a regression space (landmarks) trains with the selective loss only");
+  } else {
+    if (k == loss_kind::naive) return sjmt::naive_joint_loss<Union>();
+    if (k == loss_kind::softmax) return sjmt::selective_softmax_loss<Union>();
+  }
   return sjmt::selective_loss<Union>();
 }
 
@@ -111,6 +117,18 @@ sjmt::trainer<Union, Net> make_trainer(Backend& be, Net& net, const job& j, cons
                                    {.optimizer = {.momentum = s.momentum, .weight_decay = s.weight_decay},
                                     .learning_rate = s.learning_rate(),
                                     .model_name = net.name()});
+}
+
+/// How Union's spaces are read: a 68-point space (136 outputs) by the inter-ocular NME
+/// of 300-W (outer eye corners 36 and 45); every other regression space as plain values.
+template <class Union>
+sjmt::metrics::evaluation_options evaluation_for() {
+  sjmt::metrics::evaluation_options o;
+  for (const sjmt::space_info& s : Union::layout::space_infos)
+    if (s.kind == sjmt::kind::regression)
+      o.regression_spaces.push_back({std::string(s.name), s.outputs.size == 136 ? sjmt::metrics::inter_ocular_68
+                                                                                : sjmt::metrics::regression_options{.points = false}});
+  return o;
 }
 
 /// Trains (or resumes, or reuses a finished checkpoint of) `j`, evaluates it on
@@ -157,13 +175,13 @@ outcome run_job_on(const job& j, const settings& s, std::array<sjmt::data::sampl
                     .log = [&](const std::string& line) { folder.log(line); },
                     .after_step = [&](std::size_t done) {
                       if (!s.eval_every || done % s.eval_every != 0 || done == s.steps) return;
-                      sjmt::metrics::evaluator<Union> eval;
+                      sjmt::metrics::evaluator<Union> eval(evaluation_for<Union>());
                       evaluate(eval, nullptr);
                       sjmt::metrics::append_learning_curve(s.out / "curves.csv", j.name, done, eval.result());
                     },
                     .interrupt = &guard});
   }
-  sjmt::metrics::evaluator<Union> eval;
+  sjmt::metrics::evaluator<Union> eval(evaluation_for<Union>());
   Figure fig;
   evaluate(eval, &fig);
   out.eval = eval.result();

@@ -13,6 +13,7 @@
 #include "metrics/experiment_table.hpp"
 #include "metrics/heat_map.hpp"
 #include "metrics/json.hpp"
+#include "metrics/landmark_figures.hpp"
 #include "metrics/multilabel_metrics.hpp"
 #include "metrics/paired_test.hpp"
 #include "metrics/ratio.hpp"

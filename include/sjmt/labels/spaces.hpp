@@ -59,5 +59,7 @@ using sfew = dataset<"sfew", spaces::emotion>;
 using emotionet = dataset<"emotionet", spaces::emotionet_aus>;
 /// FER2013, its labels remapped to `spaces::emotion` with `spaces::fer2013_to_emotion`.
 using fer2013 = dataset<"fer2013", spaces::emotion>;
+/// 300-W (and the synthetic w300-like): 68 landmarks only.
+using w300 = dataset<"w300", spaces::landmarks68>;
 
 }  // namespace sjmt::datasets

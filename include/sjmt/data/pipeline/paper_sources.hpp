@@ -66,6 +66,14 @@ struct paper_sources {
     return {part("Train"), part("Val")};
   }
 
+  /// Faces with 68 landmarks only (300-W-like). Synthetic only: sjmt has no 300-W loader yet
+  /// (CK+'s landmark files are read by load_ckplus).
+  split_sources landmarks_wild() const {
+    SJMT_CHECK(value_error, !real, "the landmark experiment runs on the synthetic world only: sjmt has no 300-W "
+               "loader yet (use --data synthetic)");
+    return {source(w300_like(split::train, world_seed)), source(w300_like(split::test, world_seed))};
+  }
+
   split_sources aus_wild() const {
     if (!real) return {source(emotionet_like(split::train, world_seed)), source(emotionet_like(split::test, world_seed))};
     SJMT_CHECK(value_error, !emotionet.empty() && !emotionet_images.empty(),

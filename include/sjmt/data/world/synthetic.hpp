@@ -270,6 +270,23 @@ inline synthetic_domain ck_like(std::uint64_t seed, render_options render = {.wi
   return synthetic_domain(std::move(d));
 }
 
+/// 300-W-like: faces in the wild labelled with their 68 landmarks only (no emotion, no
+/// AU): 3,148 train / 689 test (300-W's training and full test sets), 32x32 RGB, the
+/// nuisance of SFEW-like (pose, light, occlusion), every basic expression and the neutral
+/// face in EmotioNet-like's proportions (300-W's faces are mostly neutral or smiling).
+inline synthetic_domain w300_like(split s, std::uint64_t seed, render_options render = {}) {
+  domain_spec d;
+  d.name = s == split::train ? "w300-like-train" : "w300-like-test";
+  d.render = render;
+  d.nuisance = {.amount = 1.0f, .occlusion_probability = 0.25f};
+  d.variation = {.drop = 0.15f, .add = 0.03f};
+  std::array<double, num_categories> w{8, 8, 8, 16, 40, 8, 8, 0, 1, 1, 1, 1, 1, 1, 1, 1};
+  d.category_counts = apportion<num_categories>(s == split::train ? 3148 : 689, w);
+  d.label_landmarks = true;
+  d.seed = detail::split_seed(seed, s, 6);
+  return synthetic_domain(std::move(d));
+}
+
 /// FER2013-like: 7 emotions, 48x48 grey, with FER2013's per-split class counts (DATA.md 1.1):
 /// train 28,709 (Training), test 3,589 (PublicTest), validation 3,589 (PrivateTest).
 inline synthetic_domain fer_like(split s, std::uint64_t seed, render_options render = {.width = 48, .height = 48, .channels = 1}) {
