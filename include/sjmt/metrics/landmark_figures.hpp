@@ -104,8 +104,8 @@ inline data::image ced_plot(const std::vector<ced_curve>& curves, double max = 0
       last = y;
     }
     const int ly = top + 6 + 12 * static_cast<int>(i);
-    for (int x = left + pw - 130; x < left + pw - 114; ++x) set(x, ly + 3, c), set(x, ly + 4, c);
-    data::draw_text(img, left + pw - 110, ly, curves[i].first, 0.0f);
+    for (int x = left + 8; x < left + 24; ++x) set(x, ly + 3, c), set(x, ly + 4, c);  // legend, top left
+    data::draw_text(img, left + 28, ly, curves[i].first, 0.0f);
   }
   return img;
 }
