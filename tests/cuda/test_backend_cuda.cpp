@@ -332,6 +332,9 @@ TEST_CASE("cuda parity: the selective loss family (value and gradient)") {
   loss_parity<domains>("selective", selective_loss<domains>(), h);
   loss_parity<domains>("selective, mean over selected", selective_loss<domains>(mean_selected), h);
   loss_parity<domains>("selective, wing", selective_loss<domains>(wing), h);
+  loss_options<float> pose_wing;  // per space: the pose takes its own wing parameters (the plan's per-segment table)
+  pose_wing.regression_spaces = {{"pose", regression_rule::wing, 0.7f, 0.3f}};
+  loss_parity<domains>("selective, wing for the pose space alone", selective_loss<domains>(pose_wing), h);
   loss_parity<paper_union>("naive joint", naive_joint_loss<paper_union>(), h);
   loss_parity<paper_union>("selective softmax", selective_softmax_loss<paper_union>(), h);
 }
