@@ -140,6 +140,7 @@ std::string describe(const options& o, const std::vector<model_choice>& models) 
   if (o.vgg && std::ranges::any_of(models, [](const model_choice& m) { return m.arch == "vgg16"; }))
     s << "; VGG-16 (Section 4): " << o.vgg->steps << " steps of " << o.vgg->batch << ", learning rate " << o.vgg->lr
       << " exponential (x" << o.vgg->decay_factor << " every " << o.vgg->decay_every << " steps)";
+  if (o.run.weighting != "static") s << "; label spaces weighted by " << o.run.weighting << " (selective-loss rows)";
   if (o.pretrain) s << "; trunks pretrained on " << (o.data == "real" ? "FER2013" : "fer-like") << " for " << o.pretrain_steps << " steps";
   s << '.';
   return s.str();
@@ -369,6 +370,7 @@ nlohmann::json settings_of(const options& o) {
           {"weight_decay", o.run.weight_decay}, {"data", o.data}, {"data_seed", o.src.world_seed},
           {"pretrain_steps", o.pretrain ? o.pretrain_steps : 0}};
   if (o.vgg) j["vgg"] = {{"steps", o.vgg->steps}, {"batch", o.vgg->batch}, {"lr", o.vgg->lr}};  // paper profile only
+  if (o.run.weighting != "static") j["weighting"] = o.run.weighting;  // static: the settings of before the option
   return j;
 }
 
@@ -492,6 +494,20 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
     std::printf("%-24s emotion acc %.3f: %s\n", jv.name.c_str(), emo_v ? emo_v->accuracy : 0.0,
                 good_v ? "ok" : "FAILED");
     ok = ok && good_v;
+  }
+  // Task weighting: the SJMT job with learned uncertainty weights (its state goes in the checkpoint).
+  {
+    settings sw = s;
+    sw.weighting = "uncertainty";
+    job jw = table2_jobs({"resnet", 8}, 1, {})[1];
+    jw.name = "table2-sjmt-uncertainty-resnet8-s1";
+    const outcome r = run_job<table2_union>(jw, sw, {e.train, a.train}, tests, guard);
+    const auto* emo = r.eval.find<metrics::exclusive_result>("emotion");
+    const bool stored = metrics::read_file(r.checkpoint).find("sjmt.weighting") != std::string::npos;
+    const bool good = emo && emo->count == 16 && std::isfinite(emo->accuracy) && stored;
+    std::printf("%-24s emotion acc %.3f, weighting state in the checkpoint: %s\n", jw.name.c_str(),
+                emo ? emo->accuracy : 0.0, good ? "ok" : "FAILED");
+    ok = ok && good;
   }
   // Landmarks: a landmark-only ResNet-8 learns (its test NME falls well below the untrained
   // network's), set beside the mean shape (the training faces' mean points, predicted for
@@ -620,6 +636,10 @@ int main(int argc, char** argv) {
   app.add_option("--decay-every", o.run.decay_every, "exponential: steps between decays (default: steps / 8, the paper's 10,000 of 80,000)")
       ->check(CLI::PositiveNumber);
   app.add_option("--weight-decay", o.run.weight_decay, "SGD weight decay");
+  app.add_option("--weighting", o.run.weighting,
+                 "how the selective loss weighs the label spaces: static (1 each, the paper), uncertainty (Kendall et "
+                 "al.), dwa (Liu et al.), gradnorm (Chen et al.), pcgrad (Yu et al.); default output runs/<experiment>-<it>")
+      ->check(CLI::IsMember({"static", "uncertainty", "dwa", "gradnorm", "pcgrad"}));
   app.add_option("--seeds", o.seeds, "networks per row (mean and standard deviation)")->check(CLI::PositiveNumber);
   app.add_option("--first-seed", o.first_seed, "seed of the first network");
   app.add_flag("--pretrain", o.pretrain, "pretrain each trunk on fer-like (or --fer2013) and fine-tune, as the paper does (the paper profile's default)");
@@ -665,7 +685,10 @@ int main(int argc, char** argv) {
       if (sub->parsed()) o.experiment = sub->get_name();
     SJMT_CHECK(value_error, !o.experiment.empty(), "name an experiment: table1, table2, table4, figure2 or landmarks (see --help)");
     apply_profile(o, app);
-    if (app.get_option("--out")->count() == 0) o.run.out = fs::path("runs") / (o.experiment == "figure2" ? "table2" : o.experiment);
+    if (app.get_option("--out")->count() == 0) {
+      o.run.out = fs::path("runs") / (o.experiment == "figure2" ? "table2" : o.experiment);
+      if (o.run.weighting != "static") o.run.out += "-" + o.run.weighting;  // runs/table2-uncertainty
+    }
 #if defined(_OPENMP)
     if (o.threads > 0) omp_set_num_threads(o.threads);
 #endif

@@ -5,12 +5,16 @@
 // domains, and static weights of 1 give the plain trainer's step bit for bit.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <numeric>
 #include <random>
 #include <sjmt/sjmt.hpp>
 #include <string>
 #include <vector>
+
+#include "temp_path.hpp"
 
 namespace {
 
@@ -573,4 +577,62 @@ TEST_CASE("weighting: the trainer's PCGrad and uncertainty steps are the hand-wr
     CHECK(u.weighting().log_variances()[sp] ==
           doctest::Approx(-0.1 * (-double(v.data()[0]) + 0.5)).epsilon(1e-6));
   }
+}
+
+TEST_CASE("weighting: a run stopped and resumed ends as one run straight through (the state is in the checkpoint)") {
+  const std::filesystem::path dir = test::unique_temp("weighting-resume");
+  std::filesystem::create_directories(dir);
+  for (task_weighting m : {task_weighting::uncertainty, task_weighting::dwa, task_weighting::gradnorm,
+                           task_weighting::pcgrad}) {
+    CAPTURE(to_string(m));
+    const weighting_options w{.method = m, .dwa_window = 2};
+    const auto run = [&](std::size_t stop_after, bool resume, const std::filesystem::path& file) {
+      B be;
+      std::mt19937_64 rng(9);
+      net_type net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
+      trainer<domains, net_type> t(be, net, selective_loss<domains>(), {.model_name = net.name(), .weighting = w});
+      if (resume) t.resume(file);
+      auto s = sampler(data::batch_mode::mixed, 13);
+      try {
+        t.fit(s, {.steps = 6, .checkpoint = file, .stop_after = stop_after, .progress = false});
+      } catch (const training_interrupted&) {
+      }
+      return std::pair{snapshot(be, t.parameters()), t.weighting().state()};
+    };
+    const auto straight = run(0, false, dir / "straight.safetensors");
+    const std::filesystem::path file = dir / (std::string(to_string(m)) + ".safetensors");
+    run(3, false, file);
+    const auto resumed = run(0, true, file);
+    CHECK(resumed.second == straight.second);
+    REQUIRE(resumed.first.size() == straight.first.size());
+    bool same = true;
+    for (std::size_t i = 0; i < straight.first.size(); ++i)
+      same = same && std::equal(straight.first[i].begin(), straight.first[i].end(), resumed.first[i].begin());
+    CHECK(same);
+  }
+
+  // A checkpoint of a weighted run is refused by a trainer with static weights, and the reverse,
+  // before anything is loaded.
+  B be;
+  std::mt19937_64 rng(9);
+  net_type net(be, {.arch = "resnet", .depth = 8}, joint_head_layout<layout>(), rng);
+  trainer<domains, net_type> plain(be, net, selective_loss<domains>(), {.model_name = net.name()});
+  const auto before = snapshot(be, plain.parameters());
+  CHECK_THROWS_AS(plain.resume(dir / "uncertainty.safetensors"), value_error);
+  CHECK(plain.steps_done() == 0);
+  const auto after = snapshot(be, plain.parameters());
+  bool unchanged = true;
+  for (std::size_t i = 0; i < before.size(); ++i)
+    unchanged = unchanged && std::equal(before[i].begin(), before[i].end(), after[i].begin());
+  CHECK(unchanged);
+  auto s = sampler(data::batch_mode::mixed, 13);
+  plain.step(s.next());
+  plain.save(dir / "plain.safetensors");
+  trainer<domains, net_type> weighted(be, net, selective_loss<domains>(),
+                                      {.model_name = net.name(), .weighting = {.method = task_weighting::dwa}});
+  CHECK_THROWS_AS(weighted.resume(dir / "plain.safetensors"), value_error);
+  trainer<domains, net_type> other(be, net, selective_loss<domains>(),
+                                   {.model_name = net.name(), .weighting = {.method = task_weighting::pcgrad}});
+  CHECK_THROWS_AS(other.resume(dir / "uncertainty.safetensors"), value_error);  // another method
+  std::filesystem::remove_all(dir);
 }

@@ -42,6 +42,10 @@ struct settings {
   bool quiet = false;                ///< no progress bar
   int data_threads = 1;              ///< threads that render a batch
   std::string device = "cpu";        ///< where networks train: cpu or cuda (run_job dispatches on it)
+  /// How the selective loss's label spaces are weighted (train/weighting.hpp): static
+  /// (1 each, the paper), uncertainty, dwa, gradnorm or pcgrad. The naive joint and
+  /// selective softmax rows always use static weights (their losses do not split by space).
+  std::string weighting = "static";
   fs::path out = "runs";
 
   std::function<double(std::size_t)> learning_rate() const {
@@ -111,12 +115,24 @@ sjmt::model<Backend, float> make_net(Backend& be, const job& j) {
                                      rng);
 }
 
+/// The weighting method a --weighting name says.
+inline sjmt::task_weighting weighting_method(const std::string& name) {
+  for (sjmt::task_weighting m : {sjmt::task_weighting::uncertainty, sjmt::task_weighting::dwa,
+                                 sjmt::task_weighting::gradnorm, sjmt::task_weighting::pcgrad})
+    if (name == sjmt::to_string(m)) return m;
+  SJMT_CHECK(value_error, name == "static", "--weighting '", name, "', expected static, uncertainty, dwa, gradnorm or pcgrad");
+  return sjmt::task_weighting::static_weights;
+}
+
 template <class Union, class Backend, class Net>
 sjmt::trainer<Union, Net> make_trainer(Backend& be, Net& net, const job& j, const settings& s) {
+  sjmt::weighting_options w;
+  if (j.loss == loss_kind::selective) w.method = weighting_method(s.weighting);
   return sjmt::trainer<Union, Net>(be, net, make_loss<Union>(j.loss),
                                    {.optimizer = {.momentum = s.momentum, .weight_decay = s.weight_decay},
                                     .learning_rate = s.learning_rate(),
-                                    .model_name = net.name()});
+                                    .model_name = net.name(),
+                                    .weighting = w});
 }
 
 /// How Union's spaces are read: a 68-point space (136 outputs) by the inter-ocular NME

@@ -60,6 +60,7 @@ struct checkpoint_metadata {
   std::string optimizer{};  // e.g. "sgd"; "" : no optimiser state. Checked on full loads when non-empty
   std::string loss{};       // e.g. "selective_loss"; informational ("": not recorded)
   std::string input{};      // "HxWxC" of the training images, e.g. "32x32x3"; informational ("": not recorded)
+  std::string weighting{};  // the task weighting's learned state (JSON, train/weighting.hpp); "": static weights
 };
 
 /// What a load takes: every tensor, or only those named "trunk.*" (transfer to
@@ -129,6 +130,7 @@ void save_checkpoint(Backend& be, const std::filesystem::path& path, const param
   if (!meta.optimizer.empty()) file.metadata.emplace_back("sjmt.optimizer", meta.optimizer);
   if (!meta.loss.empty()) file.metadata.emplace_back("sjmt.loss", meta.loss);
   if (!meta.input.empty()) file.metadata.emplace_back("sjmt.input", meta.input);
+  if (!meta.weighting.empty()) file.metadata.emplace_back("sjmt.weighting", meta.weighting);
   const auto add = [&](const parameter<Backend, T>& p) {
     const host_tensor<T> h = be.download(*p.value);
     io::safetensor t{p.name, std::string(io::dtype_of<T>()), detail::torch_shape(h.shape(), p.role),
@@ -166,6 +168,7 @@ checkpoint_metadata load_checkpoint(Backend& be, const std::filesystem::path& pa
     if (k == "sjmt.optimizer") found.optimizer = v;
     if (k == "sjmt.loss") found.loss = v;
     if (k == "sjmt.input") found.input = v;
+    if (k == "sjmt.weighting") found.weighting = v;
     if (k == "sjmt.step") found.step = detail::parse_step(v, path);
   }
 

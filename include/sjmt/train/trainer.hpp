@@ -39,9 +39,12 @@
 #include <optional>
 #include <random>
 #include <span>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "../data/pipeline/batch.hpp"
 #include "../data/pipeline/prefetch.hpp"
@@ -229,6 +232,13 @@ class trainer {
     m.optimizer = std::string(sgd<backend, T>::name);
     m.loss = std::string(m_loss.name());
     m.input = m_input;
+    if (!m_weights.plain()) {  // what the weighting has learnt, and PCGrad's order, so that a resume is exact
+      nlohmann::json state = m_weights.state();
+      std::ostringstream rng;
+      rng << m_rng;
+      state["rng"] = rng.str();
+      m.weighting = state.dump();
+    }
     return m;
   }
 
@@ -238,8 +248,14 @@ class trainer {
   /// Loads everything save() wrote (checking the model name and layout) and
   /// continues from its step. Returns that step.
   std::size_t resume(const std::filesystem::path& path) {
+    // The weighting's state is checked before anything is loaded, so a refusal changes nothing.
+    const io::safetensors_contents contents = io::read_safetensors(path);
+    const std::string* stored = contents.find_metadata("sjmt.weighting");
+    std::optional<std::pair<task_weights, std::mt19937_64>> weighting;
+    if (!m_weights.plain() || stored) weighting = restored_weighting(stored ? *stored : std::string(), path.string());
     const checkpoint_metadata found =
         load_checkpoint(*m_be, path, m_params, metadata(), load_scope::everything, m_opt.state());
+    if (weighting) m_weights = std::move(weighting->first), m_rng = weighting->second;
     m_step = found.step;
     if (m_input.empty()) m_input = found.input;
     return m_step;
@@ -254,6 +270,26 @@ class trainer {
   }
 
   // ---- the loop ----
+
+ private:
+  /// This trainer's weighting with the state a checkpoint holds (sjmt.weighting), and PCGrad's engine.
+  std::pair<task_weights, std::mt19937_64> restored_weighting(const std::string& text, const std::string& file) const {
+    SJMT_CHECK(value_error, !text.empty(), "checkpoint ", file, " holds no task weighting state (sjmt.weighting): it "
+               "was trained with static weights, this trainer uses '", to_string(m_weights.method()), "'");
+    SJMT_CHECK(value_error, !m_weights.plain(), "checkpoint ", file, " was trained with task weighting (sjmt.weighting); "
+               "this trainer has static weights: give it the run's trainer_options::weighting");
+    const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+    SJMT_CHECK(io_error, j.is_object() && j.contains("rng") && j["rng"].is_string(), "checkpoint ", file,
+               ": sjmt.weighting is not the JSON object trainer::save writes");
+    std::pair<task_weights, std::mt19937_64> out{m_weights, std::mt19937_64{}};
+    out.first.restore(j, file);
+    std::istringstream rng(j["rng"].get<std::string>());
+    rng >> out.second;
+    SJMT_CHECK(io_error, !rng.fail(), "checkpoint ", file, ": sjmt.weighting's rng is malformed");
+    return out;
+  }
+
+ public:
 
   /// Trains from steps_done() to o.steps, drawing batches from `sampler`
   /// (first skipping those that earlier steps used, so a resumed run sees the

@@ -47,6 +47,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "../error.hpp"
 #include "../labels/joint_layout.hpp"
 #include "../labels/label_space.hpp"
@@ -344,6 +346,52 @@ class task_weights {
       default:
         break;
     }
+  }
+
+  /// What the method has learnt, for a checkpoint (trainer::save writes it as
+  /// sjmt.weighting): every double as JSON writes it, which reads back exactly.
+  nlohmann::json state() const {
+    return {{"method", std::string(to_string(m_options.method))},
+            {"log_variance", m_log_variance},
+            {"learned", m_learned},
+            {"initial_loss", m_initial_loss},
+            {"average", m_average},
+            {"window_sum", m_window_sum},
+            {"window_count", m_window_count},
+            {"window_steps", m_window_steps}};
+  }
+
+  /// Restores state() of a run of the same method and spaces; `file` names the
+  /// checkpoint in errors. Throws value_error for another method or another
+  /// number of spaces, io_error for a malformed state; nothing changes then.
+  void restore(const nlohmann::json& j, const std::string& file) {
+    std::string method;
+    task_weights next = *this;
+    try {
+      method = j.at("method").get<std::string>();
+      if (method == to_string(m_options.method)) {
+        j.at("log_variance").get_to(next.m_log_variance);
+        j.at("learned").get_to(next.m_learned);
+        j.at("initial_loss").get_to(next.m_initial_loss);
+        j.at("average").get_to(next.m_average);
+        j.at("window_sum").get_to(next.m_window_sum);
+        j.at("window_count").get_to(next.m_window_count);
+        j.at("window_steps").get_to(next.m_window_steps);
+      }
+    } catch (const nlohmann::json::exception& e) {
+      detail::throw_error<io_error>(std::source_location::current(), "checkpoint ", file,
+                                    ": sjmt.weighting is malformed (", e.what(), ")");
+    }
+    SJMT_CHECK(value_error, method == to_string(m_options.method), "checkpoint ", file,
+               " was trained with task weighting '", method, "'; this trainer's is '",
+               to_string(m_options.method), "'");
+    const std::size_t n = size();
+    const bool sizes = next.m_log_variance.size() == n && next.m_learned.size() == n &&
+                       next.m_initial_loss.size() == n && next.m_average.size() == n &&
+                       next.m_window_sum.size() == n && next.m_window_count.size() == n;
+    SJMT_CHECK(io_error, sizes, "checkpoint ", file, ": sjmt.weighting holds state for another number of spaces than ",
+               n);
+    *this = std::move(next);
   }
 
   const std::vector<double>& log_variances() const { return m_log_variance; }
