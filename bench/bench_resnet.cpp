@@ -35,22 +35,22 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-sjmt::host_tensor<float> random_images(std::mt19937_64& rng) {
+sjmt::host_tensor<float> random_images(std::mt19937_64& rng, std::size_t channels = 3) {
   std::normal_distribution<float> normal;
-  sjmt::host_tensor<float> x({batch, 32, 32, 3});
+  sjmt::host_tensor<float> x({batch, 32, 32, channels});
   for (auto& v : x) v = normal(rng);
   return x;
 }
 
-template <std::size_t Depth>
+template <std::size_t Depth, std::size_t Channels = 3>
 void train_step(benchmark::State& state) {
   B be;
   std::mt19937_64 rng(1);
-  model<Depth> net(be, rng);
+  model<Depth> net(be, rng, {.in_channels = Channels});
   sjmt::parameter_list<B, float> ps;
   net.collect(ps);
   sjmt::sgd<B, float> opt(be, ps);
-  const auto x = random_images(rng);
+  const auto x = random_images(rng, Channels);
   sjmt::host_tensor<float> grad({batch, 1, 1, layout::size});
   const auto step = [&] {
     const auto& logits = net.forward(x, sjmt::mode::train);
@@ -67,12 +67,12 @@ void train_step(benchmark::State& state) {
   state.counters["peak_MiB"] = peak_rss_mib();
 }
 
-template <std::size_t Depth>
+template <std::size_t Depth, std::size_t Channels = 3>
 void inference(benchmark::State& state) {
   B be;
   std::mt19937_64 rng(1);
-  model<Depth> net(be, rng);
-  const auto x = random_images(rng);
+  model<Depth> net(be, rng, {.in_channels = Channels});
+  const auto x = random_images(rng, Channels);
   benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
   for (auto _ : state) {
     benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
@@ -86,6 +86,11 @@ void inference(benchmark::State& state) {
 
 BENCHMARK(train_step<32>)->Name("resnet32/train_step/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(inference<32>)->Name("resnet32/inference/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
+// Grey input (FER2013's): the first convolution has one input channel (issue 16, item 3).
+BENCHMARK(train_step<8, 3>)->Name("resnet8/train_step/b128/rgb")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(train_step<8, 1>)->Name("resnet8/train_step/b128/grey")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(inference<8, 3>)->Name("resnet8/inference/b128/rgb")->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(inference<8, 1>)->Name("resnet8/inference/b128/grey")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(train_step<110>)->Name("resnet110/train_step/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(inference<110>)->Name("resnet110/inference/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
 
