@@ -23,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 
+from resnet_vs_pytorch import has_avx512  # this folder is on sys.path when the script runs
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 TORCH_PYTHON = "/usr/bin/python3"
 
@@ -41,14 +43,6 @@ def sjmt_and_opencv(build, env):
         who, _, batch = b["name"].split("/")[:3]  # predictor/resnet32/batch:1/real_time
         times[f"{who}/{batch}"] = b["real_time"]  # ms (the benchmarks' unit)
     return times
-
-
-def has_avx512():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return " avx512f" in f.read()
-    except OSError:
-        return False
 
 
 def main():

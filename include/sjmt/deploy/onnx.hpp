@@ -50,6 +50,7 @@
 #include "../error.hpp"
 #include "../io/atomic_file.hpp"
 #include "../io/safetensors.hpp"
+#include "../train/checkpoint.hpp"
 #include "detail/protobuf.hpp"
 #include "predictor.hpp"
 
@@ -123,7 +124,7 @@ class onnx_graph {
       message += name;
       message += t == nullptr ? "'" : "' of another shape";
       message += ", expected shape ";
-      message += shape_text(shape);
+      message += detail::shape_text(shape);  // train/checkpoint.hpp
       throw value_error(message, std::source_location::current());
     }
     return io::float_values<float>(*t, m_path);
@@ -256,16 +257,6 @@ class onnx_graph {
   std::size_t weight_count() const { return m_weights; }
 
  private:
-  static std::string shape_text(const std::vector<std::uint64_t>& s) {
-    std::string out = "[";
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (i) out += ", ";
-      out += std::to_string(s[i]);
-    }
-    out += ']';
-    return out;
-  }
-
   const io::safetensors_contents* m_file;
   std::filesystem::path m_path;
   proto_message m_graph;
