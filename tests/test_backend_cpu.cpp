@@ -252,6 +252,22 @@ TEST_CASE("conv2d: with AVX-512, ResNet-CIFAR's 3x3 layers get the tap tiles") {
   CHECK(cpu::regular_rows<2>(48) == 12);
   CHECK(cpu::regular_rows<2>(10) == 0);
 }
+#else
+TEST_CASE("conv2d: with AVX2, ResNet-CIFAR's 3x3 forward layers get 8-pixel tap tiles") {
+  // As above for the 16-register build: forward (and backward-data, a forward
+  // with the flipped filter) takes 8 x 1 tap tiles; backward-filter keeps the walk.
+  namespace cpu = sjmt::detail::cpu;
+  for (const auto& [C, K, W] : {std::tuple{16, 16, 32}, {32, 32, 16}, {64, 64, 8}, {16, 32, 24}}) {
+    const auto p = cpu::plan_tap_tiles<float>(3, 1, C, K, W);
+    CHECK(p.vectors == 1);
+    CHECK(p.tile == 8);
+  }
+  CHECK(cpu::plan_tap_tiles<float>(3, 1, 3, 16, 32).vectors == 0);   // 3 input channels
+  CHECK(cpu::plan_tap_tiles<float>(3, 1, 16, 16, 12).vectors == 0);  // width not a multiple of 8
+  CHECK(cpu::plan_tap_tiles<float>(3, 0, 16, 16, 32).vectors == 0);  // padding 0
+  CHECK(cpu::plan_tap_tiles<double>(3, 1, 16, 8, 16).vectors == 1);
+  CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 16).vectors == 0);
+}
 #endif
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {

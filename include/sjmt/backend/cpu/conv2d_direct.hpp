@@ -16,8 +16,9 @@
 //                    (segments are the P image rows of the output)
 // Forward and backward-filter take any stride; backward-data only stride 1.
 //
-// With AVX-512, 3x3 stride-1 padding-1 layers take the tap kernels of
-// conv2d_tap.hpp instead (no padded copy, 3 FMAs per input load); rows whose
+// 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
+// instead (no padded copy, 3 FMAs per input load): forward and backward-data
+// on AVX-512 and AVX2, backward-filter on AVX-512; rows whose
 // A addresses are evenly spaced take segment_tile with a compile-time Spacing (one base register).
 
 #include <algorithm>
