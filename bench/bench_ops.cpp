@@ -1,5 +1,8 @@
 // CPU backend ops at ResNet-32's shapes (batch 128): GFLOP/s of each
-// convolution pass and time of the memory-bound ops, to see what limits a step.
+// convolution pass and time of the memory-bound ops, to see what limits a step;
+// beside them the machine's ceilings: Eigen's SGEMM (1024^3, all threads) and
+// the FMA units' peak with operands in registers (one thread), for the
+// roofline of docs/performance.md.
 //
 //   cmake --build build -j2 --target bench_ops
 //   OMP_NUM_THREADS=2 ./build/bench/bench_ops
@@ -8,6 +11,8 @@
 
 #include <random>
 #include <sjmt/backend.hpp>
+#include <sjmt/backend/cpu/intrinsics.hpp>  // before Eigen/Core
+#include <Eigen/Core>
 
 namespace {
 
@@ -55,12 +60,51 @@ void batch_norm_train(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * x.size() * sizeof(float) * 5));
 }
 
+// C = A B, 1024 x 1024 floats, through Eigen (threaded by OpenMP): the SGEMM ceiling.
+void sgemm(benchmark::State& state) {
+  const Eigen::Index n = state.range(0);
+  const Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n), b = Eigen::MatrixXf::Random(n, n);
+  Eigen::MatrixXf c(n, n);
+  for (auto _ : state) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(n);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+
+// One thread's FMA peak: 12 independent chains of vector FMAs on registers (the
+// target's widest vectors), enough to cover the FMA latency on both machine kinds.
+void fma_peak(benchmark::State& state) {
+  using vec = sjmt::detail::cpu::simd_vector<float>::type;
+  constexpr std::size_t lanes = sjmt::detail::cpu::vector_lanes<float>;
+  constexpr long steps = 1 << 20;
+  vec b, c;
+  for (std::size_t l = 0; l < lanes; ++l) b[l] = 0.999f, c[l] = 1e-7f;
+  float sink = 0;
+  for (auto _ : state) {
+    // named registers: an array whose address escapes would live in memory
+    vec a0 = b, a1 = b, a2 = b, a3 = b, a4 = b, a5 = b, a6 = b, a7 = b, a8 = b, a9 = b, a10 = b, a11 = b;
+    for (long k = 0; k < steps; ++k) {
+      a0 = a0 * b + c, a1 = a1 * b + c, a2 = a2 * b + c, a3 = a3 * b + c;
+      a4 = a4 * b + c, a5 = a5 * b + c, a6 = a6 * b + c, a7 = a7 * b + c;
+      a8 = a8 * b + c, a9 = a9 * b + c, a10 = a10 * b + c, a11 = a11 * b + c;
+    }
+    sink += (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11)[0];
+  }
+  benchmark::DoNotOptimize(sink);
+  const double flops = 2.0 * 12.0 * static_cast<double>(lanes) * static_cast<double>(steps);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+
 }  // namespace
 
 #define SJMT_CONV_ARGS ->Args({32, 16, 16, 1, 3})->Args({32, 144, 16, 1, 1})->Args({16, 32, 32, 1, 3})->Args({8, 64, 64, 1, 3})->Args({32, 16, 32, 2, 3})->Args({32, 16, 32, 2, 1})->Unit(benchmark::kMillisecond)->UseRealTime()
 BENCHMARK_CAPTURE(conv_pass, forward, 0) SJMT_CONV_ARGS;
 BENCHMARK_CAPTURE(conv_pass, backward_data, 1) SJMT_CONV_ARGS;
 BENCHMARK_CAPTURE(conv_pass, backward_filter, 2) SJMT_CONV_ARGS;
+BENCHMARK(sgemm)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(fma_peak)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(batch_norm_train)->Args({32, 16})->Args({8, 64})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();
