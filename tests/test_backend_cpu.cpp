@@ -470,3 +470,99 @@ TEST_CASE("batch_norm_add_relu: float agrees with double forward and backward; y
   close(rmf, rmd);
   close(rvf, rvd);
 }
+
+TEST_CASE("conv2d_bn_add_relu_forward_infer: known values by hand") {
+  // A 1x1 convolution of one channel: conv = 2 * 3 = 6; batch norm with gamma
+  // 2, beta 1, running mean 1, running variance 3, epsilon 1: 2 (6 - 1) / 2 + 1 = 6.
+  const conv2d_geometry g{1, 1, 0};
+  const host_tensor<float> x = sjmt::make_host_tensor<float>({1, 1, 1, 1}, 2.0f),
+                          w = sjmt::make_host_tensor<float>({1, 1, 1, 1}, 3.0f),
+                          gamma = sjmt::make_host_tensor<float>({1, 1, 1, 1}, 2.0f),
+                          beta = sjmt::make_host_tensor<float>({1, 1, 1, 1}, 1.0f),
+                          mean = sjmt::make_host_tensor<float>({1, 1, 1, 1}, 1.0f),
+                          var = sjmt::make_host_tensor<float>({1, 1, 1, 1}, 3.0f);
+  host_tensor<float> y;
+  sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1.0f, nullptr, true, y);
+  CHECK(y.data()[0] == doctest::Approx(6.0f));
+  const host_tensor<float> z = sjmt::make_host_tensor<float>({1, 1, 1, 1}, -10.0f);
+  sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1.0f, &z, true, y);
+  CHECK(y.data()[0] == 0.0f);  // 6 - 10 < 0: the ReLU
+  sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1.0f, &z, false, y);
+  CHECK(y.data()[0] == doctest::Approx(-4.0f));
+}
+
+TEST_CASE("conv2d_bn_add_relu_forward_infer: equals the convolution and the inference batch norm composed") {
+  // Every path of conv2d_forward applies the epilogue: the tap tiles (3x3
+  // stride 1, 16/32 channels, W a multiple of 8), the segment walk (stride 2;
+  // width 12; 3 input channels), im2col + GEMM (K not whole vectors) and the
+  // plain GEMM of a 1x1 stride-1 layer; with and without residual and ReLU.
+  std::mt19937_64 rng(21);
+  using shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
+  for (const auto& [R, stride, C, K, H, W] :
+       {shape{3, 1, 16, 16, 8, 32}, shape{3, 1, 32, 32, 4, 16}, shape{3, 2, 16, 32, 8, 16}, shape{3, 1, 16, 16, 6, 12},
+        shape{3, 1, 3, 16, 8, 8}, shape{3, 1, 8, 12, 5, 5}, shape{1, 1, 16, 32, 4, 8}, shape{1, 2, 16, 32, 8, 8}}) {
+    CAPTURE(R);
+    CAPTURE(stride);
+    CAPTURE(C);
+    CAPTURE(K);
+    CAPTURE(W);
+    const conv2d_geometry g{R, stride, R / 2};
+    const auto x = random_tensor<double>({3, H, W, C}, rng), w = random_tensor<double>({R, R, C, K}, rng);
+    const auto gamma = random_tensor<double>({1, 1, 1, K}, rng), beta = random_tensor<double>({1, 1, 1, K}, rng),
+               mean = random_tensor<double>({1, 1, 1, K}, rng);
+    auto var = random_tensor<double>({1, 1, 1, K}, rng);
+    for (auto& v : var) v = v * v + 0.1;
+    host_tensor<double> conv;
+    sjmt::ops::conv2d_forward(be, g, x, w, conv);
+    const auto z = random_tensor<double>(conv.shape(), rng);
+    for (const bool relu : {true, false})
+      for (const host_tensor<double>* residual : {static_cast<const host_tensor<double>*>(nullptr), &z}) {
+        CAPTURE(relu);
+        CAPTURE(residual != nullptr);
+        host_tensor<double> ref, yd;
+        if (relu) {
+          sjmt::ops::batch_norm_add_relu_forward_infer(be, conv, residual, gamma, beta, mean, var, 1e-5, ref);
+        } else {
+          sjmt::ops::batch_norm_forward_infer(be, conv, gamma, beta, mean, var, 1e-5, ref);
+          if (residual) sjmt::ops::add(be, ref, *residual, ref);
+        }
+        sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1e-5, residual, relu, yd);
+        const host_tensor<float> xf = x, wf = w, gf = gamma, bf = beta, mf = mean, vf = var, zf = z;
+        host_tensor<float> yf;
+        sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, xf, wf, gf, bf, mf, vf, 1e-5f, residual ? &zf : nullptr,
+                                                    relu, yf);
+        REQUIRE(yd.shape() == ref.shape());
+        REQUIRE(yf.shape() == ref.shape());
+        for (std::size_t i = 0; i < ref.size(); ++i) {
+          CHECK(yd.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
+          CHECK(yf.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
+        }
+      }
+  }
+}
+
+TEST_CASE("conv2d_bn_add_relu_forward_infer: bad arguments throw, naming what is wrong") {
+  const conv2d_geometry g{3, 1, 1};
+  host_tensor<float> x({1, 4, 4, 8}), w({3, 3, 8, 16}), y;
+  const host_tensor<float> k16 = sjmt::make_host_tensor<float>({1, 1, 1, 16}, 1.0f),
+                          k8 = sjmt::make_host_tensor<float>({1, 1, 1, 8}, 1.0f);
+  const auto message = [&](auto&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  // the batch norm's vectors must have the output's channels (16), not the input's (8)
+  CHECK(message([&] {
+          sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, k8, k16, k16, k16, 1e-5f, nullptr, true, y);
+        }).find("gamma") != std::string::npos);
+  host_tensor<float> z({1, 4, 4, 8});
+  CHECK_THROWS_AS(sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, k16, k16, k16, k16, 1e-5f, &z, true, y),
+                  sjmt::shape_error);
+  host_tensor<float> same({1, 4, 4, 16});
+  CHECK_THROWS_AS(
+      sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, k16, k16, k16, k16, 1e-5f, &same, true, same),
+      sjmt::value_error);
+}

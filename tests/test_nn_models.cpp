@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include <tuple>
+
 #include <sjmt/labels.hpp>
 #include <sjmt/nn.hpp>
 
@@ -52,6 +54,38 @@ TEST_CASE("basic_block: gradients match finite differences, identity and project
   CHECK(projection.has_projection());
   CHECK(projection.forward(x, mode::train).shape() == sjmt::shape4{2, 2, 2, 5});
   CHECK(check_layer_gradients(projection, x, {.samples = 12}) > 0);
+}
+
+TEST_CASE("basic_block: inference on the stage's scratch (batch norm in the convolutions' epilogue) equals the composed layers") {
+  // Two blocks with the same weights, one on a stage scratch (its inference
+  // runs ops::conv2d_bn_add_relu_forward_infer), one without (the composed
+  // convolution, batch norm, residual and ReLU). Three training forwards move
+  // the running statistics away from 0 and 1 first, in both alike.
+  for (const auto& [in, out, stride] : {std::tuple{16, 16, 1}, {16, 32, 2}}) {
+    CAPTURE(out);
+    std::mt19937_64 rng_a(5), rng_b(5), rng_x(6);
+    sjmt::block_scratch<B, double> scratch;
+    sjmt::basic_block<B, double> fused(be, in, out, stride, rng_a, &scratch);
+    sjmt::basic_block<B, double> composed(be, in, out, stride, rng_b);
+    const auto x = random_tensor({2, 8, 8, static_cast<std::size_t>(in)}, rng_x);
+    for (int step = 0; step < 3; ++step) {
+      const auto xs = random_tensor(x.shape(), rng_x, 2.0);
+      const auto& ya = fused.forward(xs, mode::train);
+      const auto& yb = composed.forward(xs, mode::train);
+      REQUIRE(ya.size() == yb.size());
+    }
+    const auto& ya = fused.forward(x, mode::infer);
+    const auto& yb = composed.forward(x, mode::infer);
+    REQUIRE(ya.shape() == yb.shape());
+    std::size_t positive = 0;
+    for (std::size_t i = 0; i < ya.size(); ++i) {
+      CHECK(ya.data()[i] == doctest::Approx(yb.data()[i]).epsilon(1e-12));
+      positive += yb.data()[i] > 0;
+    }
+    CHECK(positive > ya.size() / 8);  // the ReLU left enough values to compare
+    CHECK(positive < ya.size());      // and cut some
+    CHECK_THROWS_AS(fused.backward(ya), sjmt::value_error);  // inference has no backward
+  }
 }
 
 TEST_CASE("basic_block: the zero-padded shortcut (option A) has no parameters and passes finite differences") {

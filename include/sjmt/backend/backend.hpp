@@ -82,6 +82,7 @@ concept backend_for =
       { b.data(c) } -> std::same_as<const T*>;
       b.copy(c, t);
       b.conv2d_forward(g, c, c, t);
+      b.conv2d_bn_add_relu_forward_infer(g, c, c, c, c, c, c, v, cp, true, t);
       b.conv2d_backward_data(g, c, c, t);
       b.conv2d_backward_filter(g, c, c, t);
       b.batch_norm_forward_train(c, c, c, v, v, t, t, t, t, t);

@@ -64,6 +64,14 @@ class cpu_backend {
     detail::cpu::conv2d_forward(m_scratch, g, x, w, y);
   }
   template <class T>
+  void conv2d_bn_add_relu_forward_infer(const conv2d_geometry& g, const tensor<T>& x, const tensor<T>& w,
+                                        const tensor<T>& gamma, const tensor<T>& beta,
+                                        const tensor<T>& running_mean, const tensor<T>& running_var, T epsilon,
+                                        const tensor<T>* z, bool relu, tensor<T>& y) {
+    detail::cpu::conv2d_bn_add_relu_forward_infer(m_scratch, g, x, w, gamma, beta, running_mean, running_var,
+                                                  epsilon, z, relu, y);
+  }
+  template <class T>
   void conv2d_backward_data(const conv2d_geometry& g, const tensor<T>& dy, const tensor<T>& w, tensor<T>& dx) {
     detail::cpu::conv2d_backward_data(m_scratch, g, dy, w, dx);
   }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "../error.hpp"
 #include "../tensor/shape.hpp"
@@ -61,6 +62,28 @@ void conv2d_forward(B& b, const conv2d_geometry& g, const X& x, const X& w,
                     X& y) {
   b.resize(y, g.output_shape(b.shape(x), b.shape(w)));
   b.conv2d_forward(g, x, w, y);
+}
+
+/// y = max(batch_norm(conv(x, w)) + z, 0) with the batch norm's running
+/// statistics (inference), as one op: the CPU backend applies the batch norm,
+/// the residual and the ReLU in the convolution's epilogue, while the output is
+/// still in cache, so the activation makes one memory pass fewer. z may be
+/// null; relu = false leaves the ReLU out (a projection shortcut's batch norm).
+/// y must be neither x nor *z.
+template <class B, class X>
+void conv2d_bn_add_relu_forward_infer(B& b, const conv2d_geometry& g, const X& x, const X& w, const X& gamma,
+                                      const X& beta, const X& running_mean, const X& running_var,
+                                      typename X::value_type epsilon, const std::type_identity_t<X>* z, bool relu,
+                                      X& y) {
+  constexpr std::string_view op = "conv2d_bn_add_relu";
+  SJMT_CHECK(value_error, &y != &x && &y != z, op, ": the output must be neither the input nor the residual");
+  const shape4 ys = g.output_shape(b.shape(x), b.shape(w));
+  if (z) detail::expect_shape(op, "the residual", b.shape(*z), ys);
+  for (const auto& [name, t] : {std::pair<std::string_view, const X*>{"gamma", &gamma}, {"beta", &beta},
+                                {"running_mean", &running_mean}, {"running_var", &running_var}})
+    detail::expect_channels(op, name, b.shape(*t), ys[3]);
+  b.resize(y, ys);
+  b.conv2d_bn_add_relu_forward_infer(g, x, w, gamma, beta, running_mean, running_var, epsilon, z, relu, y);
 }
 
 /// dx (x_shape) from dy (the output's shape) and w.

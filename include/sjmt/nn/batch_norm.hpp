@@ -42,6 +42,18 @@ class batch_norm {
     return m_y;
   }
 
+  /// Inference of `conv` and then this batch norm as one op
+  /// (ops::conv2d_bn_add_relu_forward_infer): batch_norm(conv(x)) with the
+  /// running statistics, applied in the convolution's epilogue. No backward follows.
+  template <class Conv>
+  const tensor& forward_after(const Conv& conv, const tensor& x) {
+    m_x = nullptr;
+    m_trained = false;
+    ops::conv2d_bn_add_relu_forward_infer(*m_be, conv.geometry(), x, conv.weight(), m_gamma, m_beta,
+                                          m_running_mean, m_running_var, m_epsilon, nullptr, false, m_y);
+    return m_y;
+  }
+
   /// Requires: the last forward ran in mode::train (inference has no gradient here).
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr && m_trained,

@@ -54,6 +54,27 @@ class batch_norm_relu {
     return y;
   }
 
+  /// Inference of `conv` and then this layer as one op
+  /// (ops::conv2d_bn_add_relu_forward_infer): y = max(batch_norm(conv(x)) +
+  /// *residual, 0) with the running statistics, the batch norm, residual and
+  /// ReLU applied in the convolution's epilogue while its output is in cache.
+  /// residual may be null; y is the caller's (neither x nor *residual). No
+  /// backward follows.
+  template <class Conv>
+  const tensor& forward_after(const Conv& conv, const tensor& x) {
+    return forward_after(conv, x, nullptr, m_y);
+  }
+  template <class Conv>
+  const tensor& forward_after(const Conv& conv, const tensor& x, const tensor* residual, tensor& y) {
+    auto& b = m_bn;
+    b.m_x = nullptr;
+    b.m_trained = false;
+    m_has_residual = residual != nullptr;
+    ops::conv2d_bn_add_relu_forward_infer(*b.m_be, conv.geometry(), x, conv.weight(), b.m_gamma, b.m_beta,
+                                          b.m_running_mean, b.m_running_var, b.m_epsilon, residual, true, y);
+    return y;
+  }
+
   /// Requires: the last forward ran in mode::train. Returns dL/dx; with a
   /// residual, residual_gradient() then holds dL/dz.
   const tensor& backward(const tensor& dy) { return backward(dy, m_bn.m_dx, &m_dz); }

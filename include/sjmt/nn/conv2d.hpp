@@ -55,6 +55,7 @@ class conv2d {
 
   const conv2d_geometry& geometry() const { return m_geometry; }
   tensor& weight() { return m_w; }
+  const tensor& weight() const { return m_w; }
 
  private:
   Backend* m_be;

@@ -58,7 +58,8 @@ class resnet_cifar {
 
   /// x (N, H, W, C_in) -> (N, 1, 1, 64).
   const tensor& forward(const tensor& x, mode m) {
-    const tensor* h = &m_stem_bn.forward(m_stem.forward(x, m), m);
+    const tensor* h =
+        m == mode::infer ? &m_stem_bn.forward_after(m_stem, x) : &m_stem_bn.forward(m_stem.forward(x, m), m);
     for (auto& block : m_blocks) h = &block.forward(*h, m);
     return m_pool.forward(*h, m);
   }

@@ -16,6 +16,7 @@
 #include <Eigen/Core>
 
 #include "../../tensor/host_tensor.hpp"
+#include "batch_norm.hpp"  // running_affine
 #include "conv2d_direct.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
@@ -126,14 +127,15 @@ void col2im_add(const conv2d_geometry& g, const T* dcol, const shape4& xs, std::
   }
 }
 
-/// y (N, P, Q, K) = conv(x, w). Requires: shapes checked and y sized by the caller.
+/// y (N, P, Q, K) = conv(x, w), then ep (when not null) on each block of the
+/// output while it is in cache. Requires: shapes checked and y sized by the caller.
 template <class T>
 void conv2d_forward(scratch& ws, const conv2d_geometry& g, const host_tensor<T>& x, const host_tensor<T>& w,
-                    host_tensor<T>& y) {
+                    host_tensor<T>& y, const conv_epilogue<T>* ep = nullptr) {
   const shape4 ys = y.shape();
   const std::size_t N = ys[0], PQ = ys[1] * ys[2], K = ys[3];
   if (direct_conv_fits<T>(g, x.shape()[3], K)) {
-    conv2d_forward_direct(ws, g.pad, g.kernel, g.stride, x.data(), x.shape(), w.data(), K, y.data());
+    conv2d_forward_direct(ws, g.pad, g.kernel, g.stride, x.data(), x.shape(), w.data(), K, y.data(), ep);
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
@@ -147,7 +149,23 @@ void conv2d_forward(scratch& ws, const conv2d_geometry& g, const host_tensor<T>&
     else
       unaligned_map<T>(y.data() + n0 * PQ * K, rows, static_cast<Eigen::Index>(K)).noalias() =
           const_matrix_map<T>(col, rows, static_cast<Eigen::Index>(rsc)) * wm;
+    if (ep) apply_epilogue(*ep, y.data() + n0 * PQ * K, n * PQ, K);
   });
+}
+
+/// y = max?(batch_norm(conv(x, w)) (+ z), 0) with the batch norm's running
+/// statistics, applied in the convolution's epilogue (conv_epilogue). z may be
+/// null; y aliases neither x nor z. Requires: shapes checked and y sized by the caller.
+template <class T>
+void conv2d_bn_add_relu_forward_infer(scratch& ws, const conv2d_geometry& g, const host_tensor<T>& x,
+                                      const host_tensor<T>& w, const host_tensor<T>& gamma,
+                                      const host_tensor<T>& beta, const host_tensor<T>& running_mean,
+                                      const host_tensor<T>& running_var, T epsilon, const host_tensor<T>* z,
+                                      bool relu, host_tensor<T>& y) {
+  std::vector<T> scale, shift;
+  running_affine(gamma, beta, running_mean, running_var, epsilon, y.shape()[3], scale, shift);
+  const conv_epilogue<T> ep{scale.data(), shift.data(), z ? z->data() : nullptr, relu, y.data()};
+  conv2d_forward(ws, g, x, w, y, &ep);
 }
 
 /// dx = the gradient of conv(x, w) with respect to x, from dy. Requires: shapes

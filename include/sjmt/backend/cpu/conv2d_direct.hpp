@@ -237,11 +237,62 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
   std::fill(xp + (H + pad) * row, xp + (H + 2 * pad) * row, T(0));
 }
 
-/// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad.
+/// What a forward convolution applies to its output while the output is still
+/// in cache, per output channel k: y = acc scale[k] + shift[k] (+ z) and then
+/// max(., 0) when relu. With scale and shift from a batch norm's running
+/// statistics this is that batch norm folded into the convolution, with the
+/// residual z and the ReLU of a residual block (inference: one memory pass
+/// over the activation fewer per layer). y is the output's base; z, when not
+/// null, has the output's shape and is read at the same offsets.
+template <class T>
+struct conv_epilogue {
+  const T* scale = nullptr;
+  const T* shift = nullptr;
+  const T* z = nullptr;
+  bool relu = false;
+  T* y = nullptr;
+};
+
+/// Applies ep to the `pixels` x K outputs at out (inside ep.y).
+template <class T>
+void apply_epilogue(const conv_epilogue<T>& ep, T* out, std::size_t pixels, std::size_t K) {
+  const T* sc = ep.scale;
+  const T* sh = ep.shift;
+  const T* z = ep.z ? ep.z + (out - ep.y) : nullptr;
+  for (std::size_t p = 0; p < pixels; ++p) {
+    T* o = out + p * K;
+    if (z && ep.relu) {
+      const T* zp = z + p * K;
+#pragma omp simd
+      for (std::size_t k = 0; k < K; ++k) {
+        const T v = o[k] * sc[k] + sh[k] + zp[k];
+        o[k] = v > T(0) ? v : T(0);
+      }
+    } else if (z) {
+      const T* zp = z + p * K;
+#pragma omp simd
+      for (std::size_t k = 0; k < K; ++k) o[k] = o[k] * sc[k] + sh[k] + zp[k];
+    } else if (ep.relu) {
+#pragma omp simd
+      for (std::size_t k = 0; k < K; ++k) {
+        const T v = o[k] * sc[k] + sh[k];
+        o[k] = v > T(0) ? v : T(0);
+      }
+    } else {
+#pragma omp simd
+      for (std::size_t k = 0; k < K; ++k) o[k] = o[k] * sc[k] + sh[k];
+    }
+  }
+}
+
+/// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad,
+/// then ep (when not null) on each output row (tap tiles, in L1) or image (the
+/// segment walk, in L2) as soon as it is computed.
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
 void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride, const T* x,
-                           const shape4& xs, const T* w, std::size_t K, T* y) {
+                           const shape4& xs, const T* w, std::size_t K, T* y,
+                           const conv_epilogue<T>* ep = nullptr) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
@@ -257,8 +308,11 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
     for (std::ptrdiff_t i = 0; i < images; ++i) {
       const auto n = static_cast<std::size_t>(i);
       if (tap.vectors > 0) {  // reads x itself: no padded copy
-        for (std::size_t p = 0; p < P; ++p)
-          tap_output_row(tap, x + n * H * W * C, H, W, C, p, w, K, y + (n * P + p) * Q * K);
+        for (std::size_t p = 0; p < P; ++p) {
+          T* row = y + (n * P + p) * Q * K;
+          tap_output_row(tap, x + n * H * W * C, H, W, C, p, w, K, row);
+          if (ep) apply_epilogue(*ep, row, Q, K);
+        }
         continue;
       }
       T* xp = ws.per_thread<T>(Hp * Wp * C);
@@ -269,6 +323,7 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
           c[p * Q + q] = y + ((n * P + p) * Q + q) * K;
         }
       segment_gemm(a.data(), c.data(), P * Q, walk, w, K, false, row_runs{Q, stride * C});
+      if (ep) apply_epilogue(*ep, y + n * P * Q * K, P * Q, K);
     }
   }
 }
