@@ -23,6 +23,7 @@ struct null_backend {
   static void scatter_columns(auto&&...) {}
   static void loss_forward(auto&&...) {}
   static void conv2d_forward(auto&&...) {}
+  static void conv2d_bn_add_relu_forward_infer(auto&&...) {}
   static void conv2d_backward_data(auto&&...) {}
   static void conv2d_backward_filter(auto&&...) {}
   static void batch_norm_forward_train(auto&&...) {}
