@@ -39,6 +39,8 @@ struct null_backend {
   static void global_avg_pool_backward(auto&&...) {}
   static void max_pool2_forward(auto&&...) {}
   static void max_pool2_backward(auto&&...) {}
+  static void soft_argmax_forward(auto&&...) {}
+  static void soft_argmax_backward(auto&&...) {}
   static void subsample_pad_forward(auto&&...) {}
   static void subsample_pad_backward(auto&&...) {}
   static void linear_forward(auto&&...) {}

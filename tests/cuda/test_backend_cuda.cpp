@@ -193,6 +193,18 @@ TEST_CASE("cuda parity: elementwise, pooling, the zero-padded shortcut, linear, 
     ops::max_pool2_backward(be, x, m, dy_m, dm);
     return tensors{be.download(g), be.download(dg), be.download(m), be.download(dm)};
   });
+  // Soft-argmax over 8x8 maps of 68 points (the spatial landmark head), logits spread wide
+  // enough that the softmax is peaked and its max subtraction matters.
+  const host_tensor<float> hz = random_tensor({3, 8, 8, 68}, rng, -6.f, 6.f),
+                           hdpoints = random_tensor({3, 1, 1, 136}, rng);
+  parity("soft_argmax forward and backward", 1e-5, [&](auto& be) {
+    using B = std::remove_cvref_t<decltype(be)>;
+    auto z = on(be, hz), dy = on(be, hdpoints);
+    tensor_of<B> p, y, dz;
+    ops::soft_argmax_forward(be, z, p, y);
+    ops::soft_argmax_backward(be, p, y, dy, dz);
+    return tensors{be.download(p), be.download(y), be.download(dz)};
+  });
   // Odd sizes (7x5) so that the last row and column of samples are the partial ones.
   const shape4 odd{2, 7, 5, 3};
   const host_tensor<float> hodd = random_tensor(odd, rng), hdodd = random_tensor({2, 4, 3, 8}, rng);

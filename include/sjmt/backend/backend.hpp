@@ -29,6 +29,10 @@
 //   elementwise   relu_forward(x, y), relu_backward(y, dy, dx), add(a, b, y) (y may alias a or b)
 //   pooling       global_avg_pool_forward(x, y), global_avg_pool_backward(dy, dx),
 //                 max_pool2_forward(x, y), max_pool2_backward(x, y, dy, dx)
+//   soft-argmax   soft_argmax_forward(z, p, y): per (n, k), p = softmax of z (N, H, W, P) over the
+//                   H W cells, y (N, 1, 1, 2P) = (sum p gx, sum p gy) with cell centres
+//                   gx = (q + 1/2) / W, gy = (r + 1/2) / H;
+//                 soft_argmax_backward(p, y, dy, dz): dz = p ((gx - y_x) dy_x + (gy - y_y) dy_y)
 //   shortcut      subsample_pad_forward(stride, x, y): y (N, P, Q, K)(n, p, q, c) = x(n, stride p,
 //                   stride q, c) for c < C, 0 for C <= c < K (ResNet option A);
 //                 subsample_pad_backward(stride, dy, dx): its transpose, dx (N, H, W, C)
@@ -98,6 +102,8 @@ concept backend_for =
       b.global_avg_pool_backward(c, t);
       b.max_pool2_forward(c, t);
       b.max_pool2_backward(c, c, c, t);
+      b.soft_argmax_forward(c, t, t);
+      b.soft_argmax_backward(c, c, c, t);
       b.subsample_pad_forward(std::size_t{2}, c, t);
       b.subsample_pad_backward(std::size_t{2}, c, t);
       b.linear_forward(c, c, c, t);

@@ -139,6 +139,14 @@ class cpu_backend {
     detail::cpu::max_pool2_backward(x, y, dy, dx);
   }
   template <class T>
+  void soft_argmax_forward(const tensor<T>& z, tensor<T>& p, tensor<T>& y) {
+    detail::cpu::soft_argmax_forward(z, p, y);
+  }
+  template <class T>
+  void soft_argmax_backward(const tensor<T>& p, const tensor<T>& y, const tensor<T>& dy, tensor<T>& dz) {
+    detail::cpu::soft_argmax_backward(p, y, dy, dz);
+  }
+  template <class T>
   void subsample_pad_forward(std::size_t stride, const tensor<T>& x, tensor<T>& y) {
     detail::cpu::subsample_pad_forward(stride, x, y);
   }

@@ -335,6 +335,16 @@ class cuda_backend {
            dx.data(), N, H, W, C);
   }
   template <class T>
+  void soft_argmax_forward(const tensor<T>& z, tensor<T>& p, tensor<T>& y) {
+    const auto [N, H, W, P] = z.shape();
+    detail::cuda::soft_argmax_forward(m_stream, z.data(), p.data(), y.data(), N, H, W, P);
+  }
+  template <class T>
+  void soft_argmax_backward(const tensor<T>& p, const tensor<T>& y, const tensor<T>& dy, tensor<T>& dz) {
+    const auto [N, H, W, P] = p.shape();
+    detail::cuda::soft_argmax_backward(m_stream, p.data(), y.data(), dy.data(), dz.data(), N, H, W, P);
+  }
+  template <class T>
   void subsample_pad_forward(std::size_t stride, const tensor<T>& x, tensor<T>& y) {
     const auto [N, H, W, C] = x.shape();
     const auto [yN, P, Q, K] = y.shape();

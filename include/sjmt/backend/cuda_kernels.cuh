@@ -34,6 +34,10 @@ namespace sjmt::detail::cuda {
                                      std::size_t);                                                                  \
   template void max_pool2_backward<T>(cudaStream_t, const T*, const T*, const T*, T*, std::size_t, std::size_t,     \
                                       std::size_t, std::size_t);                                                    \
+  template void soft_argmax_forward<T>(cudaStream_t, const T*, T*, T*, std::size_t, std::size_t, std::size_t,       \
+                                       std::size_t);                                                                \
+  template void soft_argmax_backward<T>(cudaStream_t, const T*, const T*, const T*, T*, std::size_t, std::size_t,   \
+                                        std::size_t, std::size_t);                                                  \
   template void subsample_pad_forward<T>(cudaStream_t, const T*, T*, std::size_t, std::size_t, std::size_t,         \
                                          std::size_t, std::size_t, std::size_t, std::size_t, std::size_t);          \
   template void subsample_pad_backward<T>(cudaStream_t, const T*, T*, std::size_t, std::size_t, std::size_t,        \

@@ -249,6 +249,32 @@ void max_pool2_backward(B& b, const X& x, const X& y, const X& dy,
   b.max_pool2_backward(x, y, dy, dx);
 }
 
+// ---- soft-argmax: points from heat maps ---------------------------------------------------------
+
+/// z (N, H, W, P): P heat maps -> p (N, H, W, P), each map's softmax over its
+/// H W cells, and y (N, 1, 1, 2P) = (x_k, y_k) per map k, the expectation of
+/// the cell centres ((q + 1/2) / W, (r + 1/2) / H): points in [0, 1] of the
+/// map's width and height (the landmark spaces' normalisation).
+template <class B, class X>
+void soft_argmax_forward(B& b, const X& z, X& p, X& y) {
+  const auto [N, H, W, P] = b.shape(z);
+  SJMT_CHECK(shape_error, H * W > 0 && P > 0, "soft_argmax: heat maps ", to_string(b.shape(z)),
+             " have no cell or no map");
+  b.resize(p, b.shape(z));
+  b.resize(y, {N, 1, 1, 2 * P});
+  b.soft_argmax_forward(z, p, y);
+}
+
+/// dy (N, 1, 1, 2P) -> dz (N, H, W, P), from the forward's p and y.
+template <class B, class X>
+void soft_argmax_backward(B& b, const X& p, const X& y, const X& dy, X& dz) {
+  const auto [N, H, W, P] = b.shape(p);
+  detail::expect_shape("soft_argmax_backward", "y", b.shape(y), {N, 1, 1, 2 * P});
+  detail::expect_shape("soft_argmax_backward", "dy", b.shape(dy), {N, 1, 1, 2 * P});
+  b.resize(dz, b.shape(p));
+  b.soft_argmax_backward(p, y, dy, dz);
+}
+
 // ---- the zero-padded shortcut (ResNet option A) -----------------------------------------------
 
 /// y (N, P, Q, K) with P = ceil(H / stride), Q = ceil(W / stride) (the output

@@ -89,6 +89,50 @@ __global__ void max_pool2_forward_kernel(const T* x, T* y, std::size_t N, std::s
   }
 }
 
+/// Soft-argmax, one thread per (n, map k): the map's max, its softmax (written
+/// to p) and the expectation of the cell centres (ops::soft_argmax_forward).
+/// Maps are small (H W of the trunk's last stage), so a serial loop per thread is enough.
+template <class T>
+__global__ void soft_argmax_forward_kernel(const T* z, T* p, T* y, std::size_t N, std::size_t H, std::size_t W,
+                                           std::size_t P) {
+  SJMT_GRID_STRIDE(i, N * P) {
+    const std::size_t n = i / P, k = i % P, cells = H * W;
+    const T* in = z + n * cells * P + k;
+    T* prob = p + n * cells * P + k;
+    T top = in[0];
+    for (std::size_t c = 1; c < cells; ++c) top = max(top, in[c * P]);
+    T sum = 0;
+    for (std::size_t c = 0; c < cells; ++c) {
+      const T e = exp(in[c * P] - top);
+      prob[c * P] = e;
+      sum += e;
+    }
+    const T inv = T(1) / sum;
+    T ex = 0, ey = 0;
+    for (std::size_t c = 0; c < cells; ++c) {
+      const T pc = prob[c * P] * inv;
+      prob[c * P] = pc;
+      ex += pc * ((static_cast<T>(c % W) + T(0.5)) / static_cast<T>(W));
+      ey += pc * ((static_cast<T>(c / W) + T(0.5)) / static_cast<T>(H));
+    }
+    y[n * 2 * P + 2 * k] = ex;
+    y[n * 2 * P + 2 * k + 1] = ey;
+  }
+}
+
+/// dz = p ((gx - y_x) dy_x + (gy - y_y) dy_y), one thread per element of dz.
+template <class T>
+__global__ void soft_argmax_backward_kernel(const T* p, const T* y, const T* dy, T* dz, std::size_t N, std::size_t H,
+                                            std::size_t W, std::size_t P) {
+  SJMT_GRID_STRIDE(i, N * H * W * P) {
+    const std::size_t k = i % P, c = (i / P) % (H * W), n = i / (P * H * W);
+    const std::size_t o = n * 2 * P + 2 * k;
+    const T gx = (static_cast<T>(c % W) + T(0.5)) / static_cast<T>(W);
+    const T gy = (static_cast<T>(c / W) + T(0.5)) / static_cast<T>(H);
+    dz[i] = p[i] * ((gx - y[o]) * dy[o] + (gy - y[o + 1]) * dy[o + 1]);
+  }
+}
+
 /// The gradient goes to the first element of each window equal to its maximum (as the CPU's).
 template <class T>
 __global__ void max_pool2_backward_kernel(const T* x, const T* y, const T* dy, T* dx, std::size_t N, std::size_t H,
@@ -246,6 +290,16 @@ template <class T>
 void max_pool2_backward(cudaStream_t stream, const T* x, const T* y, const T* dy, T* dx, std::size_t N, std::size_t H,
                         std::size_t W, std::size_t C) {
   SJMT_LAUNCH(max_pool2_backward_kernel<T>, N * (H / 2) * (W / 2) * C, x, y, dy, dx, N, H, W, C);
+}
+template <class T>
+void soft_argmax_forward(cudaStream_t stream, const T* z, T* p, T* y, std::size_t N, std::size_t H, std::size_t W,
+                         std::size_t P) {
+  SJMT_LAUNCH(soft_argmax_forward_kernel<T>, N * P, z, p, y, N, H, W, P);
+}
+template <class T>
+void soft_argmax_backward(cudaStream_t stream, const T* p, const T* y, const T* dy, T* dz, std::size_t N,
+                          std::size_t H, std::size_t W, std::size_t P) {
+  SJMT_LAUNCH(soft_argmax_backward_kernel<T>, N * H * W * P, p, y, dy, dz, N, H, W, P);
 }
 template <class T>
 void subsample_pad_forward(cudaStream_t stream, const T* x, T* y, std::size_t N, std::size_t H, std::size_t W,

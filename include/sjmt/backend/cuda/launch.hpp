@@ -34,6 +34,13 @@ void max_pool2_forward(cudaStream_t stream, const T* x, T* y, std::size_t N, std
 template <class T>
 void max_pool2_backward(cudaStream_t stream, const T* x, const T* y, const T* dy, T* dx, std::size_t N, std::size_t H,
                         std::size_t W, std::size_t C);
+/// Soft-argmax (ops::soft_argmax_forward / _backward): z, p, dz (N, H, W, P); y, dy (N, 1, 1, 2P).
+template <class T>
+void soft_argmax_forward(cudaStream_t stream, const T* z, T* p, T* y, std::size_t N, std::size_t H, std::size_t W,
+                         std::size_t P);
+template <class T>
+void soft_argmax_backward(cudaStream_t stream, const T* p, const T* y, const T* dy, T* dz, std::size_t N,
+                          std::size_t H, std::size_t W, std::size_t P);
 /// The zero-padded shortcut (ops::subsample_pad_forward): y (N, P, Q, K) from x (N, H, W, C).
 template <class T>
 void subsample_pad_forward(cudaStream_t stream, const T* x, T* y, std::size_t N, std::size_t H, std::size_t W,
