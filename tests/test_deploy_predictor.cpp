@@ -316,6 +316,47 @@ TEST_CASE("predictor: coordinate spaces come back in the input image's pixels") 
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("predictor: a spatial landmark head (+points) answers what the trainer computes") {
+  using with_points = joint_layout<spaces::emotion, spaces::landmarks68>;
+  using with_points_domains = dataset_union<with_points, datasets::sfew>;
+  const std::filesystem::path dir = sjmt::test::unique_temp("predictor_spatial");
+  std::filesystem::create_directories(dir);
+  const std::filesystem::path file = dir / "model.safetensors";
+  std::vector<float> expected;
+  {
+    B be;
+    std::mt19937_64 rng(5);
+    net_type net(be, {.arch = "resnet", .depth = 8}, with_spatial_points<with_points>(joint_head_layout<with_points>()),
+                 rng);
+    REQUIRE(net.name() == "resnet_cifar-8+points");
+    trainer<with_points_domains, net_type> t(be, net, selective_loss<with_points_domains>(), {.model_name = net.name()});
+    data::union_sampler<with_points_domains> s({data::source(data::sfew_like(data::split::train, 1))},
+                                               {.batch_size = 8, .seed = 3});
+    for (int i = 0; i < 2; ++i) t.step(s.next());
+    t.save(file);
+    t.predict(test_source(), 0, {.batch = 2, .limit = 2},
+              [&](std::span<const float> z, const data::batch&) { expected.insert(expected.end(), z.begin(), z.end()); });
+  }
+  predictor<with_points> p(file);
+  CHECK(p.model_name() == "resnet_cifar-8+points");
+  const std::vector<data::image> pictures = test_pictures(2);
+  std::vector<float> got;
+  for (const data::image& img : pictures) {
+    const prediction<> r = p.predict(img);
+    const std::vector<float> z = joint_logits(r);
+    got.insert(got.end(), z.begin(), z.end());
+    // Soft-argmax coordinates are averages of cell centres: inside the crop.
+    for (float v : r["landmarks"].values) {
+      CHECK(v > 0.0f);
+      CHECK(v < 1.0f);
+    }
+  }
+  check_close(got, expected, 1e-6);
+  // The name says how the head was built: the same file under a plain name loads the wrong tensors.
+  CHECK_THROWS_AS((predictor<with_points>{file, {.model = "resnet_cifar-8"}}), value_error);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("predictor: the input size and the exclusive rule come from what the trainer recorded") {
   const std::filesystem::path dir = sjmt::test::unique_temp("predictor_metadata");
   std::filesystem::create_directories(dir);

@@ -12,6 +12,7 @@
 #include "nn/linear.hpp"
 #include "nn/model.hpp"
 #include "nn/network.hpp"
+#include "nn/points.hpp"
 #include "nn/resnet_cifar.hpp"
 #include "nn/shortcut.hpp"
 #include "nn/vgg16.hpp"

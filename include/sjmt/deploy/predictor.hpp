@@ -11,7 +11,8 @@
 // Spec is the dataset union the network was trained with, or its joint layout
 // alone (enough unless the network has per-dataset heads, "+heads"). The
 // checkpoint says which network it holds (sjmt.model: "resnet_cifar-8",
-// "resnet_cifar-8a", "vgg16-fc512", with "+heads" for per-dataset heads) and
+// "resnet_cifar-8a", "vgg16-fc512", with "+heads" for per-dataset heads and
+// "+points" for coordinates read by soft-argmax from the trunk's map) and
 // the input channels (the first convolution's filter); its layout fingerprint (sjmt.layout) must be
 // Spec's, else value_error naming the file, both layouts and the fix.
 // Missing, truncated or malformed files are io_errors naming the file.
@@ -85,11 +86,6 @@ struct predictor_layout<U> {
   using type = typename U::layout;
 };
 
-template <class S>
-inline constexpr bool is_coordinate_space_v = false;
-template <fixed_string Name, std::size_t P>
-inline constexpr bool is_coordinate_space_v<coordinate_space<Name, P>> = true;
-
 template <class List>
 struct coordinate_flags;
 template <class... S>
@@ -97,15 +93,22 @@ struct coordinate_flags<type_list<S...>> {
   static constexpr std::array<bool, sizeof...(S)> value{is_coordinate_space_v<S>...};
 };
 
-/// The trunk a checkpoint's model name describes ("resnet_cifar-8", "resnet_cifar-8a", "vgg16-fc512", "+heads").
+/// The trunk a checkpoint's model name describes ("resnet_cifar-8", "resnet_cifar-8a", "vgg16-fc512"), then
+/// "+heads" (per-dataset heads) and "+points" (coordinates read from the trunk's map), in that order.
 struct parsed_model_name {
   model_spec spec{};
   bool dataset_heads = false;
+  bool spatial_points = false;
 };
 
 inline parsed_model_name parse_model_name(const std::string& name, const std::filesystem::path& path) {
   parsed_model_name out;
   std::string trunk = name;
+  constexpr std::string_view points = "+points";
+  if (trunk.size() > points.size() && trunk.ends_with(points)) {
+    out.spatial_points = true;
+    trunk.resize(trunk.size() - points.size());
+  }
   constexpr std::string_view heads = "+heads";
   if (trunk.size() > heads.size() && trunk.ends_with(heads)) {
     out.dataset_heads = true;
@@ -118,7 +121,7 @@ inline parsed_model_name parse_model_name(const std::string& name, const std::fi
     message += " holds model '";
     message += name;
     message += "', expected resnet_cifar-<depth> (resnet_cifar-<depth>a: option-A shortcuts) or vgg16-fc<width> "
-               "(with +heads for per-dataset heads)";
+               "(then +heads for per-dataset heads, then +points for a spatial landmark head)";
     throw value_error(message, std::source_location::current());
   }
   out.spec = *spec;
@@ -334,6 +337,7 @@ class predictor {
     } else {
       heads = joint_head_layout<layout>();
     }
+    if (parsed.spatial_points) heads = with_spatial_points<layout>(std::move(heads));
     std::mt19937_64 rng(0);  // every weight is then loaded
     m_net = std::make_unique<model<Backend, T>>(*m_be, parsed.spec, std::move(heads), rng);
     parameter_list<Backend, T> params;

@@ -222,4 +222,10 @@ struct coordinate_space {
   static constexpr std::string_view class_name(std::size_t i) { return names[i]; }
 };
 
+/// True for a coordinate_space: its outputs are (x, y) pairs (a head may read them from a map, nn/heads.hpp).
+template <class S>
+inline constexpr bool is_coordinate_space_v = false;
+template <detail::fixed_string Name, std::size_t P>
+inline constexpr bool is_coordinate_space_v<coordinate_space<Name, P>> = true;
+
 }  // namespace sjmt

@@ -102,14 +102,20 @@ class model {
 
   model(Backend& be, const model_spec& spec, head_layout heads, std::mt19937_64& rng)
       : m_spec(spec), m_trunk(make_trunk(be, spec, rng)),
-        m_head(be, m_trunk->features(), std::move(heads), rng, spec.head_init) {}
+        m_head(be, m_trunk->features(), std::move(heads), rng, spec.head_init, m_trunk->map_channels()) {}
 
-  const tensor& forward(const tensor& x, mode m) { return m_head.forward(m_trunk->forward(x, m), m); }
+  const tensor& forward(const tensor& x, mode m) {
+    const tensor& features = m_trunk->forward(x, m);
+    return m_head.forward(features, m_head.reads_map() ? &m_trunk->map() : nullptr, m);
+  }
   template <class Active>
   void backward(const tensor& dy, const Active& active) {
-    m_trunk->backward(m_head.backward(dy, active));
+    const tensor& d = m_head.backward(dy, active);
+    m_trunk->backward(d, m_head.map_gradient());
   }
-  void backward(const tensor& dy) { m_trunk->backward(m_head.backward(dy)); }
+  void backward(const tensor& dy) {
+    backward(dy, [](int) { return true; });
+  }
   /// Before training step `step` (network::begin_step).
   void begin_step(std::uint64_t step) { m_trunk->begin_step(step); }
 
@@ -120,8 +126,14 @@ class model {
 
   std::size_t outputs() const { return m_head.outputs(); }
   const model_spec& spec() const { return m_spec; }
-  /// The checkpoint's model name: the trunk's, with "+heads" for per-dataset heads.
-  std::string name() const { return m_head.partition().groups.size() > 1 ? m_spec.name() + "+heads" : m_spec.name(); }
+  /// The checkpoint's model name: the trunk's, with "+heads" for per-dataset
+  /// heads and then "+points" when coordinates are read from the map (with_spatial_points).
+  std::string name() const {
+    std::string s = m_spec.name();
+    if (per_dataset(m_head.partition())) s += "+heads";
+    if (reads_map(m_head.partition())) s += "+points";
+    return s;
+  }
   /// The trunk's name alone: what a pretrained trunk must match.
   std::string trunk_name() const { return m_spec.name(); }
 
@@ -129,18 +141,38 @@ class model {
   struct trunk_base {
     virtual ~trunk_base() = default;
     virtual const tensor& forward(const tensor& x, mode m) = 0;
-    virtual const tensor& backward(const tensor& dy) = 0;
+    virtual const tensor& backward(const tensor& dy, const tensor* dmap) = 0;
     virtual void collect(parameter_list<Backend, T>& out, const std::string& prefix) = 0;
     virtual std::size_t features() const = 0;
+    virtual std::size_t map_channels() const = 0;  // 0: no map to offer
+    virtual const tensor& map() const = 0;
     virtual void begin_step(std::uint64_t step) = 0;
   };
   template <class Trunk>
   struct trunk_of final : trunk_base {
     trunk_of(Backend& be, std::mt19937_64& rng, std::size_t in_channels) : net(be, rng, in_channels) {}
     const tensor& forward(const tensor& x, mode m) override { return net.forward(x, m); }
-    const tensor& backward(const tensor& dy) override { return net.backward(dy); }
+    const tensor& backward(const tensor& dy, const tensor* dmap) override {
+      if constexpr (requires { Trunk::map_channels; }) {
+        return net.backward(dy, dmap);
+      } else {
+        SJMT_CHECK(value_error, dmap == nullptr, "model: a gradient for a map the trunk does not have");
+        return net.backward(dy);
+      }
+    }
     void collect(parameter_list<Backend, T>& out, const std::string& prefix) override { net.collect(out, prefix); }
     std::size_t features() const override { return Trunk::features; }
+    std::size_t map_channels() const override {
+      if constexpr (requires { Trunk::map_channels; }) return Trunk::map_channels;
+      return 0;
+    }
+    const tensor& map() const override {
+      if constexpr (requires { Trunk::map_channels; }) {
+        return net.map();
+      } else {
+        detail::throw_error<value_error>(std::source_location::current(), "model: the trunk has no feature map");
+      }
+    }
     void begin_step(std::uint64_t step) override {
       if constexpr (requires { net.begin_step(step); }) net.begin_step(step);
     }

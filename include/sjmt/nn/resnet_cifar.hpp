@@ -37,11 +37,13 @@ class resnet_cifar {
   static constexpr std::size_t depth = Depth;
   static constexpr std::size_t blocks_per_stage = (Depth - 2) / 6;
   static constexpr std::size_t features = 64;
+  static constexpr std::size_t map_channels = 64;  ///< of map()
 
   /// `in_channels`: of the input images (1 grey, 3 RGB, or any count);
   /// `input_gradient`: also compute the gradient with respect to the image.
   resnet_cifar(Backend& be, std::mt19937_64& rng, std::size_t in_channels = 3, bool input_gradient = false)
-      : m_stem(be, in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient),
+      : m_backend(&be),
+        m_stem(be, in_channels, 16, conv2d_geometry{3, 1, 1}, rng, input_gradient),
         m_stem_bn(be, 16),
         m_scratch(std::make_unique<std::array<block_scratch<Backend, T>, 3>>()),
         m_pool(be) {
@@ -61,12 +63,26 @@ class resnet_cifar {
     const tensor* h =
         m == mode::infer ? &m_stem_bn.forward_after(m_stem, x) : &m_stem_bn.forward(m_stem.forward(x, m), m);
     for (auto& block : m_blocks) h = &block.forward(*h, m);
+    m_map = h;
     return m_pool.forward(*h, m);
   }
 
-  /// dy (N, 1, 1, 64) -> dx (empty unless built with input_gradient).
-  const tensor& backward(const tensor& dy) {
+  /// The last forward's feature map before pooling, (N, H/4, W/4, 64): what a
+  /// head that needs position reads (nn/points.hpp). Valid until the next forward.
+  const tensor& map() const {
+    SJMT_CHECK(value_error, m_map != nullptr, "resnet_cifar::map: called before forward");
+    return *m_map;
+  }
+
+  /// dy (N, 1, 1, 64) -> dx (empty unless built with input_gradient); `dmap`
+  /// (the map's shape, may be null) is a gradient with respect to map() from
+  /// a head that read it, added to the pooling's.
+  const tensor& backward(const tensor& dy, const tensor* dmap = nullptr) {
     const tensor* g = &m_pool.backward(dy);
+    if (dmap) {
+      ops::add(*m_backend, *g, *dmap, m_dmap);
+      g = &m_dmap;
+    }
     for (auto it = m_blocks.rbegin(); it != m_blocks.rend(); ++it) g = &it->backward(*g);
     return m_stem.backward(m_stem_bn.backward(*g));
   }
@@ -81,12 +97,15 @@ class resnet_cifar {
   }
 
  private:
+  Backend* m_backend;
   conv2d<Backend, T> m_stem;
   batch_norm_relu<Backend, T> m_stem_bn;
   // Gradient scratch shared by the blocks of each stage (heap: stays put if the trunk moves).
   std::unique_ptr<std::array<block_scratch<Backend, T>, 3>> m_scratch;
   std::vector<basic_block<Backend, T, Shortcut>> m_blocks;
   global_avg_pool<Backend, T> m_pool;
+  const tensor* m_map = nullptr;
+  tensor m_dmap;
 };
 
 }  // namespace sjmt
