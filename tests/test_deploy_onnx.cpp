@@ -87,7 +87,8 @@ std::vector<data::image> pictures(std::size_t n) {
 }
 
 /// The preprocessed pictures as the ONNX input: (N, C, H, W).
-std::vector<float> nchw(const predictor<domains>& p, const std::vector<data::image>& images) {
+template <class Spec>
+std::vector<float> nchw(const predictor<Spec>& p, const std::vector<data::image>& images) {
   const data::input_shape in = p.input();
   const auto C = static_cast<std::size_t>(in.channels), H = static_cast<std::size_t>(in.height),
              W = static_cast<std::size_t>(in.width);
@@ -103,7 +104,8 @@ std::vector<float> nchw(const predictor<domains>& p, const std::vector<data::ima
 }
 
 /// Writes what the Python check reads: the input and each space's expected output.
-void write_expected(const std::filesystem::path& file, const predictor<domains>& p, const std::vector<float>& input,
+template <class Spec>
+void write_expected(const std::filesystem::path& file, const predictor<Spec>& p, const std::vector<float>& input,
                     const std::vector<prediction<>>& expected) {
   io::safetensors_contents contents;
   const data::input_shape in = p.input();
@@ -136,6 +138,17 @@ bool python_has_onnx() {
 }
 
 }  // namespace
+
+/// tests/onnx/check_onnx.py on `onnx` against the expected outputs in `io_file`.
+bool check_onnx(const std::filesystem::path& onnx, const std::filesystem::path& io_file) {
+  std::string command = "/usr/bin/python3 ";
+  command += SJMT_TEST_SOURCE_DIR;
+  command += "/onnx/check_onnx.py ";
+  command += onnx.string();
+  command += ' ';
+  command += io_file.string();
+  return std::system(command.c_str()) == 0;
+}
 
 TEST_CASE("proto_message: varints, keys, lengths and floats are protobuf's wire format") {
   detail::proto_message m;
@@ -237,13 +250,81 @@ TEST_CASE("export_onnx: what OpenCV's DNN module and a numpy evaluator compute i
     if (python) {
       const std::filesystem::path io_file = dir / (c.name + "-io.safetensors");
       write_expected(io_file, p, input, expected);
-      std::string command = "/usr/bin/python3 ";
-      command += SJMT_TEST_SOURCE_DIR;
-      command += "/onnx/check_onnx.py ";
-      command += onnx.string();
-      command += ' ';
-      command += io_file.string();
-      CHECK(std::system(command.c_str()) == 0);
+      CHECK(check_onnx(onnx, io_file));
+    }
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("export_onnx: a spatial landmark head (+points) is a Conv, a Softmax over cells and a MatMul by their centres") {
+  using points_layout = joint_layout<spaces::emotion, spaces::emotionet_aus, spaces::landmarks68>;
+  using points_domains = dataset_union<points_layout, datasets::sfew, datasets::emotionet, datasets::w300>;
+  using points_net = model<B, float>;
+  const bool python = python_has_onnx();
+  const std::filesystem::path dir = test::unique_temp("onnx_points");
+  std::filesystem::create_directories(dir);
+  const std::vector<data::image> images = pictures(4);
+  // Joint heads: the landmarks are the points group alone. Per-dataset heads: w300's group is
+  // the points alone too, through the same path; 40 x 36 input: a 10 x 9 map, not square.
+  const struct {
+    std::string name;
+    bool dataset_heads;
+    int height, width;
+  } cases[] = {{"joint", false, 32, 32}, {"heads-40x36", true, 40, 36}};
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    const std::filesystem::path checkpoint = dir / (c.name + ".safetensors"), onnx = dir / (c.name + ".onnx");
+    {
+      B be;
+      std::mt19937_64 rng(9);
+      points_net net(be, {.arch = "resnet", .depth = 8},
+                     with_spatial_points<points_layout>(c.dataset_heads ? dataset_head_layout<points_domains>()
+                                                                        : joint_head_layout<points_layout>()),
+                     rng);
+      trainer<points_domains, points_net> t(be, net, selective_loss<points_domains>(), {.model_name = net.name()});
+      data::union_sampler<points_domains> s({data::source(data::sfew_like(data::split::train, 1)),
+                                             data::source(data::emotionet_like(data::split::train, 1)),
+                                             data::source(data::w300_like(data::split::train, 1))},
+                                            {.batch_size = 6, .height = c.height, .width = c.width, .seed = 3});
+      for (int i = 0; i < 3; ++i) t.step(s.next());
+      t.save(checkpoint);
+    }
+    const onnx_export_report report = export_onnx<points_domains>(checkpoint, onnx);
+    CHECK(report.model == (c.dataset_heads ? "resnet_cifar-8+heads+points" : "resnet_cifar-8+points"));
+    CHECK(report.outputs == std::vector<std::string>{"emotion", "aus", "landmarks"});
+    CHECK(report.input.height == c.height);
+    CHECK(report.input.width == c.width);
+    predictor<points_domains> p(checkpoint);
+    const std::vector<prediction<>> expected = p.predict(std::span<const data::image>(images));
+    if (python) {
+      const std::filesystem::path io_file = dir / (c.name + "-io.safetensors");
+      write_expected(io_file, p, nchw(p, images), expected);
+      CHECK(check_onnx(onnx, io_file));
+    }
+  }
+  {
+    // Two coordinate spaces in one joint head: one points group spans both, and each
+    // space takes its columns through the 0/1 scatter (untrained: the path, not the fit).
+    using two_layout = joint_layout<spaces::emotion, spaces::landmarks68, coordinate_space<"nose", 1>>;
+    using two_domains = dataset_union<two_layout, dataset<"all", spaces::emotion, spaces::landmarks68,
+                                                          coordinate_space<"nose", 1>>>;
+    const std::filesystem::path checkpoint = dir / "two.safetensors", onnx = dir / "two.onnx";
+    {
+      B be;
+      std::mt19937_64 rng(4);
+      points_net net(be, {.arch = "resnet", .depth = 8}, with_spatial_points<two_layout>(joint_head_layout<two_layout>()),
+                     rng);
+      trainer<two_domains, points_net> t(be, net, selective_loss<two_domains>(), {.model_name = net.name()});
+      t.save(checkpoint);
+    }
+    const onnx_export_report report = export_onnx<two_domains>(checkpoint, onnx);
+    CHECK(report.outputs == std::vector<std::string>{"emotion", "landmarks", "nose"});
+    predictor<two_domains> p(checkpoint);
+    const std::vector<prediction<>> expected = p.predict(std::span<const data::image>(images));
+    if (python) {
+      const std::filesystem::path io_file = dir / "two-io.safetensors";
+      write_expected(io_file, p, nchw(p, images), expected);
+      CHECK(check_onnx(onnx, io_file));
     }
   }
   std::filesystem::remove_all(dir);

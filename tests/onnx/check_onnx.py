@@ -92,6 +92,15 @@ def evaluate(model, feeds):
         elif op == "Gemm":
             w = x[1].T if attribute(node, "transB", 0) else x[1]
             y = x[0] @ w + x[2]
+        elif op == "Reshape":
+            shape = [int(d) for d in x[1]]
+            # ONNX: 0 copies the input's dimension (allowzero unset), -1 is inferred.
+            shape = [x[0].shape[i] if d == 0 else d for i, d in enumerate(shape)]
+            y = x[0].reshape(shape)
+        elif op == "MatMul":
+            y = np.matmul(x[0], x[1])
+        elif op == "Identity":
+            y = x[0]
         elif op == "Sigmoid":
             y = 1 / (1 + np.exp(-x[0]))
         elif op == "Softmax":

@@ -21,7 +21,11 @@
 //           convolution with the block's stride that copies the channels and
 //           adds zero ones (exact; an op every runtime has, where strided Slice
 //           and channel Pad are not); per-dataset heads as one head whose
-//           outputs no dataset writes are 0, as in sjmt.
+//           outputs no dataset writes are 0, as in sjmt; a spatial landmark
+//           head ("+points", nn/points.hpp) as a 1x1 Conv of the last feature
+//           map, Reshape to (N, P, h w), Softmax over the cells, MatMul by the
+//           cells' centres (h w, 2) and Reshape to (N, 2P), scattered into its
+//           space's columns by a 0/1 MatMul where it does not fill them alone.
 //   metadata sjmt.model, sjmt.layout (the fingerprint a predictor checks),
 //           sjmt.input (HxWxC), sjmt.exclusive (sigmoid or softmax),
 //           sjmt.spaces (JSON: each output's space, kind, transform and class
@@ -139,6 +143,18 @@ class onnx_graph {
     t.bytes(9, little_endian_bytes(values));  // raw_data
     m_graph.message(5, t);     // GraphProto.initializer
     m_weights += values.size();
+    return name;
+  }
+
+  /// An int64 initialiser of `shape` (a Reshape's target shape); returns its name.
+  std::string int64_initializer(const std::string& name, const std::vector<std::int64_t>& shape,
+                                std::span<const std::int64_t> values) {
+    proto_message t;
+    t.packed_int64(1, shape);  // dims
+    t.int64(2, 7);             // data_type INT64
+    t.bytes(8, name);
+    t.packed_int64(7, values);  // int64_data
+    m_graph.message(5, t);
     return name;
   }
 
@@ -288,6 +304,9 @@ onnx_export_report export_onnx(const std::filesystem::path& checkpoint, const st
 
   std::string h = "input";
   std::uint64_t features = 0;
+  std::string map;  // the ResNet's last feature map (N, C, h, w), before the pooling; VGG has none
+  std::uint64_t map_features = 0;
+  std::int64_t map_height = 0, map_width = 0;
   if (spec.arch == "vgg16") {
     constexpr std::uint64_t widths[13] = {64, 64, 128, 128, 256, 256, 256, 512, 512, 512, 512, 512, 512};
     constexpr bool pool_after[13] = {false, true, false, true, false, false, true,
@@ -327,18 +346,36 @@ onnx_export_report export_onnx(const std::filesystem::path& checkpoint, const st
         c = width;
       }
     }
+    map = h;
+    map_features = c;
+    // Each stride-2 block halves the side, rounding up (3x3, padding 1).
+    map_height = (in.height + 3) / 4;
+    map_width = (in.width + 3) / 4;
     h = g.node("GlobalAveragePool", {h}, "trunk.pool");
     h = g.node("Flatten", {h}, "trunk.flatten", {g.int1("axis", 1)});
     features = 64;
   }
 
   // The head as one (W x F) matrix: each group's rows in its columns, 0 where no group writes.
+  // Groups that read the map (a "+points" model) are left out of the matrix: each is a 1x1
+  // convolution of the map, a softmax over each heat map's cells and a MatMul by the cells'
+  // centres, scattered into its spaces' columns below.
+  const std::string& model_name = p.model_name();
+  const bool spatial = model_name.ends_with("+points");
   head_layout heads = joint_head_layout<layout>();
-  if (p.model_name().ends_with("+heads")) {
+  if (model_name.ends_with("+heads") || model_name.ends_with("+heads+points")) {
     if constexpr (dataset_union_type<Spec>) heads = dataset_head_layout<Spec>();
   }
+  if (spatial) heads = with_spatial_points<layout>(std::move(heads));
   std::vector<float> w(layout::size * features, 0.0f), b(layout::size, 0.0f);
-  for (const head_group& group : heads.groups) {
+  std::vector<int> map_group_of(layout::size, -1);  // output -> the map group writing it
+  std::vector<std::string> map_points(heads.groups.size());  // a map group's (N, 2P) points, once built
+  for (std::size_t gi = 0; gi < heads.groups.size(); ++gi) {
+    const head_group& group = heads.groups[gi];
+    if (group.source == head_source::map) {
+      for (std::int32_t col : group.columns) map_group_of[static_cast<std::size_t>(col)] = static_cast<int>(gi);
+      continue;
+    }
     const std::uint64_t rows = group.columns.size();
     const std::vector<float> gw = g.weights(detail::cat("head.", group.name, ".weight"), {rows, features});
     const std::vector<float> gb = g.weights(detail::cat("head.", group.name, ".bias"), {rows});
@@ -358,16 +395,82 @@ onnx_export_report export_onnx(const std::filesystem::path& checkpoint, const st
     const std::string name(info.name);
     const std::size_t k = info.outputs.size, begin = info.outputs.offset;
     const auto sk = static_cast<std::int64_t>(k);
-    const std::string wn = g.initializer(detail::cat("head.", name, ".weight"), {sk, static_cast<std::int64_t>(features)},
-                                         std::span<const float>(w.data() + begin * features, k * features));
-    const std::string bn = g.initializer(detail::cat("head.", name, ".bias"), {sk}, std::span<const float>(b.data() + begin, k));
+    const auto linear_head = [&](const std::string& out) {
+      const std::string wn = g.initializer(detail::cat("head.", name, ".weight"), {sk, static_cast<std::int64_t>(features)},
+                                           std::span<const float>(w.data() + begin * features, k * features));
+      const std::string bn = g.initializer(detail::cat("head.", name, ".bias"), {sk}, std::span<const float>(b.data() + begin, k));
+      return g.node("Gemm", {h, wn, bn}, out, {g.int1("transB", 1)});
+    };
     std::string transform = "identity";
     if (info.kind == kind::multilabel || (info.kind == kind::exclusive && p.exclusive() == exclusive_rule::sigmoid))
       transform = "sigmoid";
     else if (info.kind == kind::exclusive)
       transform = "softmax";
     const std::string logits = transform == "identity" ? name : detail::cat("head.", name, ".logits");
-    g.node("Gemm", {h, wn, bn}, logits, {g.int1("transB", 1)});
+    // The map groups writing this space's columns, in order of appearance.
+    std::vector<int> touching;
+    bool any_linear = false;
+    for (std::size_t c = begin; c < begin + k; ++c) {
+      const int mg = map_group_of[c];
+      if (mg < 0) any_linear = true;
+      else if (std::find(touching.begin(), touching.end(), mg) == touching.end()) touching.push_back(mg);
+    }
+    if (touching.empty()) {
+      linear_head(logits);
+    } else {
+      SJMT_CHECK(value_error, !map.empty(), "export_onnx: checkpoint ", checkpoint.string(), " (model '", model_name,
+                 "') reads points from a feature map its trunk does not have");
+      std::vector<std::string> parts;
+      if (any_linear) parts.push_back(linear_head(logits + ".linear"));
+      for (const int mg : touching) {
+        const head_group& group = heads.groups[static_cast<std::size_t>(mg)];
+        const std::uint64_t points = group.columns.size() / 2;
+        const auto sp = static_cast<std::int64_t>(points);
+        std::string& y = map_points[static_cast<std::size_t>(mg)];
+        if (y.empty()) {
+          const std::string prefix = detail::cat("head.", group.name);
+          const std::string fw = g.initializer(prefix + ".weight", {sp, static_cast<std::int64_t>(map_features), 1, 1},
+                                               g.weights(prefix + ".weight", {points, map_features, 1, 1}));
+          const std::int64_t one[] = {1, 1}, none[] = {0, 0, 0, 0};
+          const std::string heat = g.node("Conv", {map, fw}, prefix + ".heat",
+                                          {g.ints("kernel_shape", one), g.ints("strides", one), g.ints("pads", none)});
+          const std::int64_t cells = map_height * map_width;
+          const std::int64_t to_cells[] = {0, sp, cells}, to_rows[] = {0, 2 * sp};
+          const std::string flat = g.node("Reshape", {heat, g.int64_initializer(prefix + ".cells", {3}, to_cells)},
+                                          prefix + ".flat");
+          const std::string soft = g.node("Softmax", {flat}, prefix + ".softmax", {g.int1("axis", 2)});
+          std::vector<float> centres(static_cast<std::size_t>(cells) * 2);  // cell r w + q -> ((q + .5) / w, (r + .5) / h)
+          for (std::int64_t r = 0; r < map_height; ++r)
+            for (std::int64_t q = 0; q < map_width; ++q) {
+              const auto cell = static_cast<std::size_t>(r * map_width + q);
+              centres[2 * cell] = static_cast<float>((double(q) + 0.5) / double(map_width));
+              centres[2 * cell + 1] = static_cast<float>((double(r) + 0.5) / double(map_height));
+            }
+          const std::string grid = g.initializer(prefix + ".centres", {cells, 2}, centres);
+          const std::string xy = g.node("MatMul", {soft, grid}, prefix + ".xy");
+          y = g.node("Reshape", {xy, g.int64_initializer(prefix + ".rows", {2}, to_rows)}, prefix + ".points");
+        }
+        // Scatter the group's 2P values into this space's columns (a 0/1 matrix: exact).
+        bool whole = !any_linear && touching.size() == 1 && group.columns.size() == k;
+        for (std::size_t r = 0; whole && r < k; ++r) whole = static_cast<std::size_t>(group.columns[r]) == begin + r;
+        if (whole) {
+          parts.push_back(y);
+          continue;
+        }
+        std::vector<float> scatter(group.columns.size() * k, 0.0f);
+        for (std::size_t r = 0; r < group.columns.size(); ++r) {
+          const auto col = static_cast<std::size_t>(group.columns[r]);
+          if (col >= begin && col < begin + k) scatter[r * k + (col - begin)] = 1.0f;
+        }
+        const std::string sn = g.initializer(detail::cat("head.", group.name, ".to.", name),
+                                             {static_cast<std::int64_t>(group.columns.size()), sk}, scatter);
+        parts.push_back(g.node("MatMul", {y, sn}, detail::cat("head.", group.name, ".in.", name)));
+      }
+      std::string sum = parts[0];
+      for (std::size_t i = 1; i < parts.size(); ++i)
+        sum = g.node("Add", {sum, parts[i]}, i + 1 == parts.size() ? logits : detail::cat(logits, ".", std::to_string(i)));
+      if (parts.size() == 1) g.node("Identity", {sum}, logits);
+    }
     if (transform == "sigmoid") g.node("Sigmoid", {logits}, name);
     if (transform == "softmax") g.node("Softmax", {logits}, name, {g.int1("axis", 1)});
     g.output(name, {0, sk});
