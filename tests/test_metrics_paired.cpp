@@ -151,6 +151,20 @@ TEST_CASE("experiment_table: rows compared with the baseline seed by seed, in fi
   CHECK(metrics::read_file(dir / "t.json").find("\"p_sign\"") != std::string::npos);
   fs::remove_all(dir);
 
+  // An error column (lower is better): the same differences, counted the other way.
+  metrics::experiment_table errors("E", {{"emo", "accuracy", "acc as an error", true}});
+  errors.set_baseline("base");
+  for (std::uint64_t seed = 1; seed <= 3; ++seed) {
+    errors.add("base", "net", accuracy_of(seed == 1 ? 1 : 2), seed);
+    errors.add("new", "net", accuracy_of(seed == 1 ? 2 : seed == 2 ? 3 : 2), seed);
+  }
+  const auto es = errors.comparisons();
+  REQUIRE(es.size() == 1);
+  CHECK(es[0].test.mean_difference == doctest::Approx(0.5 / 3));
+  CHECK(es[0].test.wins == 0);
+  CHECK(es[0].test.losses == 2);
+  CHECK(es[0].test.ties == 1);
+
   metrics::experiment_table plain("P", {{"emo", "accuracy", "acc"}});  // no baseline: no paired section
   plain.add("a", "net", accuracy_of(1), 1);
   CHECK(plain.comparisons().empty());

@@ -31,8 +31,11 @@
 namespace sjmt::metrics {
 
 /// One column: a metric of a space (the names headline_metrics uses) and its title.
+/// `lower_is_better` (errors: NME) turns which differences count as better in the
+/// paired comparison; the mean difference stays row minus baseline either way.
 struct table_column {
   std::string space, metric, title;
+  bool lower_is_better = false;
 };
 
 class experiment_table {
@@ -77,7 +80,9 @@ class experiment_table {
           a.push_back(value(m_runs.at(base_key)[m_seeds.at(base_key).at(seed)], c));
           b.push_back(value(m_runs.at(key)[m_seeds.at(key).at(seed)], c));
         }
-        out.push_back({method, model, m_baseline, c, seeds, compare_paired(a, b)});
+        paired_comparison test = compare_paired(a, b);
+        if (c.lower_is_better) std::swap(test.wins, test.losses);  // wins: the row better than the baseline
+        out.push_back({method, model, m_baseline, c, seeds, test});
       }
     }
     return out;
@@ -117,7 +122,9 @@ class experiment_table {
          << " (t: paired t-test, two-sided; sign: exact sign test, two-sided, ties dropped):\n\n"
             "| method | model | metric | mean difference ± std | better / worse / tied | p (t) | p (sign) | seeds |\n"
             "|---|---|---|---|---|---|---|---|\n";
-      pcsv << "method,model,baseline,space,metric,pairs,mean_difference,std_difference,t,p_t,wins,losses,ties,p_sign\n";
+      // wins / losses: runs where the row is better / worse than the baseline (lower_is_better: smaller).
+      pcsv << "method,model,baseline,space,metric,pairs,mean_difference,std_difference,t,p_t,wins,losses,ties,p_sign,"
+              "lower_is_better\n";
       for (const comparison& c : paired) {
         const paired_comparison& t = c.test;
         std::string spread = signed_value(t.mean_difference);
@@ -127,13 +134,15 @@ class experiment_table {
            << p_value(t.sign_p_value) << " | " << t.pairs << " |\n";
         pcsv << c.method << ',' << c.model << ',' << c.baseline << ',' << c.column.space << ',' << c.column.metric
              << ',' << t.pairs << ',' << t.mean_difference << ',' << t.std_difference << ',' << t.t << ','
-             << t.t_p_value << ',' << t.wins << ',' << t.losses << ',' << t.ties << ',' << t.sign_p_value << '\n';
+             << t.t_p_value << ',' << t.wins << ',' << t.losses << ',' << t.ties << ',' << t.sign_p_value << ','
+             << (c.column.lower_is_better ? 1 : 0) << '\n';
         paired_json.push_back({{"method", c.method}, {"model", c.model}, {"baseline", c.baseline},
                                {"space", c.column.space}, {"metric", c.column.metric}, {"seeds", c.seeds},
                                {"pairs", t.pairs}, {"mean_difference", number(t.mean_difference)},
                                {"std_difference", number(t.std_difference)}, {"t", number(t.t)},
                                {"p_t", number(t.t_p_value)}, {"wins", t.wins}, {"losses", t.losses},
-                               {"ties", t.ties}, {"p_sign", number(t.sign_p_value)}});
+                               {"ties", t.ties}, {"p_sign", number(t.sign_p_value)},
+                               {"lower_is_better", c.column.lower_is_better}});
       }
       write_file_atomic(folder / (stem + "-paired.csv"), pcsv.str());
     }
