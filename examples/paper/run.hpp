@@ -46,6 +46,10 @@ struct settings {
   /// (1 each, the paper), uncertainty, dwa, gradnorm or pcgrad. The naive joint and
   /// selective softmax rows always use static weights (their losses do not split by space).
   std::string weighting = "static";
+  /// How coordinate spaces (landmarks) are read: map (soft-argmax heat maps on the trunk's
+  /// last feature map, nn/points.hpp; ResNets only) or linear (the head's linear layer on the
+  /// pooled features, which keeps no position: docs/design.md, "Spatial points").
+  std::string points = "map";
   fs::path out = "runs";
 
   std::function<double(std::size_t)> learning_rate() const {
@@ -100,19 +104,34 @@ struct no_figure {
   std::nullopt_t result() const { return std::nullopt; }
 };
 
-/// The network of job `j` (its initial weights drawn from its seed).
+/// True when Layout has a coordinate space (landmarks).
+template <class Layout>
+constexpr bool has_coordinate_space() {
+  return []<class... S>(sjmt::detail::type_list<S...>) {
+    return (sjmt::is_coordinate_space_v<S> || ...);
+  }(typename Layout::spaces{});
+}
+
+/// The network of job `j` (its initial weights drawn from its seed; its head as `s.points` says).
 template <class Backend, class Union>
-sjmt::model<Backend, float> make_net(Backend& be, const job& j) {
+sjmt::model<Backend, float> make_net(Backend& be, const job& j, const settings& s) {
   std::mt19937_64 rng(j.seed);
   // VGG-16's hidden fully connected layers are 512 wide here, not the original's
   // 4096: they read 512 features (32x32 input after five poolings, where the
   // original reads 25,088), and at 4096 they would hold 18.9 M weights, more
   // than the 14.7 M of all 13 convolutions, for a few thousand training images
   // on two cores (docs/design.md, "Models").
+  using layout = typename Union::layout;
+  sjmt::head_layout heads =
+      j.head == head_kind::joint ? sjmt::joint_head_layout<layout>() : sjmt::dataset_head_layout<Union>();
+  SJMT_CHECK(value_error, s.points == "map" || s.points == "linear", "--points '", s.points, "', expected map or linear");
+  if (s.points == "map" && has_coordinate_space<layout>()) {
+    SJMT_CHECK(value_error, j.arch == "resnet", "job ", j.name, ": --points map reads the trunk's last feature map, "
+               "which ", j.arch, " does not keep (its head reads pooled features); pass --points linear");
+    heads = sjmt::with_spatial_points<layout>(std::move(heads));
+  }
   return sjmt::model<Backend, float>(be, {.arch = j.arch, .depth = j.depth, .shortcut = j.shortcut, .fc_width = 512},
-                                     j.head == head_kind::joint ? sjmt::joint_head_layout<typename Union::layout>()
-                                                                : sjmt::dataset_head_layout<Union>(),
-                                     rng);
+                                     std::move(heads), rng);
 }
 
 /// The weighting method a --weighting name says.
@@ -154,7 +173,7 @@ outcome run_job_on(const job& j, const settings& s, std::array<sjmt::data::sampl
                    const std::vector<test_set>& tests, sjmt::interrupt_guard& guard) {
   using net_type = sjmt::model<Backend, float>;
   Backend be;
-  net_type net = make_net<Backend, Union>(be, j);
+  net_type net = make_net<Backend, Union>(be, j, s);
   sjmt::trainer<Union, net_type> t = make_trainer<Union>(be, net, j, s);
   const sjmt::run_folder folder(s.out);
   fs::create_directories(s.out / "checkpoints");
@@ -220,7 +239,7 @@ sjmt::metrics::evaluation_result zero_shot_compound_on(const job& j, const setti
   static_assert(L::template contains<sp::emotion> && L::template contains<sp::emotionet_aus>);
   static_assert(C::size == sp::compound_emotion::size && C::template contains<sp::compound_emotion>);
   Backend be;
-  auto net = make_net<Backend, Union>(be, j);
+  auto net = make_net<Backend, Union>(be, j, s);
   auto t = make_trainer<Union>(be, net, j, s);
   SJMT_CHECK(value_error, t.resume(checkpoint) == s.steps, checkpoint.string(), " is not a finished run of ",
              s.steps, " steps: train its Table 2 job first");
