@@ -68,7 +68,9 @@ using compound_sjmt = sjmt::dataset_union<sjmt::joint_layout<sp::compound_emotio
 using figure2_of = metrics::au_by_emotion<table2_union, sp::emotion, sp::emotionet_aus>;
 // The paper's future work: landmarks in the joint objective (issue 13).
 using landmark_layout = sjmt::joint_layout<sp::emotion, sp::emotionet_aus, sp::landmarks68>;
-using landmarks_union = sjmt::dataset_union<landmark_layout, ds::sfew, ds::emotionet, ds::w300>;
+// ck-like annotates all three (its contempt faces leave emotion unknown: spaces::emotion has no contempt).
+using ck_all = sjmt::dataset<"ck", sp::emotion, sp::emotionet_aus, sp::landmarks68>;
+using landmarks_union = sjmt::dataset_union<landmark_layout, ds::sfew, ds::emotionet, ds::w300, ck_all>;
 using landmarks_only = sjmt::dataset_union<sjmt::joint_layout<sp::landmarks68>, ds::w300>;
 
 // ---- options ---------------------------------------------------------------------------------
@@ -99,6 +101,7 @@ struct options {
   std::string profile = "quick";
   std::vector<std::string> models;  // empty: the profile's
   std::vector<std::string> methods;  // table2 rows; empty: the profile's
+  std::vector<std::string> weightings{"static"};  ///< the SJMT rows' label-space weightings (--weighting)
   std::size_t seeds = 1, first_seed = 1, pretrain_steps = 0;
   bool pretrain = false;
   bool no_pretrain = false;  ///< --no-pretrain: the paper profile's pretraining left out
@@ -127,6 +130,41 @@ model_choice parse_model(const std::string& s) {
 using summary = metrics::experiment_table;
 using column = metrics::table_column;
 
+/// The SJMT job `j` once per --weighting: static keeps its name and row (the paper's
+/// method); another weighting w gets its own file stem (table2-sjmt-w-resnet8-s1, so one
+/// output folder holds them all and each resumes on its own) and its own row.
+std::vector<job> weighted(const job& j, const std::vector<std::string>& weightings) {
+  std::vector<job> out;
+  for (const std::string& w : weightings) {
+    job k = j;
+    k.weighting = w;
+    if (w != "static") {
+      const std::size_t tail = k.name.rfind('-', k.name.rfind('-') - 1);  // before "-<model>-s<seed>"
+      k.name.insert(tail, "-" + w);
+      k.key += "-" + w;
+      k.method += ", " + w + " weighting";
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+/// The table that compares each weighting's SJMT row with the static one's, seed by seed
+/// (written only when --weighting names more than static).
+summary weighting_table(const std::string& title, std::vector<column> cols, const std::string& static_method) {
+  summary t(title + " — label-space weighting against static weights", std::move(cols));
+  t.set_baseline(static_method);
+  return t;
+}
+bool weighs(const options& o) { return o.weightings != std::vector<std::string>{"static"}; }
+
+/// Writes the weighting table and prints it with a verdict per weighted row.
+void print_weighting(const options& o, const summary& t, const std::string& stem, const std::string& notes, const job& sjmt_job) {
+  std::printf("\n%s", t.write(o.run.out, stem, notes).c_str());
+  for (const job& jw : weighted(sjmt_job, o.weightings))
+    if (jw.weighting != "static") std::printf("%s", paper::verdict(t, jw.method).c_str());
+}
+
 std::string describe(const options& o, const std::vector<model_choice>& models) {
   std::ostringstream s;
   s << "Profile `" << o.profile << "`: " << o.run.steps << " steps of " << o.run.batch << ", SGD momentum "
@@ -140,7 +178,10 @@ std::string describe(const options& o, const std::vector<model_choice>& models) 
   if (o.vgg && std::ranges::any_of(models, [](const model_choice& m) { return m.arch == "vgg16"; }))
     s << "; VGG-16 (Section 4): " << o.vgg->steps << " steps of " << o.vgg->batch << ", learning rate " << o.vgg->lr
       << " exponential (x" << o.vgg->decay_factor << " every " << o.vgg->decay_every << " steps)";
-  if (o.run.weighting != "static") s << "; label spaces weighted by " << o.run.weighting << " (selective-loss rows)";
+  if (o.weightings != std::vector<std::string>{"static"}) {
+    s << "; SJMT rows with the label spaces weighted by";
+    for (const std::string& w : o.weightings) s << ' ' << w;
+  }
   if (o.pretrain) s << "; trunks pretrained on " << (o.data == "real" ? "FER2013" : "fer-like") << " for " << o.pretrain_steps << " steps";
   s << '.';
   return s.str();
@@ -226,6 +267,7 @@ int table2(context& c, bool figure_only) {
   cols.insert(cols.end(), au_columns.begin(), au_columns.end());
   summary sum("Table 2 — multi-task on sfew-like (emotion) + emotionet-like (AUs)", cols);
   sum.set_baseline("classical multi-task");
+  summary by_weighting = weighting_table("Table 2", cols, "SJMT (selective loss)");
   const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild();
   std::vector<test_set> tests{{0, e.test}, {1, a.test}};
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
@@ -235,10 +277,15 @@ int table2(context& c, bool figure_only) {
         const bool sjmt_row = j.loss == loss_kind::selective && j.head == head_kind::joint;
         const bool asked = std::ranges::find(c.o.methods, j.key) != c.o.methods.end();
         if (figure_only ? !sjmt_row : !asked) continue;
-        if (j.loss == loss_kind::selective && j.head == head_kind::joint) {
-          const outcome r = run_job<table2_union, figure2_of>(j, settings_for(c.o, m), {e.train, a.train}, tests, c.guard);
-          metrics::write_au_by_emotion_figure(c.o.run.out, "figure2-" + m.tag() + "-s" + std::to_string(seed), *r.figure2);
-          sum.add(j.method, m.label(), r.eval, seed);
+        if (sjmt_row) {
+          for (const job& jw : weighted(j, figure_only ? std::vector<std::string>{"static"} : c.o.weightings)) {
+            const std::string figure = "figure2-" + (jw.weighting == "static" ? "" : jw.weighting + "-") + m.tag() +
+                                       "-s" + std::to_string(seed);
+            const outcome r = run_job<table2_union, figure2_of>(jw, settings_for(c.o, m), {e.train, a.train}, tests, c.guard);
+            metrics::write_au_by_emotion_figure(c.o.run.out, figure, *r.figure2);
+            sum.add(jw.method, m.label(), r.eval, seed);
+            by_weighting.add(jw.method, m.label(), r.eval, seed);
+          }
         } else {
           sum.add(j.method, m.label(), run_job<table2_union>(j, settings_for(c.o, m), {e.train, a.train}, tests, c.guard).eval, seed);
         }
@@ -246,6 +293,8 @@ int table2(context& c, bool figure_only) {
     }
   if (!figure_only) {
     std::printf("\n%s", sum.write(c.o.run.out, "table2", describe(c.o, c.models)).c_str());
+    if (weighs(c.o))
+      print_weighting(c.o, by_weighting, "table2_weighting", describe(c.o, c.models), table2_jobs(c.models.front(), 1, {})[1]);
     std::printf("\n%s\n%s", paper::table2_markdown(), paper::verdict(sum, "SJMT (selective loss)").c_str());
   }
   const std::string first = "figure2-" + c.models.front().tag() + "-s" + std::to_string(c.o.first_seed);
@@ -273,9 +322,9 @@ int table4(context& c) {
                 .depth = m.depth, .shortcut = m.shortcut, .proportions = {0.5, 0.5}, .seed = seed, .pretrained = trunk};
       const settings& run = settings_for(c.o, m);
       const outcome r1 = run_job<compound_only>(single, run, {comp.train}, {{0, comp.test}}, c.guard);
-      const outcome r2 = run_job<compound_sjmt>(joint, run, {comp.train, a.train}, {{0, comp.test}}, c.guard);
       sum.add(single.method, m.label(), r1.eval, seed);
-      sum.add(joint.method, m.label(), r2.eval, seed);
+      for (const job& jw : weighted(joint, c.o.weightings))
+        sum.add(jw.method, m.label(), run_job<compound_sjmt>(jw, run, {comp.train, a.train}, {{0, comp.test}}, c.guard).eval, seed);
       if (!c.o.zero_shot) continue;
       // Third row: Table 2's SJMT network of this seed (trained here, or its finished checkpoint
       // reused), which never saw a compound face, read through the compound prototypes.
@@ -291,10 +340,16 @@ int table4(context& c) {
   return 0;
 }
 
+/// The joint landmark network's batches: 30% each from sfew-like (emotion), emotionet-like
+/// (AUs) and w300-like (points), 10% from ck-like (all three; 261 training faces, so a
+/// tenth is already some 60 passes over them in 2,500 steps of 64).
+const std::vector<double> landmark_proportions{0.3, 0.3, 0.3, 0.1};
+
 /// The paper's future work (its Conclusions): do landmarks help emotion, and do emotion and
 /// AU data help landmarks? SJMT on emotion + AUs (Table 2's) against SJMT on emotion + AUs +
-/// 68 landmarks (sfew-like, emotionet-like, w300-like, a third of each batch from each)
-/// against a landmark-only network on w300-like, the same steps and images, paired by seed.
+/// 68 landmarks (sfew-like, emotionet-like, w300-like and ck-like, which annotates all three)
+/// against a landmark-only network on w300-like, the same steps, paired by seed. Each
+/// --weighting adds a row of the joint landmark network trained with that weighting.
 int landmarks(context& c) {
   std::vector<column> cols = emotion_columns;
   cols.insert(cols.end(), au_columns.begin(), au_columns.end());
@@ -306,7 +361,11 @@ int landmarks(context& c) {
                       {"landmarks", "within_0.08", "within 8%"},
                       {"landmarks", "within_0.10", "within 10%"}});
   sum_points.set_baseline("landmarks only");
-  const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild(), w = c.o.src.landmarks_wild();
+  std::vector<column> all_cols = cols;
+  all_cols.insert(all_cols.end(), {{"landmarks", "nme", "NME (inter-ocular)", true}, {"landmarks", "within_0.10", "within 10%"}});
+  summary by_weighting = weighting_table("Landmarks in the joint objective", all_cols, "SJMT (emotion + AUs + landmarks)");
+  const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild(), w = c.o.src.landmarks_wild(),
+                            ck = c.o.src.ck(false);
   std::vector<std::pair<std::string, metrics::regression_result>> first_curves;
   fs::path first_joint;
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
@@ -317,22 +376,29 @@ int landmarks(context& c) {
       two.method = "SJMT (emotion + AUs)";
       job three = two;
       three.name = "landmarks-sjmt" + tail, three.method = "SJMT (emotion + AUs + landmarks)";
-      three.proportions = {1.0 / 3, 1.0 / 3, 1.0 / 3};
+      three.proportions = landmark_proportions;
       job alone{.name = "landmarks-only" + tail, .method = "landmarks only", .arch = m.arch, .depth = m.depth,
                 .shortcut = m.shortcut, .mode = data::batch_mode::single, .seed = seed, .pretrained = trunk};
       const settings& run = settings_for(c.o, m);
       const outcome r2 = run_job<table2_union>(two, run, {e.train, a.train}, {{0, e.test}, {1, a.test}}, c.guard);
-      const outcome r3 = run_job<landmarks_union>(three, run, {e.train, a.train, w.train},
-                                                  {{0, e.test}, {1, a.test}, {2, w.test}}, c.guard);
-      const outcome r1 = run_job<landmarks_only>(alone, run, {w.train}, {{0, w.test}}, c.guard);
       sum_tasks.add(two.method, m.label(), r2.eval, seed);
-      sum_tasks.add(three.method, m.label(), r3.eval, seed);
-      sum_points.add(three.method, m.label(), r3.eval, seed);
+      std::optional<outcome> r3;  // the static joint network's, for the curves and the sheet
+      for (const job& jw : weighted(three, c.o.weightings)) {
+        // Tested on the three wild test sets only, so that every row's columns read the same images.
+        outcome r = run_job<landmarks_union>(jw, run, {e.train, a.train, w.train, ck.train},
+                                             {{0, e.test}, {1, a.test}, {2, w.test}}, c.guard);
+        sum_tasks.add(jw.method, m.label(), r.eval, seed);
+        sum_points.add(jw.method, m.label(), r.eval, seed);
+        by_weighting.add(jw.method, m.label(), r.eval, seed);
+        if (jw.weighting == c.o.weightings.front()) r3 = std::move(r);
+      }
+      const outcome r1 = run_job<landmarks_only>(alone, run, {w.train}, {{0, w.test}}, c.guard);
       sum_points.add(alone.method, m.label(), r1.eval, seed);
       if (first_curves.empty()) {
-        first_curves.emplace_back(three.method, *r3.eval.find<metrics::regression_result>("landmarks"));
+        first_curves.emplace_back(weighted(three, c.o.weightings).front().method,
+                                  *r3->eval.find<metrics::regression_result>("landmarks"));
         first_curves.emplace_back(alone.method, *r1.eval.find<metrics::regression_result>("landmarks"));
-        first_joint = r3.checkpoint;
+        first_joint = r3->checkpoint;
       }
     }
   // The first seed's cumulative error curves, and its joint network's points on 16 test faces.
@@ -363,6 +429,11 @@ int landmarks(context& c) {
                             "w300-like test faces: " + stem + "-sheet.png.";
   std::printf("\n%s", sum_tasks.write(c.o.run.out, "landmarks_tasks", notes).c_str());
   std::printf("\n%s", sum_points.write(c.o.run.out, "landmarks_points", notes).c_str());
+  if (weighs(c.o)) {
+    job three = table2_jobs(c.models.front(), 1, {})[1];
+    three.method = "SJMT (emotion + AUs + landmarks)";
+    print_weighting(c.o, by_weighting, "landmarks_weighting", notes, three);
+  }
   std::printf("\n%s%s", paper::verdict(sum_tasks, "SJMT (emotion + AUs + landmarks)").c_str(),
               paper::verdict(sum_points, "SJMT (emotion + AUs + landmarks)").c_str());
   return 0;
@@ -375,10 +446,12 @@ nlohmann::json settings_of(const options& o) {
           {"weight_decay", o.run.weight_decay}, {"data", o.data}, {"data_seed", o.src.world_seed},
           {"pretrain_steps", o.pretrain ? o.pretrain_steps : 0}};
   if (o.vgg) j["vgg"] = {{"steps", o.vgg->steps}, {"batch", o.vgg->batch}, {"lr", o.vgg->lr}};  // paper profile only
-  if (o.run.weighting != "static") j["weighting"] = o.run.weighting;  // static: the settings of before the option
   // The landmark head: map is the default now and linear the head of before the option, so the
   // landmark experiment records it always (a folder of linear-head runs is then refused by its settings).
   if (o.experiment == "landmarks") j["points"] = o.run.points;
+  // The joint landmark network's domains: ck-like joined sfew-, emotionet- and w300-like
+  // (a folder of runs without it is refused, not resumed).
+  if (o.experiment == "landmarks") j["joint_domains"] = "sfew,emotionet,w300,ck";
   return j;
 }
 
@@ -505,11 +578,8 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
   }
   // Task weighting: the SJMT job with learned uncertainty weights (its state goes in the checkpoint).
   {
-    settings sw = s;
-    sw.weighting = "uncertainty";
-    job jw = table2_jobs({"resnet", 8}, 1, {})[1];
-    jw.name = "table2-sjmt-uncertainty-resnet8-s1";
-    const outcome r = run_job<table2_union>(jw, sw, {e.train, a.train}, tests, guard);
+    const job jw = weighted(table2_jobs({"resnet", 8}, 1, {})[1], {"uncertainty"}).front();
+    const outcome r = run_job<table2_union>(jw, s, {e.train, a.train}, tests, guard);
     const auto* emo = r.eval.find<metrics::exclusive_result>("emotion");
     const bool stored = metrics::read_file(r.checkpoint).find("sjmt.weighting") != std::string::npos;
     const bool good = emo && emo->count == 16 && std::isfinite(emo->accuracy) && stored;
@@ -564,9 +634,9 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
                 learns ? "ok" : "FAILED");
     ok = ok && learns;
     job j3 = table2_jobs({"resnet", 8}, 1, {})[1];
-    j3.name = "landmarks-sjmt-resnet8-s1", j3.proportions = {1.0 / 3, 1.0 / 3, 1.0 / 3};
-    const outcome r3 = run_job<landmarks_union>(j3, s, {e.train, a.train, w.train}, {{0, e.test}, {1, a.test}, {2, w.test}},
-                                                guard);
+    j3.name = "landmarks-sjmt-resnet8-s1", j3.proportions = landmark_proportions;
+    const outcome r3 = run_job<landmarks_union>(j3, s, {e.train, a.train, w.train, o.src.ck(false).train},
+                                                {{0, e.test}, {1, a.test}, {2, w.test}}, guard);
     const auto* emo = r3.eval.find<metrics::exclusive_result>("emotion");
     const auto* lm3 = r3.eval.find<metrics::regression_result>("landmarks");
     const bool joint = emo && emo->count == 16 && lm3 && lm3->nme_samples == 16 && std::isfinite(lm3->nme);
@@ -646,9 +716,11 @@ int main(int argc, char** argv) {
   app.add_option("--decay-every", o.run.decay_every, "exponential: steps between decays (default: steps / 8, the paper's 10,000 of 80,000)")
       ->check(CLI::PositiveNumber);
   app.add_option("--weight-decay", o.run.weight_decay, "SGD weight decay");
-  app.add_option("--weighting", o.run.weighting,
-                 "how the selective loss weighs the label spaces: static (1 each, the paper), uncertainty (Kendall et "
-                 "al.), dwa (Liu et al.), gradnorm (Chen et al.), pcgrad (Yu et al.); default output runs/<experiment>-<it>")
+  app.add_option("--weighting", o.weightings,
+                 "comma-separated: how the SJMT rows weigh the label spaces, one row each: static (1 each, the paper; "
+                 "the default), uncertainty (Kendall et al.), dwa (Liu et al.), gradnorm (Chen et al.), pcgrad (Yu et "
+                 "al.); with static and another, <experiment>_weighting.md pairs each with static by seed")
+      ->delimiter(',')
       ->check(CLI::IsMember({"static", "uncertainty", "dwa", "gradnorm", "pcgrad"}));
   app.add_option("--points", o.run.points,
                  "how landmark coordinates are read: map (soft-argmax heat maps on the ResNet's last feature map, the "
@@ -699,9 +771,13 @@ int main(int argc, char** argv) {
       if (sub->parsed()) o.experiment = sub->get_name();
     SJMT_CHECK(value_error, !o.experiment.empty(), "name an experiment: table1, table2, table4, figure2 or landmarks (see --help)");
     apply_profile(o, app);
+    std::vector<std::string> ws = o.weightings;
+    std::ranges::sort(ws);
+    SJMT_CHECK(value_error, std::ranges::adjacent_find(ws) == ws.end(), "--weighting names a method twice");
+    SJMT_CHECK(value_error, !weighs(o) || o.experiment == "table2" || o.experiment == "table4" || o.experiment == "landmarks",
+               "--weighting: ", o.experiment, " trains no SJMT network (the weightings apply to table2, table4 and landmarks)");
     if (app.get_option("--out")->count() == 0) {
       o.run.out = fs::path("runs") / (o.experiment == "figure2" ? "table2" : o.experiment);
-      if (o.run.weighting != "static") o.run.out += "-" + o.run.weighting;  // runs/table2-uncertainty
     }
 #if defined(_OPENMP)
     if (o.threads > 0) omp_set_num_threads(o.threads);

@@ -42,10 +42,6 @@ struct settings {
   bool quiet = false;                ///< no progress bar
   int data_threads = 1;              ///< threads that render a batch
   std::string device = "cpu";        ///< where networks train: cpu or cuda (run_job dispatches on it)
-  /// How the selective loss's label spaces are weighted (train/weighting.hpp): static
-  /// (1 each, the paper), uncertainty, dwa, gradnorm or pcgrad. The naive joint and
-  /// selective softmax rows always use static weights (their losses do not split by space).
-  std::string weighting = "static";
   /// How coordinate spaces (landmarks) are read: map (soft-argmax heat maps on the trunk's
   /// last feature map, nn/points.hpp; ResNets only) or linear (the head's linear layer on the
   /// pooled features, which keeps no position: docs/design.md, "Spatial points").
@@ -72,6 +68,9 @@ struct job {
   std::size_t single_domain = 0;
   std::uint64_t seed = 1;
   fs::path pretrained{};  ///< a checkpoint whose trunk starts this job
+  /// How the selective loss weighs the label spaces (train/weighting.hpp): static (1 each,
+  /// the paper), uncertainty, dwa, gradnorm or pcgrad. Only a selective loss splits by space.
+  std::string weighting = "static";
 };
 
 struct outcome {
@@ -146,7 +145,10 @@ inline sjmt::task_weighting weighting_method(const std::string& name) {
 template <class Union, class Backend, class Net>
 sjmt::trainer<Union, Net> make_trainer(Backend& be, Net& net, const job& j, const settings& s) {
   sjmt::weighting_options w;
-  if (j.loss == loss_kind::selective) w.method = weighting_method(s.weighting);
+  SJMT_CHECK(value_error, j.loss == loss_kind::selective || j.weighting == "static", "job ", j.name, ": ",
+             j.weighting, " weighting needs the selective loss (the naive joint loss and the selective softmax do "
+             "not split by label space)");
+  w.method = weighting_method(j.weighting);
   return sjmt::trainer<Union, Net>(be, net, make_loss<Union>(j.loss),
                                    {.optimizer = {.momentum = s.momentum, .weight_decay = s.weight_decay},
                                     .learning_rate = s.learning_rate(),
