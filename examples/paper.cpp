@@ -576,6 +576,30 @@ int check(const fs::path& folder, sjmt::interrupt_guard& guard, const std::strin
                 good_v ? "ok" : "FAILED");
     ok = ok && good_v;
   }
+  // Pretraining (Section 4): a trunk trained on fer-like starts a Table 2 job. With a learning
+  // rate too small to move a float weight, the fine-tuned network's trunk weights after one
+  // step are the pretrained ones bit for bit (its running statistics do move with the batch).
+  {
+    options op = o;
+    op.run = s, op.pretrain = true, op.pretrain_steps = 8;
+    const context cp{op, {}, guard};
+    const fs::path trunk = pretrained_trunk(cp, {"resnet", 8}, 1);
+    settings sf = s;
+    sf.lr = 1e-30, sf.weight_decay = 0, sf.steps = 1, sf.out = folder / "fine-tuned";
+    const job jf = table2_jobs({"resnet", 8}, 1, trunk)[1];
+    const outcome r = run_job<table2_union>(jf, sf, {e.train, a.train}, tests, guard);
+    const auto pre = sjmt::io::read_safetensors(trunk), fine = sjmt::io::read_safetensors(r.checkpoint);
+    std::size_t compared = 0, same = 0;
+    for (const auto& t : pre.tensors) {
+      if (!t.name.starts_with("trunk.") || t.name.find(".running_") != std::string::npos) continue;
+      const auto* f = fine.find(t.name);
+      ++compared, same += f && f->data == t.data;
+    }
+    const bool good = compared > 0 && same == compared;
+    std::printf("%-24s %zu of %zu trunk weights start from the fer-like pretraining: %s\n", "pretrain, fine-tune", same,
+                compared, good ? "ok" : "FAILED");
+    ok = ok && good;
+  }
   // Task weighting: the SJMT job with learned uncertainty weights (its state goes in the checkpoint).
   {
     const job jw = weighted(table2_jobs({"resnet", 8}, 1, {})[1], {"uncertainty"}).front();
