@@ -165,6 +165,42 @@ TEST_CASE("experiment_table: rows compared with the baseline seed by seed, in fi
   CHECK(es[0].test.losses == 2);
   CHECK(es[0].test.ties == 1);
 
+  // Rows with baselines of their own (an ablation: each method with and without a change).
+  metrics::experiment_table ablation("A", {{"emo", "accuracy", "acc"}});
+  ablation.set_baseline("x, changed", "x");
+  ablation.set_baseline("y, changed", "y");
+  CHECK_THROWS_WITH_AS(ablation.set_baseline("x", "x"), doctest::Contains("its own baseline"), value_error);
+  for (std::uint64_t seed = 1; seed <= 2; ++seed) {
+    ablation.add("x", "net", accuracy_of(1), seed);
+    ablation.add("x, changed", "net", accuracy_of(2), seed);  // +0.25 over x
+    ablation.add("y", "net", accuracy_of(3), seed);
+    ablation.add("y, changed", "net", accuracy_of(seed == 1 ? 2 : 3), seed);  // -0.25, then 0
+  }
+  const auto as = ablation.comparisons();
+  REQUIRE(as.size() == 2);  // x and y have no baseline: only the changed rows are compared
+  CHECK(as[0].method == "x, changed");
+  CHECK(as[0].baseline == "x");
+  CHECK(as[0].test.mean_difference == doctest::Approx(0.25));
+  CHECK(as[0].test.wins == 2);
+  CHECK(as[1].baseline == "y");
+  CHECK(as[1].test.mean_difference == doctest::Approx(-0.125));
+  CHECK(as[1].test.losses == 1);
+  CHECK(as[1].test.ties == 1);
+  const fs::path adir = test::unique_temp("sjmt_test_paired_ablation");
+  fs::create_directories(adir);
+  const std::string amd = ablation.write(adir, "a", "notes");
+  CHECK(amd.find("row minus its baseline") != std::string::npos);
+  CHECK(amd.find("| x | x, changed | net | acc | +0.250 ± 0.000 | 2 / 0 / 0 |") != std::string::npos);
+  CHECK(amd.find("| y | y, changed | net | acc | -0.125 ± 0.177 | 0 / 1 / 1 |") != std::string::npos);
+  fs::remove_all(adir);
+  // A table baseline and a row's own: the row's wins.
+  ablation.set_baseline("y");
+  const auto both = ablation.comparisons();
+  REQUIRE(both.size() == 3);  // x against y, x changed against x, y changed against y
+  CHECK(both[0].method == "x");
+  CHECK(both[0].baseline == "y");
+  CHECK(both[1].baseline == "x");
+
   metrics::experiment_table plain("P", {{"emo", "accuracy", "acc"}});  // no baseline: no paired section
   plain.add("a", "net", accuracy_of(1), 1);
   CHECK(plain.comparisons().empty());

@@ -4,13 +4,15 @@
 // seeds (seed_summary.hpp), written as <stem>.md, .csv and .json. With a
 // baseline method, every other row of the same model is also compared with it
 // seed by seed (paired_test.hpp: mean difference, paired t-test, sign test),
-// written under the table and to <stem>-paired.csv.
+// written under the table and to <stem>-paired.csv. A row may name its own
+// baseline (an ablation: each method with and without pretraining).
 //
 //   sjmt::metrics::experiment_table t("Table 2", {{"emotion", "accuracy", "emotion accuracy"}});
 //   t.set_baseline("classical multi-task");
 //   t.add("SJMT", "ResNet-8", run_result, seed);     // once per seed
 //   std::string md = t.write(folder, "table2", "notes printed under the title");
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -56,6 +58,13 @@ class experiment_table {
   /// Rows of another method are compared with `method`'s row of the same model, seed by seed.
   void set_baseline(std::string method) { m_baseline = std::move(method); }
 
+  /// Rows of `method` are compared with `baseline`'s row instead of the table's baseline
+  /// (which need not be set); rows of `baseline` itself are then not compared with it.
+  void set_baseline(const std::string& method, std::string baseline) {
+    SJMT_CHECK(value_error, method != baseline, "experiment_table: row '", method, "' cannot be its own baseline");
+    m_row_baselines[method] = std::move(baseline);
+  }
+
   /// One comparison of a row against the baseline's row of its model, on one column.
   struct comparison {
     std::string method, model, baseline;
@@ -67,10 +76,10 @@ class experiment_table {
   /// Every comparison against the baseline (none without one, or for a model the baseline did not run).
   std::vector<comparison> comparisons() const {
     std::vector<comparison> out;
-    if (m_baseline.empty()) return out;
     for (const auto& [method, model] : m_order) {
-      const std::string base_key = m_baseline + '\x1f' + model, key = method + '\x1f' + model;
-      if (method == m_baseline || !m_runs.contains(base_key)) continue;
+      const std::string& baseline = baseline_of(method);
+      const std::string base_key = baseline + '\x1f' + model, key = method + '\x1f' + model;
+      if (baseline.empty() || method == baseline || !m_runs.contains(base_key)) continue;
       std::vector<std::uint64_t> seeds;
       for (const auto& [seed, index] : m_seeds.at(key))
         if (m_seeds.at(base_key).contains(seed)) seeds.push_back(seed);
@@ -82,7 +91,7 @@ class experiment_table {
         }
         paired_comparison test = compare_paired(a, b);
         if (c.lower_is_better) std::swap(test.wins, test.losses);  // wins: the row better than the baseline
-        out.push_back({method, model, m_baseline, c, seeds, test});
+        out.push_back({method, model, baseline, c, seeds, test});
       }
     }
     return out;
@@ -118,10 +127,12 @@ class experiment_table {
     nlohmann::json paired_json = nlohmann::json::array();
     if (!paired.empty()) {
       std::ostringstream pcsv;
-      md << "\nPaired by seed, row minus " << m_baseline
+      const bool one_baseline = std::ranges::all_of(paired, [&](const comparison& c) { return c.baseline == paired[0].baseline; });
+      md << "\nPaired by seed, row minus " << (one_baseline ? paired[0].baseline : "its baseline")
          << " (t: paired t-test, two-sided; sign: exact sign test, two-sided, ties dropped):\n\n"
-            "| method | model | metric | mean difference ± std | better / worse / tied | p (t) | p (sign) | seeds |\n"
-            "|---|---|---|---|---|---|---|---|\n";
+         << (one_baseline ? "" : "| baseline ")
+         << "| method | model | metric | mean difference ± std | better / worse / tied | p (t) | p (sign) | seeds |\n"
+         << (one_baseline ? "" : "|---") << "|---|---|---|---|---|---|---|---|\n";
       // wins / losses: runs where the row is better / worse than the baseline (lower_is_better: smaller).
       pcsv << "method,model,baseline,space,metric,pairs,mean_difference,std_difference,t,p_t,wins,losses,ties,p_sign,"
               "lower_is_better\n";
@@ -129,6 +140,7 @@ class experiment_table {
         const paired_comparison& t = c.test;
         std::string spread = signed_value(t.mean_difference);
         if (std::isfinite(t.std_difference)) spread.append(" ± ").append(cell_value(t.std_difference));
+        if (!one_baseline) md << "| " << c.baseline << ' ';
         md << "| " << c.method << " | " << c.model << " | " << c.column.title << " | " << spread << " | " << t.wins
            << " / " << t.losses << " / " << t.ties << " | " << p_value(t.t_p_value) << " | "
            << p_value(t.sign_p_value) << " | " << t.pairs << " |\n";
@@ -149,7 +161,8 @@ class experiment_table {
     write_file_atomic(folder / (stem + ".md"), md.str());
     write_file_atomic(folder / (stem + ".csv"), csv.str());
     write_json(folder / (stem + ".json"),
-               {{"title", m_title}, {"notes", notes}, {"rows", rows}, {"baseline", m_baseline}, {"paired", paired_json}});
+               {{"title", m_title}, {"notes", notes}, {"rows", rows}, {"baseline", m_baseline},
+                {"row_baselines", m_row_baselines}, {"paired", paired_json}});
     return md.str();
   }
 
@@ -185,6 +198,10 @@ class experiment_table {
   }
 
  private:
+  const std::string& baseline_of(const std::string& method) const {
+    const auto it = m_row_baselines.find(method);
+    return it == m_row_baselines.end() ? m_baseline : it->second;
+  }
   static double value(const evaluation_result& r, const table_column& c) {
     for (const space_result& s : r.spaces)
       if (space_name(s) == c.space)
@@ -226,6 +243,7 @@ class experiment_table {
   std::map<std::string, std::vector<evaluation_result>> m_runs;
   std::map<std::string, std::map<std::uint64_t, std::size_t>> m_seeds;  ///< row -> seed -> index in m_runs
   std::string m_baseline;
+  std::map<std::string, std::string> m_row_baselines;  ///< method -> its own baseline
 };
 
 }  // namespace sjmt::metrics
