@@ -105,6 +105,7 @@ struct options {
   std::size_t seeds = 1, first_seed = 1, pretrain_steps = 0;
   bool pretrain = false;
   bool no_pretrain = false;  ///< --no-pretrain: the paper profile's pretraining left out
+  bool pretrain_ablation = false;  ///< table2: every row from scratch and pretrained, paired by seed
   bool zero_shot = true;  ///< table4: also infer compounds from Table 2's SJMT network
   int threads = 0;
   std::string data = "synthetic";
@@ -130,6 +131,15 @@ model_choice parse_model(const std::string& s) {
 using summary = metrics::experiment_table;
 using column = metrics::table_column;
 
+/// Job `j` changed in one respect: `tag` goes into its file stem before "-<model>-s<seed>"
+/// (table2-sjmt-<tag>-resnet8-s1) and its key, and ", <what>" after its row's name.
+job variant(job j, const std::string& tag, const std::string& what) {
+  j.name.insert(j.name.rfind('-', j.name.rfind('-') - 1), "-" + tag);
+  j.key += "-" + tag;
+  j.method += ", " + what;
+  return j;
+}
+
 /// The SJMT job `j` once per --weighting: static keeps its name and row (the paper's
 /// method); another weighting w gets its own file stem (table2-sjmt-w-resnet8-s1, so one
 /// output folder holds them all and each resumes on its own) and its own row.
@@ -138,13 +148,7 @@ std::vector<job> weighted(const job& j, const std::vector<std::string>& weightin
   for (const std::string& w : weightings) {
     job k = j;
     k.weighting = w;
-    if (w != "static") {
-      const std::size_t tail = k.name.rfind('-', k.name.rfind('-') - 1);  // before "-<model>-s<seed>"
-      k.name.insert(tail, "-" + w);
-      k.key += "-" + w;
-      k.method += ", " + w + " weighting";
-    }
-    out.push_back(std::move(k));
+    out.push_back(w == "static" ? std::move(k) : variant(std::move(k), w, w + " weighting"));
   }
   return out;
 }
@@ -182,7 +186,9 @@ std::string describe(const options& o, const std::vector<model_choice>& models) 
     s << "; SJMT rows with the label spaces weighted by";
     for (const std::string& w : o.weightings) s << ' ' << w;
   }
-  if (o.pretrain) s << "; trunks pretrained on " << (o.data == "real" ? "FER2013" : "fer-like") << " for " << o.pretrain_steps << " steps";
+  if (o.pretrain)
+    s << (o.pretrain_ablation ? "; every row also from a trunk pretrained on " : "; trunks pretrained on ")
+      << (o.data == "real" ? "FER2013" : "fer-like") << " for " << o.pretrain_steps << " steps";
   s << '.';
   return s.str();
 }
@@ -196,12 +202,15 @@ struct context {
 };
 
 /// The trunk to start from for this model and seed: none, or one pretrained on FER(-like).
+/// Under --pretrain-ablation its length is in its name (the folder's settings say 0 steps:
+/// those of the networks trained from scratch there).
 fs::path pretrained_trunk(const context& c, const model_choice& m, std::uint64_t seed) {
   if (!c.o.pretrain) return {};
   settings s = settings_for(c.o, m);
   s.steps = c.o.pretrain_steps;
   s.decay_every = std::max<std::size_t>(s.steps / 8, 1);
-  job j{.name = "pretrain-fer-" + m.tag() + "-s" + std::to_string(seed), .method = "pretrain", .arch = m.arch,
+  const std::string tag = c.o.pretrain_ablation ? "fer" + std::to_string(s.steps) : "fer";
+  job j{.name = "pretrain-" + tag + "-" + m.tag() + "-s" + std::to_string(seed), .method = "pretrain", .arch = m.arch,
         .depth = m.depth, .shortcut = m.shortcut, .mode = data::batch_mode::single, .seed = seed};
   const data::split_sources fer = c.o.src.fer();
   std::vector<test_set> tests{{0, fer.test}};
@@ -268,6 +277,8 @@ int table2(context& c, bool figure_only) {
   summary sum("Table 2 — multi-task on sfew-like (emotion) + emotionet-like (AUs)", cols);
   sum.set_baseline("classical multi-task");
   summary by_weighting = weighting_table("Table 2", cols, "SJMT (selective loss)");
+  summary by_pretraining("Table 2 — fer-like pretraining against none", cols);  // --pretrain-ablation
+  const std::string fer = "fer" + std::to_string(c.o.pretrain_steps), pretrained = "fer-like pretrained";
   const data::split_sources e = c.o.src.emotion_wild(), a = c.o.src.aus_wild();
   std::vector<test_set> tests{{0, e.test}, {1, a.test}};
   for (std::uint64_t seed = c.o.first_seed; seed < c.o.first_seed + c.o.seeds; ++seed)
@@ -277,17 +288,37 @@ int table2(context& c, bool figure_only) {
         const bool sjmt_row = j.loss == loss_kind::selective && j.head == head_kind::joint;
         const bool asked = std::ranges::find(c.o.methods, j.key) != c.o.methods.end();
         if (figure_only ? !sjmt_row : !asked) continue;
-        if (sjmt_row) {
-          for (const job& jw : weighted(j, figure_only ? std::vector<std::string>{"static"} : c.o.weightings)) {
-            const std::string figure = "figure2-" + (jw.weighting == "static" ? "" : jw.weighting + "-") + m.tag() +
-                                       "-s" + std::to_string(seed);
-            const outcome r = run_job<table2_union, figure2_of>(jw, settings_for(c.o, m), {e.train, a.train}, tests, c.guard);
-            metrics::write_au_by_emotion_figure(c.o.run.out, figure, *r.figure2);
-            sum.add(jw.method, m.label(), r.eval, seed);
-            by_weighting.add(jw.method, m.label(), r.eval, seed);
+        // The row's networks: one per weighting (SJMT), each from scratch and pretrained under
+        // --pretrain-ablation (the pretrained one compared with its scratch twin, and in the
+        // main table with the pretrained classical multi-task).
+        std::vector<job> runs;
+        for (const job& jw : sjmt_row ? weighted(j, figure_only ? std::vector<std::string>{"static"} : c.o.weightings)
+                                      : std::vector<job>{j}) {
+          if (!c.o.pretrain_ablation) {
+            runs.push_back(jw);
+            continue;
           }
-        } else {
-          sum.add(j.method, m.label(), run_job<table2_union>(j, settings_for(c.o, m), {e.train, a.train}, tests, c.guard).eval, seed);
+          job scratch = jw;
+          scratch.pretrained.clear();
+          runs.push_back(scratch);
+          runs.push_back(variant(jw, fer, pretrained));
+          by_pretraining.set_baseline(runs.back().method, scratch.method);
+          if (j.key != "classical") sum.set_baseline(runs.back().method, "classical multi-task, " + pretrained);
+        }
+        for (const job& jr : runs) {
+          const settings& run = settings_for(c.o, m);
+          outcome r;
+          if (sjmt_row) {
+            r = run_job<table2_union, figure2_of>(jr, run, {e.train, a.train}, tests, c.guard);
+            // figure2-resnet8-s1, figure2-pcgrad-resnet8-s1, figure2-fer6000-resnet8-s1, ...
+            metrics::write_au_by_emotion_figure(c.o.run.out, "figure2" + jr.name.substr(j.name.rfind('-', j.name.rfind('-') - 1)), *r.figure2);
+          } else {
+            r = run_job<table2_union>(jr, run, {e.train, a.train}, tests, c.guard);
+          }
+          sum.add(jr.method, m.label(), r.eval, seed);
+          // The weighting table compares networks from scratch only under the ablation.
+          if (sjmt_row && (!c.o.pretrain_ablation || jr.pretrained.empty())) by_weighting.add(jr.method, m.label(), r.eval, seed);
+          if (c.o.pretrain_ablation) by_pretraining.add(jr.method, m.label(), r.eval, seed);
         }
       }
     }
@@ -295,6 +326,12 @@ int table2(context& c, bool figure_only) {
     std::printf("\n%s", sum.write(c.o.run.out, "table2", describe(c.o, c.models)).c_str());
     if (weighs(c.o))
       print_weighting(c.o, by_weighting, "table2_weighting", describe(c.o, c.models), table2_jobs(c.models.front(), 1, {})[1]);
+    if (c.o.pretrain_ablation) {
+      std::printf("\n%s", by_pretraining.write(c.o.run.out, "table2_pretraining", describe(c.o, c.models)).c_str());
+      for (const auto& cmp : by_pretraining.comparisons())
+        if (cmp.column.title == cols.front().title)  // once per row: verdict() covers every column
+          std::printf("%s", paper::verdict(by_pretraining, cmp.method).c_str());
+    }
     std::printf("\n%s\n%s", paper::table2_markdown(), paper::verdict(sum, "SJMT (selective loss)").c_str());
   }
   const std::string first = "figure2-" + c.models.front().tag() + "-s" + std::to_string(c.o.first_seed);
@@ -444,7 +481,7 @@ nlohmann::json settings_of(const options& o) {
   nlohmann::json j = {{"steps", o.run.steps}, {"batch", o.run.batch}, {"lr", o.run.lr}, {"schedule", o.run.schedule},
           {"decay_factor", o.run.decay_factor}, {"decay_every", o.run.decay_every}, {"momentum", o.run.momentum},
           {"weight_decay", o.run.weight_decay}, {"data", o.data}, {"data_seed", o.src.world_seed},
-          {"pretrain_steps", o.pretrain ? o.pretrain_steps : 0}};
+          {"pretrain_steps", o.pretrain && !o.pretrain_ablation ? o.pretrain_steps : 0}};  // ablation: in the names
   if (o.vgg) j["vgg"] = {{"steps", o.vgg->steps}, {"batch", o.vgg->batch}, {"lr", o.vgg->lr}};  // paper profile only
   // The landmark head: map is the default now and linear the head of before the option, so the
   // landmark experiment records it always (a folder of linear-head runs is then refused by its settings).
@@ -489,6 +526,9 @@ void apply_profile(options& o, const CLI::App& app) {
     o.vgg = v;
   }
   SJMT_CHECK(value_error, !(o.pretrain && o.no_pretrain), "--pretrain and --no-pretrain: choose one");
+  SJMT_CHECK(value_error, !o.pretrain_ablation || o.experiment == "table2", "--pretrain-ablation is a table2 option");
+  SJMT_CHECK(value_error, !(o.pretrain_ablation && o.no_pretrain), "--pretrain-ablation and --no-pretrain: choose one");
+  if (o.pretrain_ablation) o.pretrain = true;
 }
 
 // ---- export: a checkpoint as ONNX ----------------------------------------------------------
@@ -754,6 +794,9 @@ int main(int argc, char** argv) {
   app.add_option("--first-seed", o.first_seed, "seed of the first network");
   app.add_flag("--pretrain", o.pretrain, "pretrain each trunk on fer-like (or --fer2013) and fine-tune, as the paper does (the paper profile's default)");
   app.add_flag("--no-pretrain", o.no_pretrain, "train from scratch under the paper profile too");
+  app.add_flag("--pretrain-ablation", o.pretrain_ablation,
+               "table2: train every row both from scratch and from the fer-like pretrained trunk, and pair them by "
+               "seed (table2_pretraining.md); networks from scratch already in the output folder are reused");
   app.add_flag("!--no-zero-shot", o.zero_shot, "table4: leave out the compounds inferred from Table 2's SJMT network (which trains it if it is not in the output folder)");
   app.add_option("--pretrain-steps", o.pretrain_steps, "pretraining steps (default: --steps)");
   app.add_option("--threads", o.threads, "threads for the network (default: all cores)");
