@@ -16,15 +16,42 @@
 
 namespace sjmt::detail::cpu {
 
-/// y = (x - mean) * invstd * gamma + beta, per channel.
+/// One row of C channels: y = x scale + shift, plus z where z is not null, then
+/// max(., 0) when `relu`; y may be x. The serial kernel of every affine pass: batch
+/// norm's below (parallel over rows) and the convolution's epilogue
+/// (conv2d_direct.hpp), which runs it on a row still in cache.
 template <class T>
-void affine_rows(const T* x, const std::vector<T>& scale, const std::vector<T>& shift, std::size_t M, std::size_t C,
-                 T* y) {
+inline void affine_row(const T* x, const T* z, const T* scale, const T* shift, std::size_t C, bool relu, T* y) {
+  if (z && relu) {
+#pragma omp simd
+    for (std::size_t c = 0; c < C; ++c) {
+      const T v = x[c] * scale[c] + shift[c] + z[c];
+      y[c] = v > T(0) ? v : T(0);
+    }
+  } else if (z) {
+#pragma omp simd
+    for (std::size_t c = 0; c < C; ++c) y[c] = x[c] * scale[c] + shift[c] + z[c];
+  } else if (relu) {
+#pragma omp simd
+    for (std::size_t c = 0; c < C; ++c) {
+      const T v = x[c] * scale[c] + shift[c];
+      y[c] = v > T(0) ? v : T(0);
+    }
+  } else {
+#pragma omp simd
+    for (std::size_t c = 0; c < C; ++c) y[c] = x[c] * scale[c] + shift[c];
+  }
+}
+
+/// y = (x - mean) * invstd * gamma + beta, per channel, then max(., 0) when `relu`, over M
+/// rows of x (M, C) with a residual z (M, C) added before the ReLU where z is not null.
+template <class T>
+void affine_rows(const T* x, const T* z, const std::vector<T>& scale, const std::vector<T>& shift, std::size_t M,
+                 std::size_t C, bool relu, T* y) {
 #pragma omp parallel for schedule(static) if (worth_threads(M * C))
   for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
-    const T* rx = x + static_cast<std::size_t>(m) * C;
-    T* ry = y + static_cast<std::size_t>(m) * C;
-    for (std::size_t c = 0; c < C; ++c) ry[c] = rx[c] * scale[c] + shift[c];
+    const std::size_t o = static_cast<std::size_t>(m) * C;
+    affine_row(x + o, z ? z + o : nullptr, scale.data(), shift.data(), C, relu, y + o);
   }
 }
 
@@ -114,31 +141,6 @@ void running_affine(const host_tensor<T>& gamma, const host_tensor<T>& beta, con
   }
 }
 
-/// y = max(x scale + shift + z, 0) per channel, in one pass; z may be null.
-template <class T>
-void affine_add_relu_rows(const T* x, const T* z, const std::vector<T>& scale, const std::vector<T>& shift,
-                          std::size_t M, std::size_t C, T* y) {
-  const T* sc = scale.data();
-  const T* sh = shift.data();
-#pragma omp parallel for schedule(static) if (worth_threads(M * C))
-  for (std::ptrdiff_t m = 0; m < static_cast<std::ptrdiff_t>(M); ++m) {
-    const std::size_t o = static_cast<std::size_t>(m) * C;
-    if (z) {
-#pragma omp simd
-      for (std::size_t c = 0; c < C; ++c) {
-        const T v = x[o + c] * sc[c] + sh[c] + z[o + c];
-        y[o + c] = v > T(0) ? v : T(0);
-      }
-    } else {
-#pragma omp simd
-      for (std::size_t c = 0; c < C; ++c) {
-        const T v = x[o + c] * sc[c] + sh[c];
-        y[o + c] = v > T(0) ? v : T(0);
-      }
-    }
-  }
-}
-
 template <class T>
 void batch_norm_forward_train(const host_tensor<T>& x, const host_tensor<T>& gamma, const host_tensor<T>& beta,
                               T momentum, T epsilon, host_tensor<T>& running_mean, host_tensor<T>& running_var,
@@ -147,7 +149,7 @@ void batch_norm_forward_train(const host_tensor<T>& x, const host_tensor<T>& gam
   std::vector<T> scale, shift;
   batch_statistics(x, gamma, beta, momentum, epsilon, running_mean, running_var, saved_mean, saved_invstd, scale,
                    shift);
-  affine_rows(x.data(), scale, shift, M, C, y.data());
+  affine_rows(x.data(), static_cast<const T*>(nullptr), scale, shift, M, C, false, y.data());
 }
 
 /// y = max(batch_norm(x) + z, 0), training mode; z may be null (no residual).
@@ -162,7 +164,7 @@ void batch_norm_add_relu_forward_train(const host_tensor<T>& x, const host_tenso
   std::vector<T> scale, shift;
   batch_statistics(x, gamma, beta, momentum, epsilon, running_mean, running_var, saved_mean, saved_invstd, scale,
                    shift);
-  affine_add_relu_rows(x.data(), z ? z->data() : nullptr, scale, shift, M, C, y.data());
+  affine_rows(x.data(), z ? z->data() : nullptr, scale, shift, M, C, true, y.data());
 }
 
 /// y = max(batch_norm(x) + z, 0) with the running averages; z may be null.
@@ -173,7 +175,7 @@ void batch_norm_add_relu_forward_infer(const host_tensor<T>& x, const host_tenso
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
   std::vector<T> scale, shift;
   running_affine(gamma, beta, running_mean, running_var, epsilon, C, scale, shift);
-  affine_add_relu_rows(x.data(), z ? z->data() : nullptr, scale, shift, M, C, y.data());
+  affine_rows(x.data(), z ? z->data() : nullptr, scale, shift, M, C, true, y.data());
 }
 
 template <class T>
@@ -183,7 +185,7 @@ void batch_norm_forward_infer(const host_tensor<T>& x, const host_tensor<T>& gam
   const std::size_t C = x.shape()[3], M = x.shape()[0] * x.shape()[1] * x.shape()[2];
   std::vector<T> scale, shift;
   running_affine(gamma, beta, running_mean, running_var, epsilon, C, scale, shift);
-  affine_rows(x.data(), scale, shift, M, C, y.data());
+  affine_rows(x.data(), static_cast<const T*>(nullptr), scale, shift, M, C, false, y.data());
 }
 
 /// Gradients of the training-mode forward, of g = dy, or of g = dy where

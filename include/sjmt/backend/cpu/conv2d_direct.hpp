@@ -29,6 +29,7 @@
 
 #include "../../tensor/host_tensor.hpp"
 #include "../conv2d_geometry.hpp"
+#include "batch_norm.hpp"
 #include "conv2d_tap.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
@@ -256,33 +257,9 @@ struct conv_epilogue {
 /// Applies ep to the `pixels` x K outputs at out (inside ep.y).
 template <class T>
 void apply_epilogue(const conv_epilogue<T>& ep, T* out, std::size_t pixels, std::size_t K) {
-  const T* sc = ep.scale;
-  const T* sh = ep.shift;
   const T* z = ep.z ? ep.z + (out - ep.y) : nullptr;
-  for (std::size_t p = 0; p < pixels; ++p) {
-    T* o = out + p * K;
-    if (z && ep.relu) {
-      const T* zp = z + p * K;
-#pragma omp simd
-      for (std::size_t k = 0; k < K; ++k) {
-        const T v = o[k] * sc[k] + sh[k] + zp[k];
-        o[k] = v > T(0) ? v : T(0);
-      }
-    } else if (z) {
-      const T* zp = z + p * K;
-#pragma omp simd
-      for (std::size_t k = 0; k < K; ++k) o[k] = o[k] * sc[k] + sh[k] + zp[k];
-    } else if (ep.relu) {
-#pragma omp simd
-      for (std::size_t k = 0; k < K; ++k) {
-        const T v = o[k] * sc[k] + sh[k];
-        o[k] = v > T(0) ? v : T(0);
-      }
-    } else {
-#pragma omp simd
-      for (std::size_t k = 0; k < K; ++k) o[k] = o[k] * sc[k] + sh[k];
-    }
-  }
+  for (std::size_t p = 0; p < pixels; ++p)
+    affine_row(out + p * K, z ? z + p * K : nullptr, ep.scale, ep.shift, K, ep.relu, out + p * K);
 }
 
 /// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad,
