@@ -431,6 +431,18 @@ int landmarks(context& c) {
       }
       const outcome r1 = run_job<landmarks_only>(alone, run, {w.train}, {{0, w.test}}, c.guard);
       sum_points.add(alone.method, m.label(), r1.eval, seed);
+      // Uncertainty weighting is the one method that changes a one-space objective: it learns
+      // the L2 term's scale (exp(-s), about 1/(2L) at its equilibrium), which acts as a larger
+      // learning rate for the points. Its joint row is compared with a landmark-only network
+      // weighted the same way, so that "do emotion and AU data help the points" is not answered
+      // by the scale alone. (DWA and GradNorm keep one space's weight at 1 and PCGrad has no
+      // pair to project: their landmark-only networks would be the static one, bit for bit.)
+      if (std::ranges::find(c.o.weightings, "uncertainty") != c.o.weightings.end()) {
+        job alone_u = weighted(alone, {"uncertainty"}).front();
+        const outcome ru = run_job<landmarks_only>(alone_u, run, {w.train}, {{0, w.test}}, c.guard);
+        sum_points.add(alone_u.method, m.label(), ru.eval, seed);
+        sum_points.set_baseline(weighted(three, {"uncertainty"}).front().method, alone_u.method);
+      }
       if (first_curves.empty()) {
         first_curves.emplace_back(weighted(three, c.o.weightings).front().method,
                                   *r3->eval.find<metrics::regression_result>("landmarks"));
