@@ -436,7 +436,7 @@ int landmarks(context& c) {
       // learning rate for the points. Its joint row is compared with a landmark-only network
       // weighted the same way, so that "do emotion and AU data help the points" is not answered
       // by the scale alone. (DWA and GradNorm keep one space's weight at 1 and PCGrad has no
-      // pair to project: their landmark-only networks would be the static one, bit for bit.)
+      // pair to project: their landmark-only networks would train the static objective.)
       if (std::ranges::find(c.o.weightings, "uncertainty") != c.o.weightings.end()) {
         job alone_u = weighted(alone, {"uncertainty"}).front();
         const outcome ru = run_job<landmarks_only>(alone_u, run, {w.train}, {{0, w.test}}, c.guard);
