@@ -32,3 +32,29 @@ TEST_CASE("contact_sheet: tiles, captions naming the emotion and the present AUs
   CHECK(lit > 20);
   CHECK_THROWS_AS(contact_sheet(std::vector<labelled_face>{}, {}), sjmt::value_error);
 }
+
+TEST_CASE("draw_text: every glyph of a string is drawn whole (the quad buffer holds the widest glyphs)") {
+  // stb_easy_font emits up to 11 quads per glyph ('X'); a buffer sized for the
+  // average dropped the last quads of "0.08", whose 8 then read as a 3 on the CED
+  // plot's axis. Each glyph drawn within a string must match the glyph drawn alone
+  // at the same place.
+  for (const std::string text : {"0.08", "XXXXXXXX", "0.38 0.88", "WMWMWM"}) {
+    CAPTURE(text);
+    image whole(80, 12, 1), parts(80, 12, 1);
+    draw_text(whole, 0, 0, text, 1.0f);
+    std::string before;
+    for (char c : text) {
+      const std::string glyph(1, c);
+      draw_text(parts, stb_easy_font_width(before.data()), 0, glyph, 1.0f);
+      before += c;
+    }
+    int lit = 0, differ = 0;
+    for (int y = 0; y < 12; ++y)
+      for (int x = 0; x < 80; ++x) {
+        lit += whole.at(y, x, 0) > 0.5f;
+        differ += whole.at(y, x, 0) != parts.at(y, x, 0);
+      }
+    CHECK(lit > 0);
+    CHECK(differ == 0);
+  }
+}

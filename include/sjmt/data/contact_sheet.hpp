@@ -57,7 +57,9 @@ namespace sjmt::data {
 /// image and to columns before `x_end`. Used for captions, labels and numbers on figures.
 inline void draw_text(image& img, int x, int y, const std::string& text, float v,
                       int x_end = std::numeric_limits<int>::max()) {
-  std::vector<char> buf(text.size() * 300 + 64);
+  // 64 bytes per quad and up to 11 quads per glyph ('X'): a buffer sized for the
+  // average glyph silently drops the last quads (an 8 drawn as a 3).
+  std::vector<char> buf(text.size() * 12 * 64 + 64);
   std::string copy = text;
   const int quads = stb_easy_font_print(0, 0, copy.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
   for (int q = 0; q < quads; ++q) {
