@@ -82,7 +82,58 @@ void inference(benchmark::State& state) {
   state.counters["peak_MiB"] = peak_rss_mib();
 }
 
+/// Any input shape (issue 16, item 3): ResNet-32 on a batch of `batch` images of
+/// size x size x channels (state.range 0, 1, 2). "Mpx/s" (input pixels per
+/// second) is comparable across sizes: a layer's work grows with its pixels, so
+/// a shape that takes a slower path shows as a lower Mpx/s than 32x32 RGB.
+template <bool Train>
+void resnet32_shape(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0)), channels = static_cast<std::size_t>(state.range(1)),
+             n = static_cast<std::size_t>(state.range(2));
+  B be;
+  std::mt19937_64 rng(1);
+  model<32> net(be, rng, {.in_channels = channels});
+  sjmt::parameter_list<B, float> ps;
+  net.collect(ps);
+  sjmt::sgd<B, float> opt(be, ps);
+  std::normal_distribution<float> normal;
+  sjmt::host_tensor<float> x({n, size, size, channels});
+  for (auto& v : x) v = normal(rng);
+  sjmt::host_tensor<float> grad({n, 1, 1, layout::size});
+  const auto step = [&] {
+    if constexpr (Train) {
+      const auto& logits = net.forward(x, sjmt::mode::train);
+      for (std::size_t i = 0; i < logits.size(); ++i) grad.data()[i] = logits.data()[i] / float(n);
+      net.backward(grad);
+      opt.step(0.05);
+    } else {
+      benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
+    }
+  };
+  step();
+  for (auto _ : state) {
+    step();
+    benchmark::ClobberMemory();
+  }
+  state.counters["img/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["Mpx/s"] = benchmark::Counter(static_cast<double>(n * size * size) / 1e6,
+                                               benchmark::Counter::kIsIterationInvariantRate);
+}
+
 }  // namespace
+
+// {size, channels, batch}: FER2013's 48x48 grey, 64x64, and batches 1 (deployment) to 512.
+BENCHMARK(resnet32_shape<false>)
+    ->Name("resnet32/inference/shape")
+    ->ArgNames({"size", "ch", "batch"})
+    ->Args({32, 3, 128})->Args({32, 1, 128})->Args({48, 1, 128})->Args({64, 1, 128})->Args({64, 3, 128})
+    ->Args({32, 3, 1})->Args({32, 3, 8})->Args({32, 3, 512})->Args({48, 1, 1})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(resnet32_shape<true>)
+    ->Name("resnet32/train_step/shape")
+    ->ArgNames({"size", "ch", "batch"})
+    ->Args({32, 3, 128})->Args({48, 1, 128})->Args({64, 1, 128})->Args({32, 3, 8})->Args({32, 3, 512})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK(train_step<32>)->Name("resnet32/train_step/b128")->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(inference<32>)->Name("resnet32/inference/b128")->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -170,7 +170,7 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
   // Widths 32, 16 and 8 with 16, 32 and 64 channels are the shapes whose rows
   // the direct kernels tile exactly (tap tiles of 16 or 8 pixels, regular row
   // runs with the spacing known at compile time); width 24 takes 8-pixel
-  // tiles, 12 the general tiles. Float and double take different tiles (a
+  // tiles. Float and double take different tiles (a
   // double vector holds half the lanes), so both are checked against the loops.
   // K = 8 gives double its one-vector tiles; widths 48 and 24 give middle
   // tiles (neither edge); 10 images of 8 rows run on several threads and
@@ -183,7 +183,17 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
         shape{64, 64, 24, 1, 2, 3}, shape{32, 16, 12, 1, 2, 3}, shape{16, 48, 16, 1, 2, 3},
         shape{16, 8, 16, 1, 2, 3}, shape{16, 8, 24, 1, 2, 3}, shape{32, 16, 32, 1, 2, 3},
         shape{64, 16, 8, 1, 2, 3}, shape{16, 16, 48, 1, 2, 3}, shape{16, 16, 24, 1, 2, 3},
-        shape{16, 16, 32, 1, 10, 8}}) {
+        shape{16, 16, 32, 1, 10, 8},
+        // other widths: 12 (48x48 input at the third stage; AVX-512's 12-pixel
+        // tiles), 31 (a last tile overlapping the one before), 9, 14 and 7 (the
+        // walk); K of three vectors (one-vector tiles)
+        shape{64, 64, 12, 1, 2, 3}, shape{16, 16, 12, 1, 2, 3}, shape{32, 32, 31, 1, 2, 3},
+        shape{16, 16, 31, 1, 2, 3}, shape{32, 32, 9, 1, 2, 3}, shape{64, 16, 14, 1, 2, 3},
+        shape{16, 16, 7, 1, 2, 3}, shape{16, 48, 12, 1, 2, 3}, shape{16, 48, 31, 1, 2, 3},
+        // one image on a team of threads (enough work to be threaded): the rows are
+        // shared (tap tiles, and the walk of a stride-2 layer and of a first layer
+        // of 3 channels)
+        shape{16, 16, 32, 1, 1, 40}, shape{16, 32, 64, 2, 1, 64}, shape{3, 16, 64, 1, 1, 64}}) {
     CAPTURE(C);
     CAPTURE(K);
     CAPTURE(W);
@@ -238,7 +248,13 @@ TEST_CASE("conv2d: with AVX-512, ResNet-CIFAR's 3x3 layers get the tap tiles") {
   CHECK(fwd(64, 64, 8) == std::pair{2, 8});
   CHECK(fwd(16, 16, 8) == std::pair{1, 8});
   CHECK(fwd(3, 16, 32).first == 0);   // the first layer: 3 input channels
-  CHECK(fwd(16, 16, 12).first == 0);  // width not a multiple of 8
+  CHECK(fwd(16, 16, 12) == std::pair{1, 12});  // 48x48 input, third stage: 12-pixel tiles
+  CHECK(fwd(64, 64, 12) == std::pair{2, 12});
+  CHECK(fwd(64, 64, 24) == std::pair{2, 8});   // 8 divides: 8-pixel tiles
+  CHECK(fwd(32, 32, 31) == std::pair{2, 8});   // the last tile overlaps: 1 pixel of 31 recomputed
+  CHECK(fwd(32, 32, 14).first == 0);           // 2 of 14 recomputed: the walk is faster
+  CHECK(fwd(16, 48, 32) == std::pair{1, 16});  // three vectors: one-vector tiles
+  CHECK(fwd(16, 16, 7).first == 0);            // narrower than a tile: the walk
   CHECK(cpu::plan_tap_tiles<float>(3, 0, 16, 16, 32).vectors == 0);  // padding 0
   CHECK(cpu::plan_tap_tiles<float>(5, 2, 16, 16, 32).vectors == 0);  // 5x5
   CHECK(cpu::plan_tap_tiles<double>(3, 1, 16, 8, 16).vectors == 1);
@@ -263,7 +279,9 @@ TEST_CASE("conv2d: with AVX2, ResNet-CIFAR's 3x3 forward layers get 8-pixel tap 
     CHECK(p.tile == 8);
   }
   CHECK(cpu::plan_tap_tiles<float>(3, 1, 3, 16, 32).vectors == 0);   // 3 input channels
-  CHECK(cpu::plan_tap_tiles<float>(3, 1, 16, 16, 12).vectors == 0);  // width not a multiple of 8
+  CHECK(cpu::plan_tap_tiles<float>(3, 1, 16, 16, 12).vectors == 0);  // 4 of 12 recomputed: the walk is faster
+  CHECK(cpu::plan_tap_tiles<float>(3, 1, 16, 16, 31).tile == 8);     // 1 of 31 recomputed: overlapping tiles
+  CHECK(cpu::plan_tap_tiles<float>(3, 1, 16, 16, 7).vectors == 0);   // narrower than a tile
   CHECK(cpu::plan_tap_tiles<float>(3, 0, 16, 16, 32).vectors == 0);  // padding 0
   CHECK(cpu::plan_tap_tiles<double>(3, 1, 16, 8, 16).vectors == 1);
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 16).vectors == 0);

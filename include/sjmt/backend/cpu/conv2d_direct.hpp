@@ -265,6 +265,13 @@ void apply_epilogue(const conv_epilogue<T>& ep, T* out, std::size_t pixels, std:
 /// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad,
 /// then ep (when not null) on each output row (tap tiles, in L1) or image (the
 /// segment walk, in L2) as soon as it is computed.
+///
+/// Threads: the tap tiles split the N P output rows evenly (static), so that a
+/// batch smaller than the team, one image at deployment, keeps every thread
+/// busy. The segment walk splits images, whose row tiles then reuse each slice
+/// of the filter across the whole image while it is in L1; only when the batch
+/// is smaller than the team does every thread pad each image and take a share
+/// of its rows.
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
 void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride, const T* x,
@@ -273,25 +280,39 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
-  const segment_walk walk{R, R * C, Wp * C, R * C, 1};
+  const bool threaded = worth_threads(N * P * Q * (R * R * C + K));
   const tap_plan tap = stride == 1 ? plan_tap_tiles<T>(R, pad, C, K, W) : tap_plan{};
-  const auto images = static_cast<std::ptrdiff_t>(N);
+  if (tap.vectors > 0) {  // reads x itself: no padded copy
+    const auto rows = static_cast<std::ptrdiff_t>(N * P);
+#pragma omp parallel for schedule(static) if (threaded)
+    for (std::ptrdiff_t np = 0; np < rows; ++np) {
+      const std::size_t n = static_cast<std::size_t>(np) / P, p = static_cast<std::size_t>(np) % P;
+      T* row = y + static_cast<std::size_t>(np) * Q * K;
+      tap_output_row(tap, x + n * H * W * C, H, W, C, p, w, K, row);
+      if (ep) apply_epilogue(*ep, row, Q, K);
+    }
+    return;
+  }
+  const segment_walk walk{R, R * C, Wp * C, R * C, 1};
+  const bool share_images = threaded && N < static_cast<std::size_t>(omp_get_max_threads());
   ws.prepare();
-#pragma omp parallel if (worth_threads(N * P * Q * (R * R * C + K)))
+#pragma omp parallel if (threaded)
   {
-    std::vector<const T*> a(tap.vectors > 0 ? 0 : P * Q);  // the segment walk's row pointers
+    std::vector<const T*> a(P * Q);  // the segment walk's row pointers
     std::vector<T*> c(a.size());
+    // Output rows [p0, p1) of each image for this thread: all of them, or its
+    // share when the images are shared.
+    std::size_t p0 = 0, p1 = P;
+    if (share_images) {
+      const auto t = static_cast<std::size_t>(omp_get_thread_num()),
+                 team = static_cast<std::size_t>(omp_get_num_threads());
+      p0 = P * t / team;
+      p1 = P * (t + 1) / team;
+    }
+    const auto images = static_cast<std::ptrdiff_t>(share_images ? 0 : N);  // whole images per thread
 #pragma omp for schedule(static)
     for (std::ptrdiff_t i = 0; i < images; ++i) {
       const auto n = static_cast<std::size_t>(i);
-      if (tap.vectors > 0) {  // reads x itself: no padded copy
-        for (std::size_t p = 0; p < P; ++p) {
-          T* row = y + (n * P + p) * Q * K;
-          tap_output_row(tap, x + n * H * W * C, H, W, C, p, w, K, row);
-          if (ep) apply_epilogue(*ep, row, Q, K);
-        }
-        continue;
-      }
       T* xp = ws.per_thread<T>(Hp * Wp * C);
       pad_image(x + n * H * W * C, H, W, C, pad, xp);
       for (std::size_t p = 0; p < P; ++p)
@@ -301,6 +322,17 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
         }
       segment_gemm(a.data(), c.data(), P * Q, walk, w, K, false, row_runs{Q, stride * C});
       if (ep) apply_epilogue(*ep, y + n * P * Q * K, P * Q, K);
+    }
+    for (std::size_t n = 0; share_images && n < N && p0 < p1; ++n) {
+      T* xp = ws.per_thread<T>(Hp * Wp * C);  // each thread's own copy: no barrier between images
+      pad_image(x + n * H * W * C, H, W, C, pad, xp);
+      for (std::size_t p = p0; p < p1; ++p)
+        for (std::size_t q = 0; q < Q; ++q) {
+          a[(p - p0) * Q + q] = xp + (p * Wp + q) * stride * C;
+          c[(p - p0) * Q + q] = y + ((n * P + p) * Q + q) * K;
+        }
+      segment_gemm(a.data(), c.data(), (p1 - p0) * Q, walk, w, K, false, row_runs{Q, stride * C});
+      if (ep) apply_epilogue(*ep, y + (n * P + p0) * Q * K, (p1 - p0) * Q, K);
     }
   }
 }
