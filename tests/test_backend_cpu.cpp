@@ -7,6 +7,7 @@
 #include <random>
 #include <tuple>
 #include <utility>
+#include <omp.h>
 #include <sjmt/backend.hpp>
 
 using sjmt::conv2d_geometry;
@@ -176,6 +177,13 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
   // tiles (neither edge); 10 images of 8 rows run on several threads and
   // several partial-sum blocks of backward-filter.
   std::mt19937_64 rng(10);
+  // A team of 4 whatever the machine, so that images and rows are shared on a
+  // one-core runner too; restored when the case ends, however it ends.
+  struct team_of_four {
+    int before = omp_get_max_threads();
+    team_of_four() { omp_set_num_threads(4); }
+    ~team_of_four() { omp_set_num_threads(before); }
+  } const team;
   using shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
   for (const auto& [C, K, W, stride, N, H] :
        {shape{16, 16, 32, 1, 2, 3}, shape{16, 32, 32, 2, 2, 3}, shape{32, 32, 16, 1, 2, 3},
@@ -184,16 +192,20 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
         shape{16, 8, 16, 1, 2, 3}, shape{16, 8, 24, 1, 2, 3}, shape{32, 16, 32, 1, 2, 3},
         shape{64, 16, 8, 1, 2, 3}, shape{16, 16, 48, 1, 2, 3}, shape{16, 16, 24, 1, 2, 3},
         shape{16, 16, 32, 1, 10, 8},
-        // other widths: 12 (48x48 input at the third stage; AVX-512's 12-pixel
-        // tiles), 31 (a last tile overlapping the one before), 9, 14 and 7 (the
-        // walk); K of three vectors (one-vector tiles)
-        shape{64, 64, 12, 1, 2, 3}, shape{16, 16, 12, 1, 2, 3}, shape{32, 32, 31, 1, 2, 3},
+        // other widths: 12 and 36 (48x48 input at the third stage; AVX-512's
+        // 12-pixel tiles, 36 with left, middle and right tiles), 31 (a last tile
+        // overlapping the one before), 9, 14 and 7 (the walk); K = 48, three
+        // float vectors on AVX-512 (one-vector tiles)
+        shape{64, 64, 12, 1, 2, 3}, shape{16, 16, 12, 1, 2, 3}, shape{16, 16, 36, 1, 2, 3},
+        shape{64, 64, 36, 1, 2, 3}, shape{32, 32, 31, 1, 2, 3},
         shape{16, 16, 31, 1, 2, 3}, shape{32, 32, 9, 1, 2, 3}, shape{64, 16, 14, 1, 2, 3},
         shape{16, 16, 7, 1, 2, 3}, shape{16, 48, 12, 1, 2, 3}, shape{16, 48, 31, 1, 2, 3},
-        // one image on a team of threads (enough work to be threaded): the rows are
-        // shared (tap tiles, and the walk of a stride-2 layer and of a first layer
-        // of 3 channels)
-        shape{16, 16, 32, 1, 1, 40}, shape{16, 32, 64, 2, 1, 64}, shape{3, 16, 64, 1, 1, 64}}) {
+        // one image on a team of threads (enough work to be threaded; the team is
+        // set to 4 below): the rows are shared (tap tiles, and the walk of a
+        // stride-2 layer and of a first layer of 3 channels); 2 output rows for 4
+        // threads leave two of them without rows
+        shape{16, 16, 32, 1, 1, 40}, shape{16, 32, 64, 2, 1, 64}, shape{3, 16, 64, 1, 1, 64},
+        shape{16, 32, 768, 2, 1, 3}}) {
     CAPTURE(C);
     CAPTURE(K);
     CAPTURE(W);

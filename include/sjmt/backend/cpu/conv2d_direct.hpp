@@ -264,7 +264,8 @@ void apply_epilogue(const conv_epilogue<T>& ep, T* out, std::size_t pixels, std:
 
 /// y (N, P, Q, K) = conv(x (N, H, W, C), w (R, R, C, K)) with stride and padding pad,
 /// then ep (when not null) on each output row (tap tiles, in L1) or image (the
-/// segment walk, in L2) as soon as it is computed.
+/// segment walk, in L2; a thread's rows of it when images are shared) as soon
+/// as it is computed.
 ///
 /// Threads: the tap tiles split the N P output rows evenly (static), so that a
 /// batch smaller than the team, one image at deployment, keeps every thread
@@ -310,7 +311,7 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
       p1 = P * (t + 1) / team;
     }
     const auto images = static_cast<std::ptrdiff_t>(share_images ? 0 : N);  // whole images per thread
-#pragma omp for schedule(static)
+#pragma omp for schedule(static) nowait
     for (std::ptrdiff_t i = 0; i < images; ++i) {
       const auto n = static_cast<std::size_t>(i);
       T* xp = ws.per_thread<T>(Hp * Wp * C);
