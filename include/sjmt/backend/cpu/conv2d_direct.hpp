@@ -361,7 +361,11 @@ void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, 
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
   const std::size_t SC = R * C, size = R * SC * K;
-  constexpr std::size_t block = 8;
+  // Blocks of 8 images from a batch of 32 (the partial sums stay few), smaller
+  // ones below, so that a small batch still makes at least 4 blocks for the
+  // threads (batch 8: 4 blocks of 2, where one block of 8 left a core idle).
+  // The block depends on N only, never on the thread count.
+  const std::size_t block = std::clamp<std::size_t>(N / 4, 1, 8);
   const std::size_t blocks = (N + block - 1) / block;
   T* partial = ws.shared<T, 1>(blocks * size);
   // rows i = (s, c) of one r; depth: the P output rows (segments) of Q pixels
