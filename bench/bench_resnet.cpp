@@ -11,6 +11,7 @@
 
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <random>
 #include <sys/resource.h>
 #include <sjmt/backend.hpp>
@@ -35,67 +36,21 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-sjmt::host_tensor<float> random_images(std::mt19937_64& rng, std::size_t channels = 3) {
-  std::normal_distribution<float> normal;
-  sjmt::host_tensor<float> x({batch, 32, 32, channels});
-  for (auto& v : x) v = normal(rng);
-  return x;
-}
-
-template <std::size_t Depth, std::size_t Channels = 3>
-void train_step(benchmark::State& state) {
+/// ResNet-<Depth> on a batch of n images of size x size x channels: a training
+/// step (forward, backward, SGD) or an inference per iteration. "Mpx/s" (input
+/// pixels per second) is comparable across sizes: a layer's work grows with its
+/// pixels, so a shape that takes a slower path shows as a lower Mpx/s than 32x32.
+template <std::size_t Depth, bool Train>
+void run_resnet(benchmark::State& state, std::size_t size, std::size_t channels, std::size_t n) {
   B be;
   std::mt19937_64 rng(1);
-  model<Depth> net(be, rng, {.in_channels = Channels});
+  model<Depth> net(be, rng, {.in_channels = channels});
   sjmt::parameter_list<B, float> ps;
-  net.collect(ps);
-  sjmt::sgd<B, float> opt(be, ps);
-  const auto x = random_images(rng, Channels);
-  sjmt::host_tensor<float> grad({batch, 1, 1, layout::size});
-  const auto step = [&] {
-    const auto& logits = net.forward(x, sjmt::mode::train);
-    for (std::size_t i = 0; i < logits.size(); ++i) grad.data()[i] = logits.data()[i] / float(batch);
-    net.backward(grad);
-    opt.step(0.05);
-  };
-  step();  // warm-up: first-step allocations are not timed
-  for (auto _ : state) {
-    step();
-    benchmark::ClobberMemory();
+  std::optional<sjmt::sgd<B, float>> opt;  // training only: inference's peak memory holds no momentum
+  if constexpr (Train) {
+    net.collect(ps);
+    opt.emplace(be, ps);
   }
-  state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak_MiB"] = peak_rss_mib();
-}
-
-template <std::size_t Depth, std::size_t Channels = 3>
-void inference(benchmark::State& state) {
-  B be;
-  std::mt19937_64 rng(1);
-  model<Depth> net(be, rng, {.in_channels = Channels});
-  const auto x = random_images(rng, Channels);
-  benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
-    benchmark::ClobberMemory();
-  }
-  state.counters["img/s"] = benchmark::Counter(static_cast<double>(batch), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak_MiB"] = peak_rss_mib();
-}
-
-/// Any input shape (issue 16, item 3): ResNet-32 on a batch of `batch` images of
-/// size x size x channels (state.range 0, 1, 2). "Mpx/s" (input pixels per
-/// second) is comparable across sizes: a layer's work grows with its pixels, so
-/// a shape that takes a slower path shows as a lower Mpx/s than 32x32 RGB.
-template <bool Train>
-void resnet32_shape(benchmark::State& state) {
-  const auto size = static_cast<std::size_t>(state.range(0)), channels = static_cast<std::size_t>(state.range(1)),
-             n = static_cast<std::size_t>(state.range(2));
-  B be;
-  std::mt19937_64 rng(1);
-  model<32> net(be, rng, {.in_channels = channels});
-  sjmt::parameter_list<B, float> ps;
-  net.collect(ps);
-  sjmt::sgd<B, float> opt(be, ps);
   std::normal_distribution<float> normal;
   sjmt::host_tensor<float> x({n, size, size, channels});
   for (auto& v : x) v = normal(rng);
@@ -105,12 +60,12 @@ void resnet32_shape(benchmark::State& state) {
       const auto& logits = net.forward(x, sjmt::mode::train);
       for (std::size_t i = 0; i < logits.size(); ++i) grad.data()[i] = logits.data()[i] / float(n);
       net.backward(grad);
-      opt.step(0.05);
+      opt->step(0.05);
     } else {
       benchmark::DoNotOptimize(net.forward(x, sjmt::mode::infer).data());
     }
   };
-  step();
+  step();  // warm-up: first-step allocations are not timed
   for (auto _ : state) {
     step();
     benchmark::ClobberMemory();
@@ -118,6 +73,24 @@ void resnet32_shape(benchmark::State& state) {
   state.counters["img/s"] = benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["Mpx/s"] = benchmark::Counter(static_cast<double>(n * size * size) / 1e6,
                                                benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_MiB"] = peak_rss_mib();
+}
+
+template <std::size_t Depth, std::size_t Channels = 3>
+void train_step(benchmark::State& state) {
+  run_resnet<Depth, true>(state, 32, Channels, batch);
+}
+
+template <std::size_t Depth, std::size_t Channels = 3>
+void inference(benchmark::State& state) {
+  run_resnet<Depth, false>(state, 32, Channels, batch);
+}
+
+/// Any input shape (issue 16, item 3): ResNet-32 at {size, channels, batch} (state.range 0, 1, 2).
+template <bool Train>
+void resnet32_shape(benchmark::State& state) {
+  run_resnet<32, Train>(state, static_cast<std::size_t>(state.range(0)), static_cast<std::size_t>(state.range(1)),
+                        static_cast<std::size_t>(state.range(2)));
 }
 
 }  // namespace

@@ -301,31 +301,9 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
   {
     std::vector<const T*> a(P * Q);  // the segment walk's row pointers
     std::vector<T*> c(a.size());
-    // Output rows [p0, p1) of each image for this thread: all of them, or its
-    // share when the images are shared.
-    std::size_t p0 = 0, p1 = P;
-    if (share_images) {
-      const auto t = static_cast<std::size_t>(omp_get_thread_num()),
-                 team = static_cast<std::size_t>(omp_get_num_threads());
-      p0 = P * t / team;
-      p1 = P * (t + 1) / team;
-    }
-    const auto images = static_cast<std::ptrdiff_t>(share_images ? 0 : N);  // whole images per thread
-#pragma omp for schedule(static) nowait
-    for (std::ptrdiff_t i = 0; i < images; ++i) {
-      const auto n = static_cast<std::size_t>(i);
+    // Output rows [p0, p1) of image n from this thread's padded copy of it.
+    const auto walk_rows = [&](std::size_t n, std::size_t p0, std::size_t p1) {
       T* xp = ws.per_thread<T>(Hp * Wp * C);
-      pad_image(x + n * H * W * C, H, W, C, pad, xp);
-      for (std::size_t p = 0; p < P; ++p)
-        for (std::size_t q = 0; q < Q; ++q) {
-          a[p * Q + q] = xp + (p * Wp + q) * stride * C;
-          c[p * Q + q] = y + ((n * P + p) * Q + q) * K;
-        }
-      segment_gemm(a.data(), c.data(), P * Q, walk, w, K, false, row_runs{Q, stride * C});
-      if (ep) apply_epilogue(*ep, y + n * P * Q * K, P * Q, K);
-    }
-    for (std::size_t n = 0; share_images && n < N && p0 < p1; ++n) {
-      T* xp = ws.per_thread<T>(Hp * Wp * C);  // each thread's own copy: no barrier between images
       pad_image(x + n * H * W * C, H, W, C, pad, xp);
       for (std::size_t p = p0; p < p1; ++p)
         for (std::size_t q = 0; q < Q; ++q) {
@@ -334,6 +312,15 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
         }
       segment_gemm(a.data(), c.data(), (p1 - p0) * Q, walk, w, K, false, row_runs{Q, stride * C});
       if (ep) apply_epilogue(*ep, y + (n * P + p0) * Q * K, (p1 - p0) * Q, K);
+    };
+    if (share_images) {  // each thread its share of every image's rows; no barrier between images
+      const auto t = static_cast<std::size_t>(omp_get_thread_num()),
+                 team = static_cast<std::size_t>(omp_get_num_threads());
+      const std::size_t p0 = P * t / team, p1 = P * (t + 1) / team;
+      for (std::size_t n = 0; n < N && p0 < p1; ++n) walk_rows(n, p0, p1);
+    } else {
+#pragma omp for schedule(static)
+      for (std::ptrdiff_t i = 0; i < static_cast<std::ptrdiff_t>(N); ++i) walk_rows(static_cast<std::size_t>(i), 0, P);
     }
   }
 }
