@@ -3,10 +3,13 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <tuple>
 #include <utility>
+#include <vector>
 #include <omp.h>
 #include <sjmt/backend.hpp>
 
@@ -299,6 +302,198 @@ TEST_CASE("conv2d: with AVX2, ResNet-CIFAR's 3x3 forward layers get 8-pixel tap 
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 16).vectors == 0);
 }
 #endif
+
+#if defined(__AVX512F__)
+namespace {
+
+/// |y_ij| of reference_conv with |x| and |w|: the scale of each output's rounding error.
+host_tensor<double> absolute_conv(const conv2d_geometry& g, const host_tensor<double>& x,
+                                  const host_tensor<double>& w) {
+  host_tensor<double> ax = x, aw = w;
+  for (auto& v : ax) v = std::abs(v);
+  for (auto& v : aw) v = std::abs(v);
+  return reference_conv(g, ax, aw);
+}
+
+/// The error bound of Winograd F(2x2, 3x3) stated in conv2d_winograd.hpp:
+/// |y - y_exact| <= 8 (C + 16) eps sum |x| |w| per output, eps the unit roundoff of T.
+template <class T>
+double winograd_bound(std::size_t C) {
+  return 8.0 * static_cast<double>(C + 16) * std::numeric_limits<T>::epsilon() / 2;
+}
+
+/// y = conv3x3(x, w) through Winograd F(2x2, 3x3) whatever the plan says; every output row
+/// must be handed to the block callback exactly once.
+template <class T>
+host_tensor<T> winograd_forward(const host_tensor<T>& x, const host_tensor<T>& w) {
+  namespace cpu = sjmt::detail::cpu;
+  const shape4 xs = x.shape();
+  host_tensor<T> y({xs[0], xs[1], xs[2], w.shape()[3]});
+  cpu::scratch ws;
+  std::vector<int> seen(xs[0] * xs[1], 0);
+  cpu::conv2d_forward_winograd(ws, x.data(), xs, w.data(), w.shape()[3], y.data(), [&](std::size_t row0, std::size_t rows) {
+    for (std::size_t r = row0; r < row0 + rows; ++r) {
+#pragma omp atomic
+      ++seen[r];
+    }
+  });
+  for (std::size_t r = 0; r < seen.size(); ++r) {
+    CAPTURE(r);
+    CHECK(seen[r] == 1);
+  }
+  return y;
+}
+
+/// dw of conv3x3(x, w) for dy through Winograd F(2x2, 3x3) whatever the plan says.
+template <class T>
+host_tensor<T> winograd_backward_filter(const host_tensor<T>& x, const host_tensor<T>& dy) {
+  sjmt::detail::cpu::scratch ws;
+  host_tensor<T> dw({3, 3, x.shape()[3], dy.shape()[3]});
+  sjmt::detail::cpu::conv2d_backward_filter_winograd(ws, x.data(), x.shape(), dy.data(), dy.shape()[3], dw.data());
+  return dw;
+}
+
+}  // namespace
+
+TEST_CASE("conv2d: Winograd F(2x2, 3x3) matches the loops within its stated bound, float and double") {
+  // Odd and even sizes (a last tile row or column half outside the image),
+  // one row or column, 32 to 128 input channels (chunks of 32 and 64), output
+  // channels of 1, 2, 3 and 4 vectors, blocks that span images, on a team of 4.
+  struct team_of_four {
+    int before = omp_get_max_threads();
+    team_of_four() { omp_set_num_threads(4); }
+    ~team_of_four() { omp_set_num_threads(before); }
+  } const team;
+  std::mt19937_64 rng(31);
+  using shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
+  for (const auto& [N, H, W, C, K] :
+       {shape{2, 8, 8, 64, 64}, shape{3, 7, 5, 32, 16}, shape{1, 1, 9, 32, 48}, shape{2, 6, 1, 64, 32},
+        shape{5, 3, 4, 96, 16}, shape{1, 12, 12, 128, 64}, shape{4, 2, 2, 32, 128}, shape{2, 11, 13, 32, 32}}) {
+    CAPTURE(N);
+    CAPTURE(H);
+    CAPTURE(W);
+    CAPTURE(C);
+    CAPTURE(K);
+    const conv2d_geometry g{3, 1, 1};
+    const auto x = random_tensor<double>({N, H, W, C}, rng), w = random_tensor<double>({3, 3, C, K}, rng);
+    const auto ref = reference_conv(g, x, w), scale = absolute_conv(g, x, w);
+    const auto yd = winograd_forward(x, w);
+    const host_tensor<float> xf = x, wf = w;
+    const auto yf = winograd_forward(xf, wf);
+    // float: against the exact result of its rounded inputs (the double
+    // reference of xf, wf), so that the bound measures Winograd's own error
+    const host_tensor<double> xr = xf, wr = wf;
+    const auto ref_f = reference_conv(g, xr, wr);
+    double worst_d = 0, worst_f = 0;
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+      worst_d = std::max(worst_d, std::abs(yd.data()[i] - ref.data()[i]) / scale.data()[i]);
+      worst_f = std::max(worst_f, std::abs(yf.data()[i] - ref_f.data()[i]) / scale.data()[i]);
+    }
+    CHECK(worst_d <= winograd_bound<double>(C));
+    CHECK(worst_f <= winograd_bound<float>(C));
+    // and the bound is not vacuous: float's error is far above double's
+    CHECK(worst_f > 1e3 * worst_d);
+    MESSAGE("forward error / (u sum|x||w|): double ", worst_d / (std::numeric_limits<double>::epsilon() / 2),
+            ", float ", worst_f / (std::numeric_limits<float>::epsilon() / 2), " (bound ", 8 * (C + 16), ")");
+
+    // backward-filter: the sum runs over the N H W output pixels, about N H W / 4
+    // tiles, so the bound's depth is that, and each transformed product mixes
+    // the 9 taps of a (c, k), so its scale is their sum: 8 (N H W / 4 + 16) u
+    // sum over the taps of sum |x| |dy| (per tap, a corner tap of a 2x2 image
+    // sums one pixel per image, while its error is that of all four)
+    const auto dy = random_tensor<double>(ref.shape(), rng);
+    const auto dw_ref = reference_conv_backward(g, x, w, dy).second;
+    host_tensor<double> ax = x, ady = dy;
+    for (auto& v : ax) v = std::abs(v);
+    for (auto& v : ady) v = std::abs(v);
+    auto dw_scale = reference_conv_backward(g, ax, w, ady).second;
+    for (std::size_t ck = 0; ck < C * K; ++ck) {
+      double taps = 0;
+      for (std::size_t rs = 0; rs < 9; ++rs) taps += dw_scale.data()[rs * C * K + ck];
+      for (std::size_t rs = 0; rs < 9; ++rs) dw_scale.data()[rs * C * K + ck] = taps;
+    }
+    const auto dwd = winograd_backward_filter(x, dy);
+    const host_tensor<float> dyf = dy;
+    const auto dwf = winograd_backward_filter(xf, dyf);
+    const host_tensor<double> dyr = dyf;
+    const auto dw_ref_f = reference_conv_backward(g, xr, wr, dyr).second;
+    double dworst_d = 0, dworst_f = 0;
+    for (std::size_t i = 0; i < dw_ref.size(); ++i) {
+      dworst_d = std::max(dworst_d, std::abs(dwd.data()[i] - dw_ref.data()[i]) / dw_scale.data()[i]);
+      dworst_f = std::max(dworst_f, std::abs(dwf.data()[i] - dw_ref_f.data()[i]) / dw_scale.data()[i]);
+    }
+    const std::size_t depth = N * H * W / 4;
+    CHECK(dworst_d <= winograd_bound<double>(depth));
+    CHECK(dworst_f <= winograd_bound<float>(depth));
+    CHECK(dworst_f > 1e3 * dworst_d);
+    MESSAGE("backward-filter error / (u sum|x||dy|): double ", dworst_d / (std::numeric_limits<double>::epsilon() / 2),
+            ", float ", dworst_f / (std::numeric_limits<float>::epsilon() / 2), " (bound ", 8 * (depth + 16), ")");
+  }
+}
+
+TEST_CASE("conv2d: layers the plan gives Winograd match the loops in all three passes and the epilogue") {
+  // Through the door: 3 images of 28x28 (2,352 pixels) with 32 channels take
+  // Winograd forward, backward-data (a forward of dy with the flipped filter)
+  // and backward-filter; the batch norm, residual and ReLU of inference run in
+  // its block epilogue.
+  namespace cpu = sjmt::detail::cpu;
+  REQUIRE(cpu::plan_winograd<float>(3, 1, 32, 32, 3 * 28 * 28));
+  REQUIRE(cpu::plan_winograd<double>(3, 1, 32, 32, 3 * 28 * 28));
+  std::mt19937_64 rng(32);
+  const conv2d_geometry g{3, 1, 1};
+  const std::size_t N = 3, H = 28, W = 28, C = 32, K = 32;
+  const auto x = random_tensor<double>({N, H, W, C}, rng), w = random_tensor<double>({3, 3, C, K}, rng);
+  const auto ref = reference_conv(g, x, w);
+  const auto dy = random_tensor<double>(ref.shape(), rng);
+  const auto [dx_ref, dw_ref] = reference_conv_backward(g, x, w, dy);
+  const auto tolerance = [](std::size_t channels) { return 1e-4 * std::sqrt(static_cast<double>(channels)); };
+  const auto close = [](const auto& got, const host_tensor<double>& want, double scale) {
+    REQUIRE(got.shape() == want.shape());
+    double worst = 0;
+    for (std::size_t i = 0; i < want.size(); ++i)
+      worst = std::max(worst, std::abs(static_cast<double>(got.data()[i]) - want.data()[i]));
+    return worst / scale;
+  };
+  host_tensor<double> yd, dxd, dwd(w.shape());
+  sjmt::ops::conv2d_forward(be, g, x, w, yd);
+  sjmt::ops::conv2d_backward_data(be, g, dy, w, x.shape(), dxd);
+  sjmt::ops::conv2d_backward_filter(be, g, x, dy, w.shape(), dwd);
+  CHECK(close(yd, ref, 1.0) < 1e-11);
+  CHECK(close(dxd, dx_ref, 1.0) < 1e-11);
+  CHECK(close(dwd, dw_ref, 1.0) < 1e-9);
+  const host_tensor<float> xf = x, wf = w, dyf = dy;
+  host_tensor<float> yf, dxf, dwf(wf.shape());
+  sjmt::ops::conv2d_forward(be, g, xf, wf, yf);
+  sjmt::ops::conv2d_backward_data(be, g, dyf, wf, xf.shape(), dxf);
+  sjmt::ops::conv2d_backward_filter(be, g, xf, dyf, wf.shape(), dwf);
+  CHECK(close(yf, ref, 1.0) < tolerance(9 * C));
+  CHECK(close(dxf, dx_ref, 1.0) < tolerance(9 * K));
+  CHECK(close(dwf, dw_ref, 1.0) < tolerance(N * H * W));
+
+  const auto gamma = random_tensor<double>({1, 1, 1, K}, rng), beta = random_tensor<double>({1, 1, 1, K}, rng),
+             mean = random_tensor<double>({1, 1, 1, K}, rng), z = random_tensor<double>(ref.shape(), rng);
+  auto var = random_tensor<double>({1, 1, 1, K}, rng);
+  for (auto& v : var) v = v * v + 0.1;
+  host_tensor<double> composed, fused;
+  sjmt::ops::batch_norm_add_relu_forward_infer(be, ref, &z, gamma, beta, mean, var, 1e-5, composed);
+  sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1e-5, &z, true, fused);
+  CHECK(close(fused, composed, 1.0) < 1e-9);
+}
+
+TEST_CASE("conv2d: the Winograd plan") {
+  namespace cpu = sjmt::detail::cpu;
+  CHECK(cpu::plan_winograd<float>(3, 1, 32, 32, 128 * 16 * 16));   // ResNet-CIFAR's second stage
+  CHECK(cpu::plan_winograd<float>(3, 1, 64, 64, 128 * 8 * 8));     // third stage
+  CHECK(cpu::plan_winograd<float>(3, 1, 64, 48, 2048));            // K three vectors
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 16, 16, 128 * 32 * 32));  // 16 channels: the tap tiles win
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 48, 48, 4096));      // C not a multiple of 32
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 64, 64, 8 * 8 * 8));  // a few images: the filter transform dominates
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 0, 64, 64, 4096));      // padding 0
+  CHECK_FALSE(cpu::plan_winograd<float>(5, 2, 64, 64, 4096));      // 5x5
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 64, 40, 4096));      // K not whole vectors
+}
+#endif
+
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
   host_tensor<float> x({1, 4, 4, 3}), w({3, 3, 2, 8}), y;

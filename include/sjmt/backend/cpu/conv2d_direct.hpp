@@ -18,7 +18,9 @@
 //
 // 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
 // instead (no padded copy, 3 FMAs per input load): forward and backward-data
-// on AVX-512 and AVX2, backward-filter on AVX-512; rows whose
+// on AVX-512 and AVX2, backward-filter on AVX-512; forward and backward-data
+// of those with 32, 64, ... input channels take Winograd F(2x2, 3x3) on
+// AVX-512 (conv2d_winograd.hpp, plan_winograd); rows whose
 // A addresses are evenly spaced take segment_tile with a compile-time Spacing (one base register).
 
 #include <algorithm>
@@ -31,6 +33,7 @@
 #include "../conv2d_geometry.hpp"
 #include "batch_norm.hpp"
 #include "conv2d_tap.hpp"
+#include "conv2d_winograd.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
 #include "scratch.hpp"
@@ -245,6 +248,10 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
 /// residual z and the ReLU of a residual block (inference: one memory pass
 /// over the activation fewer per layer). y is the output's base; z, when not
 /// null, has the output's shape and is read at the same offsets.
+/// Which kernels a 3x3 stride-1 layer may take: the plan's (Winograd where
+/// plan_winograd admits it), or the direct ones only.
+enum class conv_algorithm { planned, direct };
+
 template <class T>
 struct conv_epilogue {
   const T* scale = nullptr;
@@ -273,14 +280,22 @@ void apply_epilogue(const conv_epilogue<T>& ep, T* out, std::size_t pixels, std:
 /// of the filter across the whole image while it is in L1; only when the batch
 /// is smaller than the team does every thread pad each image and take a share
 /// of its rows.
+/// `algorithm`: conv_algorithm::direct keeps 3x3 layers off Winograd (tests
+/// and benchmarks compare the two).
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
 void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride, const T* x,
                            const shape4& xs, const T* w, std::size_t K, T* y,
-                           const conv_epilogue<T>* ep = nullptr) {
+                           const conv_epilogue<T>* ep = nullptr, conv_algorithm algorithm = conv_algorithm::planned) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
+  if (stride == 1 && algorithm == conv_algorithm::planned && plan_winograd<T>(R, pad, C, K, N * H * W)) {
+    conv2d_forward_winograd(ws, x, xs, w, K, y, [&](std::size_t row0, std::size_t rows) {
+      if (ep) apply_epilogue(*ep, y + row0 * Q * K, rows * Q, K);
+    });
+    return;
+  }
   const bool threaded = worth_threads(N * P * Q * (R * R * C + K));
   const tap_plan tap = stride == 1 ? plan_tap_tiles<T>(R, pad, C, K, W) : tap_plan{};
   if (tap.vectors > 0) {  // reads x itself: no padded copy
@@ -341,12 +356,18 @@ const T* flipped_filter(scratch& ws, const T* w, std::size_t R, std::size_t C, s
 /// dw (R, R, C, K) = sum over images of the correlation of x and dy.
 /// Partial sums per fixed block of images are added in block order, so the
 /// result does not depend on the number of threads.
+/// `algorithm` as conv2d_forward_direct's.
 template <class T>
 void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride,
-                                   const T* x, const shape4& xs, const T* dy, std::size_t K, T* dw) {
+                                   const T* x, const shape4& xs, const T* dy, std::size_t K, T* dw,
+                                   conv_algorithm algorithm = conv_algorithm::planned) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
+  if (stride == 1 && algorithm == conv_algorithm::planned && plan_winograd<T>(R, pad, C, K, N * H * W)) {
+    conv2d_backward_filter_winograd(ws, x, xs, dy, K, dw);
+    return;
+  }
   const std::size_t SC = R * C, size = R * SC * K;
   // Blocks of 8 images from a batch of 32 (the partial sums stay few), smaller
   // ones below, so that a small batch still makes at least 4 blocks for the
