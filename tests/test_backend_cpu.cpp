@@ -322,21 +322,22 @@ double winograd_bound(std::size_t C) {
   return 8.0 * static_cast<double>(C + 16) * std::numeric_limits<T>::epsilon() / 2;
 }
 
-/// y = conv3x3(x, w) through Winograd F(2x2, 3x3) whatever the plan says; every output row
-/// must be handed to the block callback exactly once.
+/// y = conv3x3(x, w) through Winograd F(2x2, 3x3) whatever the plan says, on `ws`
+/// (reused across calls, so that stale buffers would show); every output row must
+/// be handed to the block callback exactly once.
 template <class T>
-host_tensor<T> winograd_forward(const host_tensor<T>& x, const host_tensor<T>& w) {
+host_tensor<T> winograd_forward(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x, const host_tensor<T>& w) {
   namespace cpu = sjmt::detail::cpu;
   const shape4 xs = x.shape();
   host_tensor<T> y({xs[0], xs[1], xs[2], w.shape()[3]});
-  cpu::scratch ws;
   std::vector<int> seen(xs[0] * xs[1], 0);
-  cpu::conv2d_forward_winograd(ws, x.data(), xs, w.data(), w.shape()[3], y.data(), [&](std::size_t row0, std::size_t rows) {
-    for (std::size_t r = row0; r < row0 + rows; ++r) {
+  cpu::conv2d_forward_winograd(ws, x.data(), xs, w.data(), w.shape()[3], y.data(),
+                               [&](std::size_t row0, std::size_t rows) {
+                                 for (std::size_t r = row0; r < row0 + rows; ++r) {
 #pragma omp atomic
-      ++seen[r];
-    }
-  });
+                                   ++seen[r];
+                                 }
+                               });
   for (std::size_t r = 0; r < seen.size(); ++r) {
     CAPTURE(r);
     CHECK(seen[r] == 1);
@@ -346,82 +347,90 @@ host_tensor<T> winograd_forward(const host_tensor<T>& x, const host_tensor<T>& w
 
 /// dw of conv3x3(x, w) for dy through Winograd F(2x2, 3x3) whatever the plan says.
 template <class T>
-host_tensor<T> winograd_backward_filter(const host_tensor<T>& x, const host_tensor<T>& dy) {
-  sjmt::detail::cpu::scratch ws;
+host_tensor<T> winograd_backward_filter(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x,
+                                        const host_tensor<T>& dy) {
   host_tensor<T> dw({3, 3, x.shape()[3], dy.shape()[3]});
   sjmt::detail::cpu::conv2d_backward_filter_winograd(ws, x.data(), x.shape(), dy.data(), dy.shape()[3], dw.data());
   return dw;
 }
 
+/// The largest error of got against want, each divided by its scale.
+template <class T>
+double worst_scaled(const host_tensor<T>& got, const host_tensor<double>& want, const host_tensor<double>& scale) {
+  double worst = 0;
+  for (std::size_t i = 0; i < want.size(); ++i)
+    worst = std::max(worst, std::abs(static_cast<double>(got.data()[i]) - want.data()[i]) / scale.data()[i]);
+  return worst;
+}
+
+/// The backward-filter error scale: per (c, k) the sum over the 9 taps of sum |x| |dy|
+/// (each transformed product mixes the taps: a corner tap of a 2x2 image sums one
+/// pixel per image, while its error is that of all four).
+host_tensor<double> backward_filter_scale(const conv2d_geometry& g, const host_tensor<double>& x,
+                                          const host_tensor<double>& w, const host_tensor<double>& dy) {
+  host_tensor<double> ax = x, ady = dy;
+  for (auto& v : ax) v = std::abs(v);
+  for (auto& v : ady) v = std::abs(v);
+  auto scale = reference_conv_backward(g, ax, w, ady).second;
+  const std::size_t CK = w.shape()[2] * w.shape()[3];
+  for (std::size_t ck = 0; ck < CK; ++ck) {
+    double taps = 0;
+    for (std::size_t rs = 0; rs < 9; ++rs) taps += scale.data()[rs * CK + ck];
+    for (std::size_t rs = 0; rs < 9; ++rs) scale.data()[rs * CK + ck] = taps;
+  }
+  return scale;
+}
+
 }  // namespace
 
 TEST_CASE("conv2d: Winograd F(2x2, 3x3) matches the loops within its stated bound, float and double") {
-  // Odd and even sizes (a last tile row or column half outside the image),
-  // one row or column, 32 to 128 input channels (chunks of 32 and 64), output
-  // channels of 1, 2, 3 and 4 vectors, blocks that span images, on a team of 4.
+  // Odd and even sizes (a last tile row or column half outside the image), one
+  // row or column, 32 to 128 input channels (chunks of 32 and 64), output
+  // channels of 1, 2, 3 and 4 vectors, blocks that span images and start inside
+  // one (3 x 5 x 20: blocks of 4 tile rows of 3), on a team of 4, one scratch
+  // for all shapes.
   struct team_of_four {
     int before = omp_get_max_threads();
     team_of_four() { omp_set_num_threads(4); }
     ~team_of_four() { omp_set_num_threads(before); }
   } const team;
   std::mt19937_64 rng(31);
+  sjmt::detail::cpu::scratch ws;
+  const conv2d_geometry g{3, 1, 1};
   using shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
   for (const auto& [N, H, W, C, K] :
-       {shape{2, 8, 8, 64, 64}, shape{3, 7, 5, 32, 16}, shape{1, 1, 9, 32, 48}, shape{2, 6, 1, 64, 32},
-        shape{5, 3, 4, 96, 16}, shape{1, 12, 12, 128, 64}, shape{4, 2, 2, 32, 128}, shape{2, 11, 13, 32, 32}}) {
+       {shape{1, 12, 12, 128, 64}, shape{2, 8, 8, 64, 64}, shape{3, 7, 5, 32, 16}, shape{1, 1, 9, 32, 48},
+        shape{2, 6, 1, 64, 32}, shape{5, 3, 4, 96, 16}, shape{4, 2, 2, 32, 128}, shape{2, 11, 13, 32, 32},
+        shape{3, 5, 20, 32, 32}}) {
     CAPTURE(N);
     CAPTURE(H);
     CAPTURE(W);
     CAPTURE(C);
     CAPTURE(K);
-    const conv2d_geometry g{3, 1, 1};
     const auto x = random_tensor<double>({N, H, W, C}, rng), w = random_tensor<double>({3, 3, C, K}, rng);
     const auto ref = reference_conv(g, x, w), scale = absolute_conv(g, x, w);
-    const auto yd = winograd_forward(x, w);
+    // float is checked against the exact result of its rounded inputs (the
+    // double reference of xf, wf), so that the bound measures Winograd's own error
     const host_tensor<float> xf = x, wf = w;
-    const auto yf = winograd_forward(xf, wf);
-    // float: against the exact result of its rounded inputs (the double
-    // reference of xf, wf), so that the bound measures Winograd's own error
     const host_tensor<double> xr = xf, wr = wf;
-    const auto ref_f = reference_conv(g, xr, wr);
-    double worst_d = 0, worst_f = 0;
-    for (std::size_t i = 0; i < ref.size(); ++i) {
-      worst_d = std::max(worst_d, std::abs(yd.data()[i] - ref.data()[i]) / scale.data()[i]);
-      worst_f = std::max(worst_f, std::abs(yf.data()[i] - ref_f.data()[i]) / scale.data()[i]);
-    }
+    const auto worst_d = worst_scaled(winograd_forward(ws, x, w), ref, scale);
+    const auto worst_f = worst_scaled(winograd_forward(ws, xf, wf), reference_conv(g, xr, wr), scale);
     CHECK(worst_d <= winograd_bound<double>(C));
     CHECK(worst_f <= winograd_bound<float>(C));
-    // and the bound is not vacuous: float's error is far above double's
-    CHECK(worst_f > 1e3 * worst_d);
+    CHECK(worst_f > 1e3 * worst_d);  // the float run computed in float
     MESSAGE("forward error / (u sum|x||w|): double ", worst_d / (std::numeric_limits<double>::epsilon() / 2),
             ", float ", worst_f / (std::numeric_limits<float>::epsilon() / 2), " (bound ", 8 * (C + 16), ")");
 
     // backward-filter: the sum runs over the N H W output pixels, about N H W / 4
-    // tiles, so the bound's depth is that, and each transformed product mixes
-    // the 9 taps of a (c, k), so its scale is their sum: 8 (N H W / 4 + 16) u
-    // sum over the taps of sum |x| |dy| (per tap, a corner tap of a 2x2 image
-    // sums one pixel per image, while its error is that of all four)
+    // tiles, so the bound's depth is that: 8 (N H W / 4 + 16) u backward_filter_scale
     const auto dy = random_tensor<double>(ref.shape(), rng);
-    const auto dw_ref = reference_conv_backward(g, x, w, dy).second;
-    host_tensor<double> ax = x, ady = dy;
-    for (auto& v : ax) v = std::abs(v);
-    for (auto& v : ady) v = std::abs(v);
-    auto dw_scale = reference_conv_backward(g, ax, w, ady).second;
-    for (std::size_t ck = 0; ck < C * K; ++ck) {
-      double taps = 0;
-      for (std::size_t rs = 0; rs < 9; ++rs) taps += dw_scale.data()[rs * C * K + ck];
-      for (std::size_t rs = 0; rs < 9; ++rs) dw_scale.data()[rs * C * K + ck] = taps;
-    }
-    const auto dwd = winograd_backward_filter(x, dy);
     const host_tensor<float> dyf = dy;
-    const auto dwf = winograd_backward_filter(xf, dyf);
     const host_tensor<double> dyr = dyf;
-    const auto dw_ref_f = reference_conv_backward(g, xr, wr, dyr).second;
-    double dworst_d = 0, dworst_f = 0;
-    for (std::size_t i = 0; i < dw_ref.size(); ++i) {
-      dworst_d = std::max(dworst_d, std::abs(dwd.data()[i] - dw_ref.data()[i]) / dw_scale.data()[i]);
-      dworst_f = std::max(dworst_f, std::abs(dwf.data()[i] - dw_ref_f.data()[i]) / dw_scale.data()[i]);
-    }
+    const auto dw_scale = backward_filter_scale(g, x, w, dy);
+    const auto dworst_d = worst_scaled(winograd_backward_filter(ws, x, dy), reference_conv_backward(g, x, w, dy).second,
+                                       dw_scale);
+    const auto dworst_f = worst_scaled(winograd_backward_filter(ws, xf, dyf),
+                                       reference_conv_backward(g, xr, wr, dyr).second, dw_scale);
     const std::size_t depth = N * H * W / 4;
     CHECK(dworst_d <= winograd_bound<double>(depth));
     CHECK(dworst_f <= winograd_bound<float>(depth));
@@ -429,6 +438,35 @@ TEST_CASE("conv2d: Winograd F(2x2, 3x3) matches the loops within its stated boun
     MESSAGE("backward-filter error / (u sum|x||dy|): double ", dworst_d / (std::numeric_limits<double>::epsilon() / 2),
             ", float ", dworst_f / (std::numeric_limits<float>::epsilon() / 2), " (bound ", 8 * (depth + 16), ")");
   }
+  // double alone: 1 and 3 vectors of 8 output channels (float needs 16)
+  for (const std::size_t K : {std::size_t(8), std::size_t(24)}) {
+    CAPTURE(K);
+    const auto x = random_tensor<double>({2, 5, 6, 32}, rng), w = random_tensor<double>({3, 3, 32, K}, rng);
+    const auto ref = reference_conv(g, x, w);
+    CHECK(worst_scaled(winograd_forward(ws, x, w), ref, absolute_conv(g, x, w)) <= winograd_bound<double>(32));
+    const auto dy = random_tensor<double>(ref.shape(), rng);
+    CHECK(worst_scaled(winograd_backward_filter(ws, x, dy), reference_conv_backward(g, x, w, dy).second,
+                       backward_filter_scale(g, x, w, dy)) <= winograd_bound<double>(2 * 5 * 6 / 4));
+  }
+}
+
+TEST_CASE("conv2d: Winograd's results do not depend on the thread count") {
+  std::mt19937_64 rng(33);
+  sjmt::detail::cpu::scratch ws;
+  // forward: 2 images of 6 tile rows make blocks of 8 tile rows on one thread
+  // and of 3 on four; backward-filter: 9 images make 5 fixed blocks of 2
+  const auto x2 = random_tensor<float>({2, 12, 12, 64}, rng), x = random_tensor<float>({9, 12, 12, 64}, rng),
+             w = random_tensor<float>({3, 3, 64, 32}, rng), dy = random_tensor<float>({9, 12, 12, 32}, rng);
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  const auto y1 = winograd_forward(ws, x2, w);
+  const auto dw1 = winograd_backward_filter(ws, x, dy);
+  omp_set_num_threads(4);
+  const auto y4 = winograd_forward(ws, x2, w);
+  const auto dw4 = winograd_backward_filter(ws, x, dy);
+  omp_set_num_threads(before);
+  CHECK(std::equal(y1.begin(), y1.end(), y4.begin()));
+  CHECK(std::equal(dw1.begin(), dw1.end(), dw4.begin()));
 }
 
 TEST_CASE("conv2d: layers the plan gives Winograd match the loops in all three passes and the epilogue") {
@@ -469,6 +507,16 @@ TEST_CASE("conv2d: layers the plan gives Winograd match the loops in all three p
   CHECK(close(yf, ref, 1.0) < tolerance(9 * C));
   CHECK(close(dxf, dx_ref, 1.0) < tolerance(9 * K));
   CHECK(close(dwf, dw_ref, 1.0) < tolerance(N * H * W));
+  // and they did take Winograd: the direct kernels round differently
+  cpu::scratch ws;
+  host_tensor<float> y_direct(yf.shape()), dw_direct(dwf.shape());
+  cpu::conv2d_forward_direct<float>(ws, 1, 3, 1, xf.data(), xf.shape(), wf.data(), K, y_direct.data(), nullptr,
+                                    cpu::conv_algorithm::direct);
+  cpu::conv2d_backward_filter_direct<float>(ws, 1, 3, 1, xf.data(), xf.shape(), dyf.data(), K, dw_direct.data(),
+                                            cpu::conv_algorithm::direct);
+  CHECK_FALSE(std::equal(yf.begin(), yf.end(), y_direct.begin()));
+  CHECK_FALSE(std::equal(dwf.begin(), dwf.end(), dw_direct.begin()));
+  CHECK(close(y_direct, ref, 1.0) < tolerance(9 * C));
 
   const auto gamma = random_tensor<double>({1, 1, 1, K}, rng), beta = random_tensor<double>({1, 1, 1, K}, rng),
              mean = random_tensor<double>({1, 1, 1, K}, rng), z = random_tensor<double>(ref.shape(), rng);
@@ -486,6 +534,8 @@ TEST_CASE("conv2d: the Winograd plan") {
   CHECK(cpu::plan_winograd<float>(3, 1, 64, 64, 128 * 8 * 8));     // third stage
   CHECK(cpu::plan_winograd<float>(3, 1, 64, 48, 2048));            // K three vectors
   CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 16, 16, 128 * 32 * 32));  // 16 channels: the tap tiles win
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 64, 16, 4096));  // 16 outputs: one-vector products
+  CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 16, 32, 4096));  // and so the backward-data of a 32 -> 16 layer
   CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 48, 48, 4096));      // C not a multiple of 32
   CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 64, 64, 8 * 8 * 8));  // a few images: the filter transform dominates
   CHECK_FALSE(cpu::plan_winograd<float>(3, 0, 64, 64, 4096));      // padding 0
@@ -493,7 +543,6 @@ TEST_CASE("conv2d: the Winograd plan") {
   CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 64, 40, 4096));      // K not whole vectors
 }
 #endif
-
 
 TEST_CASE("conv2d: bad shapes throw shape_error naming the argument") {
   host_tensor<float> x({1, 4, 4, 3}), w({3, 3, 2, 8}), y;

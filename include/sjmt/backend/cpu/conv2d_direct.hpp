@@ -18,9 +18,9 @@
 //
 // 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
 // instead (no padded copy, 3 FMAs per input load): forward and backward-data
-// on AVX-512 and AVX2, backward-filter on AVX-512; forward and backward-data
-// of those with 32, 64, ... input channels take Winograd F(2x2, 3x3) on
-// AVX-512 (conv2d_winograd.hpp, plan_winograd); rows whose
+// on AVX-512 and AVX2, backward-filter on AVX-512; those with 32, 64, ...
+// channels take Winograd F(2x2, 3x3) on AVX-512 in all three passes
+// (conv2d_winograd.hpp, plan_winograd); rows whose
 // A addresses are evenly spaced take segment_tile with a compile-time Spacing (one base register).
 
 #include <algorithm>
@@ -241,6 +241,10 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
   std::fill(xp + (H + pad) * row, xp + (H + 2 * pad) * row, T(0));
 }
 
+/// Which kernels a 3x3 stride-1 layer may take: the plan's (Winograd where
+/// plan_winograd admits it), or the direct ones only.
+enum class conv_algorithm { planned, direct };
+
 /// What a forward convolution applies to its output while the output is still
 /// in cache, per output channel k: y = acc scale[k] + shift[k] (+ z) and then
 /// max(., 0) when relu. With scale and shift from a batch norm's running
@@ -248,10 +252,6 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
 /// residual z and the ReLU of a residual block (inference: one memory pass
 /// over the activation fewer per layer). y is the output's base; z, when not
 /// null, has the output's shape and is read at the same offsets.
-/// Which kernels a 3x3 stride-1 layer may take: the plan's (Winograd where
-/// plan_winograd admits it), or the direct ones only.
-enum class conv_algorithm { planned, direct };
-
 template <class T>
 struct conv_epilogue {
   const T* scale = nullptr;
@@ -280,8 +280,8 @@ void apply_epilogue(const conv_epilogue<T>& ep, T* out, std::size_t pixels, std:
 /// of the filter across the whole image while it is in L1; only when the batch
 /// is smaller than the team does every thread pad each image and take a share
 /// of its rows.
-/// `algorithm`: conv_algorithm::direct keeps 3x3 layers off Winograd (tests
-/// and benchmarks compare the two).
+/// `algorithm`: conv_algorithm::direct keeps 3x3 layers off Winograd (the
+/// tests compare the two).
 /// Requires direct_conv_fits<T>(g, C, K); shapes are checked by the caller.
 template <class T>
 void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::size_t stride, const T* x,

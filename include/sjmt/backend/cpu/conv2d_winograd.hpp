@@ -23,8 +23,9 @@
 // per-thread buffer V (16 x tiles x C) that stays in L2, multiplied into M
 // (16 x tiles x K) by winograd_product (a register tile of 6 tiles x 4
 // vectors, 12 x 2 or 24 x 1, over chunks of 32 or 64 channels whose width is
-// a compile-time constant, so that its broadcasts need one pointer), and transformed back into the output rows, which the
-// epilogue then finds in cache; nothing else is written. The input transform
+// a compile-time constant, so that its broadcasts need one pointer), and
+// transformed back into the output rows, which the epilogue then finds in
+// cache; nothing else is written. The input transform
 // slides along the row: the column transform of each input column is shared by
 // the two tiles that overlap on it. Threads take whole blocks (static); a
 // tile's result does not depend on the block it falls in, so the output does
@@ -35,7 +36,7 @@
 // channels and of the transforms' short sums. The tests check, per output,
 // |y - y_exact| <= 8 (C + 16) u sum |x| |w| (u the unit roundoff of T: a
 // depth-of-sum bound with a factor 8 for the transforms' growth); measured
-// errors are 1.5-2.5 u sum |x| |w| in float at 32 to 128 channels
+// errors are 1.5-2.6 u sum |x| |w| in float at 32 to 128 channels
 // (tests/test_backend_cpu.cpp, which prints them), about what the direct
 // kernels' 9 C-term sums give. Backward-filter sums over the N H W / 4 tiles
 // of the batch, and each transformed product mixes the 9 taps of a (c, k): the
@@ -48,6 +49,7 @@
 // tiles, and dW = G^T dU G once per call.
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <cstring>
 
@@ -91,18 +93,19 @@ void winograd_filter(const T* w, std::size_t C, std::size_t K, T* u) {
 }
 
 /// Whether a stride-1 3x3 layer of `pixels` = N H W output pixels takes
-/// Winograd F(2x2, 3x3): padding 1, AVX-512 (winograd_product's tiles hold 24
+/// Winograd F(2x2, 3x3): padding 1, AVX-512 (the product tiles hold 16-24
 /// accumulators; AVX2 was not measured), input channels a multiple of 32,
-/// output channels whole vectors, and at least 2,048 output pixels. The
-/// measured plan (bench_ops and a sweep of batch sizes, docs/performance.md
-/// "Winograd"): against the tap tiles it wins at 32 and more channels from
-/// about 2,048 pixels up (1.15-1.8x at batch 128) and loses at 16 channels,
-/// where each product is one vector wide, and on a few images, where
-/// transforming the filter costs as much as the products save.
+/// output channels whole vectors and at least 32, and at least 2,048 output
+/// pixels. The measured plan (bench_ops and a sweep of batch sizes,
+/// docs/performance.md "Winograd"): against the tap tiles it wins 1.28-1.45x
+/// at 32 and 64 channels, and loses at 16 (0.6-0.9x forward, 0.83-0.92x
+/// backward-filter), where a product is one vector wide, and on a few images,
+/// where transforming the filter costs what the products save. Backward-data
+/// asks with the channels swapped (its forward runs from K to C channels).
 template <class T>
 bool plan_winograd(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t pixels) {
   return accumulator_registers >= 24 && R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 &&
-         pixels >= 2048;
+         K >= 32 && pixels >= 2048;
 }
 
 /// M (Rows, Vectors L) (+)= V (Rows, Depth) * U (Depth, Vectors L) for one position
@@ -148,22 +151,37 @@ struct winograd_plan {
   std::size_t depth, vectors, rows, tiles;
 };
 
+/// Tiles per block: about 48, fewer where V and M (16 x tiles x (C + K)) would
+/// outgrow ~512 KiB of L2 (a block holds whole tile rows, so rows wider than
+/// 96 pixels make larger blocks), at least `rows`.
+inline std::size_t winograd_block_tiles(std::size_t C, std::size_t K, std::size_t rows) {
+  return std::clamp<std::size_t>(8192 / (C + K), rows, 48);
+}
+
 template <class T>
 winograd_plan plan_winograd_blocks(std::size_t C, std::size_t K, std::size_t W, std::size_t tile_rows,
                                    std::size_t team) {
   const std::size_t k_vectors = K / vector_lanes<T>;
   const std::size_t vectors = k_vectors % 4 == 0 ? 4 : k_vectors % 2 == 0 ? 2 : 1, rows = 24 / vectors;
-  // About 48 tiles, fewer where V and M (16 x tiles x (C + K)) would outgrow
-  // ~512 KiB of L2, and at most a team's share of the tile rows (batch 1).
+  // at most a team's share of the tile rows (batch 1)
   const std::size_t TW = (W + 1) / 2;
-  std::size_t target = std::clamp<std::size_t>(8192 / (C + K), rows, 48);
-  target = std::min(target, (tile_rows + team - 1) / team * TW);
+  const std::size_t target = std::min(winograd_block_tiles(C, K, rows), (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);  // whole tile rows
   return {C % 64 == 0 ? std::size_t(64) : std::size_t(32), vectors, rows, per_block};
 }
 
-/// The values of a block's buffer: V (16 x padded tiles x C), M (16 x padded tiles x K).
-inline std::size_t winograd_padded(std::size_t tiles, std::size_t rows) { return (tiles + rows - 1) / rows * rows; }
+/// `tiles` rounded up to a multiple of a product's `rows` (a block's V and M hold
+/// 16 x that many tiles of C and K values).
+inline std::size_t winograd_padded(std::size_t tiles, std::size_t rows) {
+  return (tiles + rows - 1) / rows * rows;
+}
+
+/// Where V[xi][chunk][tile] starts in a block's V of `padded` tiles per position.
+template <std::size_t Depth, class V>
+V* winograd_v_at(V* v, std::size_t chunks, std::size_t padded, std::size_t xi, std::size_t chunk,
+                 std::size_t tile) {
+  return v + ((xi * chunks + chunk) * padded + tile) * Depth;
+}
 
 /// V[xi][chunk][tile][Depth] = (B^T d B)[xi] for the tiles of tile rows [t0, t1) (tile
 /// row t: image t / TH, input rows 2 (t % TH) - 1 .. 2 (t % TH) + 2), padded tiles per
@@ -178,7 +196,7 @@ void winograd_input(const T* x, std::size_t H, std::size_t W, std::size_t C, std
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = (t1 - t0) * TW, chunks = C / Depth;
   const auto v_at = [&](std::size_t xi, std::size_t chunk, std::size_t tile) {
-    return v + ((xi * chunks + chunk) * padded + tile) * Depth;
+    return winograd_v_at<Depth>(v, chunks, padded, xi, chunk, tile);
   };
   for (std::size_t t = t0; t < t1; ++t) {
     const std::size_t n = t / TH, ti = t % TH;
@@ -225,7 +243,8 @@ void winograd_input(const T* x, std::size_t H, std::size_t W, std::size_t C, std
     }
   }
   for (std::size_t xi = 0; xi < 16; ++xi)
-    for (std::size_t chunk = 0; chunk < chunks; ++chunk) std::fill(v_at(xi, chunk, tiles), v_at(xi, chunk, padded), T(0));
+    for (std::size_t chunk = 0; chunk < chunks; ++chunk)
+      std::fill(v_at(xi, chunk, tiles), v_at(xi, chunk, padded), T(0));
 }
 
 /// Tile rows [t0, t1) of the batch (tile row t: image t / TH, output rows 2 (t % TH) and
@@ -241,15 +260,13 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
   const std::size_t padded = winograd_padded(tiles, plan.rows), chunks = C / Depth;
   T* v = buffer;                    // V[xi][chunk][tile][Depth]
   T* m = buffer + 16 * padded * C;  // M[xi][tile][K]
-  const auto v_at = [&](std::size_t xi, std::size_t chunk, std::size_t tile) {
-    return v + ((xi * chunks + chunk) * padded + tile) * Depth;
-  };
   winograd_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
-  // M[xi] = V[xi] U[xi] (the padding tiles' products are computed, never stored back), U[xi] (C, K), one chunk of C after the other.
+  // M[xi] = V[xi] U[xi], U[xi] (C, K), one chunk of C after the other (the padding
+  // tiles' products are computed, never stored back)
   for (std::size_t xi = 0; xi < 16; ++xi)
     for (std::size_t chunk = 0; chunk < chunks; ++chunk)
       for (std::size_t r0 = 0; r0 < padded; r0 += plan.rows) {
-        const T* vi = v_at(xi, chunk, r0);
+        const T* vi = winograd_v_at<Depth>(v, chunks, padded, xi, chunk, r0);
         const T* ui = u + (xi * C + chunk * Depth) * K;
         T* mi = m + (xi * padded + r0) * K;
         for (std::size_t j = 0; j < K; j += plan.vectors * L) {
@@ -270,7 +287,7 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
       const T* in = m + ((t - t0) * TW + tj) * K;
       const bool two_cols = 2 * tj + 1 < W;
       T* o0 = image + (2 * ti * W + 2 * tj) * K;
-      T* o1 = o0 + W * K;
+      T* o1 = two_rows ? o0 + W * K : nullptr;  // past the image's last row otherwise
       for (std::size_t k = 0; k < K; k += L) {
         vec q[4][4];
 #pragma GCC unroll 16
@@ -303,6 +320,7 @@ template <class T, class Epilogue>
 void conv2d_forward_winograd(scratch& ws, const T* x, const shape4& xs, const T* w, std::size_t K, T* y,
                              Epilogue&& each_block) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  assert(C % 32 == 0 && K % vector_lanes<T> == 0);
   T* u = ws.shared<T, 1>(16 * C * K);
   winograd_filter(w, C, K, u);
   const std::size_t TH = (H + 1) / 2, TW = (W + 1) / 2, tile_rows = N * TH;
@@ -355,7 +373,7 @@ void winograd_output_gradient(const T* dy, std::size_t H, std::size_t W, std::si
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const bool two_cols = 2 * tj + 1 < W;
       const T* g0 = row0 + 2 * tj * K;
-      const T* g1 = g0 + W * K;
+      const T* g1 = two_rows ? g0 + W * K : nullptr;
       T* out = z + ((t - t0) * TW + tj) * K;
       for (std::size_t k = 0; k < K; k += L) {
         vec g[2][2] = {};
@@ -380,7 +398,8 @@ void winograd_output_gradient(const T* dy, std::size_t H, std::size_t W, std::si
       }
     }
   }
-  for (std::size_t xi = 0; xi < 16; ++xi) std::fill(z + (xi * padded + tiles) * K, z + (xi + 1) * padded * K, T(0));
+  for (std::size_t xi = 0; xi < 16; ++xi)
+    std::fill(z + (xi * padded + tiles) * K, z + (xi + 1) * padded * K, T(0));
 }
 
 /// dU (Rows, Vectors L) += V^T Z over `tiles` tiles: V (tiles, Depth) at the tile's
@@ -417,15 +436,15 @@ void winograd_filter_product(const T* v, const T* z, std::size_t tiles, std::siz
 /// dU[xi][c][k] += the products of one block of tiles (V and Z of winograd_input and
 /// winograd_output_gradient), by row blocks of Rows channels and Vectors vectors of K.
 template <class T, std::size_t Depth, int Rows, int Vectors>
-void winograd_filter_products(const T* v, const T* z, std::size_t padded, std::size_t C, std::size_t K, T* du) {
+void winograd_filter_products(const T* v, const T* z, std::size_t tiles, std::size_t C, std::size_t K, T* du) {
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t chunks = C / Depth;
   for (std::size_t xi = 0; xi < 16; ++xi)
     for (std::size_t chunk = 0; chunk < chunks; ++chunk)
       for (std::size_t c0 = 0; c0 < Depth; c0 += Rows)
         for (std::size_t k0 = 0; k0 < K; k0 += Vectors * L)
-          winograd_filter_product<T, Depth, Rows, Vectors>(v + (xi * chunks + chunk) * padded * Depth + c0,
-                                                           z + xi * padded * K + k0, padded, K,
+          winograd_filter_product<T, Depth, Rows, Vectors>(winograd_v_at<Depth>(v, chunks, tiles, xi, chunk, 0) + c0,
+                                                           z + xi * tiles * K + k0, tiles, K,
                                                            du + (xi * C + chunk * Depth + c0) * K + k0);
 }
 
@@ -438,6 +457,7 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3], TH = (H + 1) / 2, TW = (W + 1) / 2;
+  assert(C % 32 == 0 && K % L == 0);
   const std::size_t block = std::clamp<std::size_t>(N / 4, 1, 8), blocks = (N + block - 1) / block;
   const std::size_t CK = C * K, size = 16 * CK;
   T* partial = ws.shared<T, 1>(blocks * size);
@@ -445,9 +465,10 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
   // broadcasts per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64
   // channels where 8 x 2 gives 1.39x), 16 x 1 where K is an odd number of vectors
   const std::size_t vectors = (K / L) % 2 == 0 ? 2 : 1;
-  // tile rows per step: about 48 tiles, fewer where V and Z would outgrow ~512 KiB
-  const std::size_t step = std::max<std::size_t>(1, std::clamp<std::size_t>(8192 / (C + K), 8, 48) / TW);
-  const std::size_t padded = winograd_padded(step * TW, 8), buffer = 16 * padded * (C + K);
+  // tile rows per step (as the forward's blocks); the products run over the
+  // tiles one at a time, so V and Z need no padding tiles
+  const std::size_t step = std::max<std::size_t>(1, winograd_block_tiles(C, K, 1) / TW);
+  const std::size_t buffer = 16 * step * TW * (C + K);
   const std::size_t depth = C % 64 == 0 ? 64 : 32;
   ws.prepare();
 #pragma omp parallel for schedule(static) if (worth_threads(N * H * W * (9 * C + K)))
@@ -456,12 +477,12 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
     T* du = partial + b * size;
     std::fill(du, du + size, T(0));
     T* v = ws.per_thread<T>(buffer + W * C);
-    T* z = v + 16 * padded * C;
+    T* z = v + 16 * step * TW * C;
     T* zero = v + buffer;
     std::fill(zero, zero + W * C, T(0));
     const std::size_t end = std::min(N, (b + 1) * block) * TH;
     for (std::size_t t0 = b * block * TH; t0 < end; t0 += step) {
-      const std::size_t t1 = std::min(end, t0 + step), tiles = winograd_padded((t1 - t0) * TW, 8);
+      const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
       if (depth == 64)
         winograd_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
       else
