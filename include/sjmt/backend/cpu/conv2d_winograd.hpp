@@ -52,6 +52,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "../../tensor/shape.hpp"
 #include "gemm.hpp"
@@ -176,11 +177,28 @@ inline std::size_t winograd_padded(std::size_t tiles, std::size_t rows) {
   return (tiles + rows - 1) / rows * rows;
 }
 
+/// The 16 positions of V, M and Z lie one cache line further apart than their
+/// size: at whole multiples of 4 KiB they fell into the same L1 sets.
+template <class T>
+inline constexpr std::size_t winograd_skew = 64 / sizeof(T);
+
+/// The distance between positions of a V of `chunks` chunks of `tiles` tiles of
+/// Depth channels, and of an M or Z of `tiles` tiles of K channels.
+template <class T>
+std::size_t winograd_v_stride(std::size_t C, std::size_t tiles) {
+  return C * tiles + winograd_skew<T>;
+}
+template <class T>
+std::size_t winograd_m_stride(std::size_t K, std::size_t tiles) {
+  return K * tiles + winograd_skew<T>;
+}
+
 /// Where V[xi][chunk][tile] starts in a block's V of `padded` tiles per position.
 template <std::size_t Depth, class V>
 V* winograd_v_at(V* v, std::size_t chunks, std::size_t padded, std::size_t xi, std::size_t chunk,
                  std::size_t tile) {
-  return v + ((xi * chunks + chunk) * padded + tile) * Depth;
+  using T = std::remove_const_t<V>;
+  return v + xi * winograd_v_stride<T>(chunks * Depth, padded) + (chunk * padded + tile) * Depth;
 }
 
 /// V[xi][chunk][tile][Depth] = (B^T d B)[xi] for the tiles of tile rows [t0, t1) (tile
@@ -259,7 +277,8 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
   const std::size_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = (t1 - t0) * TW;
   const std::size_t padded = winograd_padded(tiles, plan.rows), chunks = C / Depth;
   T* v = buffer;                    // V[xi][chunk][tile][Depth]
-  T* m = buffer + 16 * padded * C;  // M[xi][tile][K]
+  T* m = buffer + 16 * winograd_v_stride<T>(C, padded);  // M[xi][tile][K]
+  const std::size_t ms = winograd_m_stride<T>(K, padded);
   winograd_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
   // M[xi] = V[xi] U[xi], U[xi] (C, K), one chunk of C after the other (the padding
   // tiles' products are computed, never stored back)
@@ -268,7 +287,7 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
       for (std::size_t r0 = 0; r0 < padded; r0 += plan.rows) {
         const T* vi = winograd_v_at<Depth>(v, chunks, padded, xi, chunk, r0);
         const T* ui = u + (xi * C + chunk * Depth) * K;
-        T* mi = m + (xi * padded + r0) * K;
+        T* mi = m + xi * ms + r0 * K;
         for (std::size_t j = 0; j < K; j += plan.vectors * L) {
           if (plan.vectors == 4)
             winograd_product<T, Depth, 6, 4>(vi, ui + j, K, mi + j, chunk > 0);
@@ -292,7 +311,7 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
         vec q[4][4];
 #pragma GCC unroll 16
         for (int i = 0; i < 16; ++i)
-          std::memcpy(&q[i / 4][i % 4], in + static_cast<std::size_t>(i) * padded * K + k, sizeof(vec));
+          std::memcpy(&q[i / 4][i % 4], in + static_cast<std::size_t>(i) * ms + k, sizeof(vec));
         vec s[2][4];  // A^T q
 #pragma GCC unroll 4
         for (int b = 0; b < 4; ++b) {
@@ -328,7 +347,8 @@ void conv2d_forward_winograd(scratch& ws, const T* x, const shape4& xs, const T*
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
   const winograd_plan plan = plan_winograd_blocks<T>(C, K, W, tile_rows, team);
   const std::size_t blocks = (tile_rows + plan.tiles - 1) / plan.tiles;
-  const std::size_t buffer = 16 * winograd_padded(plan.tiles * TW, plan.rows) * (C + K);
+  const std::size_t padded = winograd_padded(plan.tiles * TW, plan.rows);
+  const std::size_t buffer = 16 * (winograd_v_stride<T>(C, padded) + winograd_m_stride<T>(K, padded));
   ws.prepare();
 #pragma omp parallel for schedule(static) if (threaded && blocks > 1)
   for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(blocks); ++b) {
@@ -366,6 +386,7 @@ void winograd_output_gradient(const T* dy, std::size_t H, std::size_t W, std::si
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = (t1 - t0) * TW;
+  const std::size_t zs = winograd_m_stride<T>(K, padded);
   for (std::size_t t = t0; t < t1; ++t) {
     const std::size_t n = t / TH, ti = t % TH;
     const T* row0 = dy + (n * H + 2 * ti) * W * K;
@@ -393,13 +414,13 @@ void winograd_output_gradient(const T* dy, std::size_t H, std::size_t W, std::si
           const vec r[4] = {h[a][0], h[a][0] + h[a][1], h[a][0] - h[a][1], -h[a][1]};
 #pragma GCC unroll 4
           for (int b = 0; b < 4; ++b)
-            std::memcpy(out + static_cast<std::size_t>(a * 4 + b) * padded * K + k, &r[b], sizeof(vec));
+            std::memcpy(out + static_cast<std::size_t>(a * 4 + b) * zs + k, &r[b], sizeof(vec));
         }
       }
     }
   }
   for (std::size_t xi = 0; xi < 16; ++xi)
-    std::fill(z + (xi * padded + tiles) * K, z + (xi + 1) * padded * K, T(0));
+    std::fill(z + xi * zs + tiles * K, z + xi * zs + padded * K, T(0));
 }
 
 /// dU (Rows, Vectors L) += V^T Z over `tiles` tiles: V (tiles, Depth) at the tile's
@@ -444,7 +465,7 @@ void winograd_filter_products(const T* v, const T* z, std::size_t tiles, std::si
       for (std::size_t c0 = 0; c0 < Depth; c0 += Rows)
         for (std::size_t k0 = 0; k0 < K; k0 += Vectors * L)
           winograd_filter_product<T, Depth, Rows, Vectors>(winograd_v_at<Depth>(v, chunks, tiles, xi, chunk, 0) + c0,
-                                                           z + xi * tiles * K + k0, tiles, K,
+                                                           z + xi * winograd_m_stride<T>(K, tiles) + k0, tiles, K,
                                                            du + (xi * C + chunk * Depth + c0) * K + k0);
 }
 
@@ -468,7 +489,7 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
   // tile rows per step (as the forward's blocks); the products run over the
   // tiles one at a time, so V and Z need no padding tiles
   const std::size_t step = std::max<std::size_t>(1, winograd_block_tiles(C, K, 1) / TW);
-  const std::size_t buffer = 16 * step * TW * (C + K);
+  const std::size_t buffer = 16 * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
   const std::size_t depth = C % 64 == 0 ? 64 : 32;
   ws.prepare();
 #pragma omp parallel for schedule(static) if (worth_threads(N * H * W * (9 * C + K)))
@@ -477,7 +498,7 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
     T* du = partial + b * size;
     std::fill(du, du + size, T(0));
     T* v = ws.per_thread<T>(buffer + W * C);
-    T* z = v + 16 * step * TW * C;
+    T* z = v + 16 * winograd_v_stride<T>(C, step * TW);
     T* zero = v + buffer;
     std::fill(zero, zero + W * C, T(0));
     const std::size_t end = std::min(N, (b + 1) * block) * TH;
