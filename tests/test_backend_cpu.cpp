@@ -306,13 +306,16 @@ TEST_CASE("conv2d: with AVX2, ResNet-CIFAR's 3x3 forward layers get 8-pixel tap 
 #if defined(__AVX512F__)
 namespace {
 
+/// |t| elementwise.
+host_tensor<double> absolute(host_tensor<double> t) {
+  for (auto& v : t) v = std::abs(v);
+  return t;
+}
+
 /// |y_ij| of reference_conv with |x| and |w|: the scale of each output's rounding error.
 host_tensor<double> absolute_conv(const conv2d_geometry& g, const host_tensor<double>& x,
                                   const host_tensor<double>& w) {
-  host_tensor<double> ax = x, aw = w;
-  for (auto& v : ax) v = std::abs(v);
-  for (auto& v : aw) v = std::abs(v);
-  return reference_conv(g, ax, aw);
+  return reference_conv(g, absolute(x), absolute(w));
 }
 
 /// The error bound of Winograd F(2x2, 3x3) stated in conv2d_winograd.hpp:
@@ -368,10 +371,7 @@ double worst_scaled(const host_tensor<T>& got, const host_tensor<double>& want, 
 /// pixel per image, while its error is that of all four).
 host_tensor<double> backward_filter_scale(const conv2d_geometry& g, const host_tensor<double>& x,
                                           const host_tensor<double>& w, const host_tensor<double>& dy) {
-  host_tensor<double> ax = x, ady = dy;
-  for (auto& v : ax) v = std::abs(v);
-  for (auto& v : ady) v = std::abs(v);
-  auto scale = reference_conv_backward(g, ax, w, ady).second;
+  auto scale = reference_conv_backward(g, absolute(x), w, absolute(dy)).second;
   const std::size_t CK = w.shape()[2] * w.shape()[3];
   for (std::size_t ck = 0; ck < CK; ++ck) {
     double taps = 0;

@@ -98,7 +98,7 @@ void winograd_filter(const T* w, std::size_t C, std::size_t K, T* u) {
 /// accumulators; AVX2 was not measured), input channels a multiple of 32,
 /// output channels whole vectors and at least 32, and at least 2,048 output
 /// pixels. The measured plan (bench_ops and a sweep of batch sizes,
-/// docs/performance.md "Winograd"): against the tap tiles it wins 1.28-1.45x
+/// docs/performance.md "Winograd"): against the tap tiles it wins 1.22-1.52x
 /// at 32 and 64 channels, and loses at 16 (0.6-0.9x forward, 0.83-0.92x
 /// backward-filter), where a product is one vector wide, and on a few images,
 /// where transforming the filter costs what the products save. Backward-data
@@ -109,11 +109,14 @@ bool plan_winograd(std::size_t R, std::size_t pad, std::size_t C, std::size_t K,
          K >= 32 && pixels >= 2048;
 }
 
-/// M (Rows, Vectors L) (+)= V (Rows, Depth) * U (Depth, Vectors L) for one position
-/// of the transformed tile: V's rows Depth apart (a compile-time constant, so
-/// the Rows broadcasts are one pointer and immediate offsets), U's and M's K apart.
-template <class T, std::size_t Depth, int Rows, int Vectors>
-void winograd_product(const T* v, const T* u, std::size_t K, T* m, bool accumulate) {
+/// C (Rows, Vectors L) (+)= A (Rows, depth) * B (depth, Vectors L), the register tile of
+/// every Winograd product: A(r, d) = a[r RowStride + d DepthStride] with both strides
+/// compile-time constants (so the Rows broadcasts are one pointer and immediate
+/// offsets: gemm_narrow's runtime row pointers spilled here), B and C rows K apart.
+/// Forward: A = V (tiles x channels, RowStride = Depth, DepthStride = 1);
+/// backward-filter: A = V^T (channels x tiles, RowStride = 1, DepthStride = Depth).
+template <class T, std::size_t RowStride, std::size_t DepthStride, int Rows, int Vectors>
+void winograd_product(const T* a, const T* b, std::size_t depth, std::size_t K, T* c, bool accumulate) {
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   vec acc[Rows][Vectors];
@@ -122,34 +125,37 @@ void winograd_product(const T* v, const T* u, std::size_t K, T* m, bool accumula
 #pragma GCC unroll 4
     for (int j = 0; j < Vectors; ++j) {
       if (accumulate)
-        std::memcpy(&acc[r][j], m + static_cast<std::size_t>(r) * K + static_cast<std::size_t>(j) * L, sizeof(vec));
+        std::memcpy(&acc[r][j], c + static_cast<std::size_t>(r) * K + static_cast<std::size_t>(j) * L, sizeof(vec));
       else
         acc[r][j] = vec{};
     }
-  for (std::size_t c = 0; c < Depth; ++c) {
-    vec b[Vectors];
+  for (std::size_t d = 0; d < depth; ++d, a += DepthStride, b += K) {
+    vec bv[Vectors];
 #pragma GCC unroll 4
-    for (int j = 0; j < Vectors; ++j) std::memcpy(&b[j], u + c * K + static_cast<std::size_t>(j) * L, sizeof(vec));
+    for (int j = 0; j < Vectors; ++j) std::memcpy(&bv[j], b + static_cast<std::size_t>(j) * L, sizeof(vec));
 #pragma GCC unroll 32
     for (int r = 0; r < Rows; ++r) {
-      const T a = v[static_cast<std::size_t>(r) * Depth + c];
+      const T av = a[static_cast<std::size_t>(r) * RowStride];
 #pragma GCC unroll 4
-      for (int j = 0; j < Vectors; ++j) acc[r][j] += a * b[j];
+      for (int j = 0; j < Vectors; ++j) acc[r][j] += av * bv[j];
     }
   }
 #pragma GCC unroll 32
   for (int r = 0; r < Rows; ++r)
 #pragma GCC unroll 4
     for (int j = 0; j < Vectors; ++j)
-      std::memcpy(m + static_cast<std::size_t>(r) * K + static_cast<std::size_t>(j) * L, &acc[r][j], sizeof(vec));
+      std::memcpy(c + static_cast<std::size_t>(r) * K + static_cast<std::size_t>(j) * L, &acc[r][j], sizeof(vec));
 }
 
-/// How a layer's products are cut: input channels in chunks of `depth` (64, or
-/// 32 where 64 does not divide C), output channels in `vectors` (4, 2 or 1) per
-/// product, `rows` = 24 / vectors tiles per product (the tile counts of a block
-/// are padded to a multiple of it), and `tiles` per block.
+/// The input channels of a product: chunks of 64, or of 32 where 64 does not divide C.
+inline std::size_t winograd_depth(std::size_t C) { return C % 64 == 0 ? 64 : 32; }
+
+/// How a layer's forward products are cut: input channels in chunks of `depth`
+/// (winograd_depth), output channels in `vectors` (4, 2 or 1) per product, `rows` =
+/// 24 / vectors tiles per product (the tile counts of a block are padded to a
+/// multiple of it), and `tile_rows` (whole rows of tiles) per block.
 struct winograd_plan {
-  std::size_t depth, vectors, rows, tiles;
+  std::size_t depth, vectors, rows, tile_rows;
 };
 
 /// Tiles per block: about 48, fewer where V and M (16 x tiles x (C + K)) would
@@ -168,7 +174,7 @@ winograd_plan plan_winograd_blocks(std::size_t C, std::size_t K, std::size_t W, 
   const std::size_t TW = (W + 1) / 2;
   const std::size_t target = std::min(winograd_block_tiles(C, K, rows), (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);  // whole tile rows
-  return {C % 64 == 0 ? std::size_t(64) : std::size_t(32), vectors, rows, per_block};
+  return {winograd_depth(C), vectors, rows, per_block};
 }
 
 /// `tiles` rounded up to a multiple of a product's `rows` (a block's V and M hold
@@ -290,11 +296,11 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
         T* mi = m + xi * ms + r0 * K;
         for (std::size_t j = 0; j < K; j += plan.vectors * L) {
           if (plan.vectors == 4)
-            winograd_product<T, Depth, 6, 4>(vi, ui + j, K, mi + j, chunk > 0);
+            winograd_product<T, Depth, 1, 6, 4>(vi, ui + j, Depth, K, mi + j, chunk > 0);
           else if (plan.vectors == 2)
-            winograd_product<T, Depth, 12, 2>(vi, ui + j, K, mi + j, chunk > 0);
+            winograd_product<T, Depth, 1, 12, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
           else
-            winograd_product<T, Depth, 24, 1>(vi, ui + j, K, mi + j, chunk > 0);
+            winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
         }
       }
   // Y = A^T M A, stored where it lies inside (P, Q).
@@ -346,13 +352,14 @@ void conv2d_forward_winograd(scratch& ws, const T* x, const shape4& xs, const T*
   const bool threaded = worth_threads(N * H * W * (9 * C + K));
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
   const winograd_plan plan = plan_winograd_blocks<T>(C, K, W, tile_rows, team);
-  const std::size_t blocks = (tile_rows + plan.tiles - 1) / plan.tiles;
-  const std::size_t padded = winograd_padded(plan.tiles * TW, plan.rows);
+  const std::size_t blocks = (tile_rows + plan.tile_rows - 1) / plan.tile_rows;
+  const std::size_t padded = winograd_padded(plan.tile_rows * TW, plan.rows);
   const std::size_t buffer = 16 * (winograd_v_stride<T>(C, padded) + winograd_m_stride<T>(K, padded));
   ws.prepare();
 #pragma omp parallel for schedule(static) if (threaded && blocks > 1)
   for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(blocks); ++b) {
-    const std::size_t t0 = static_cast<std::size_t>(b) * plan.tiles, t1 = std::min(tile_rows, t0 + plan.tiles);
+    const std::size_t t0 = static_cast<std::size_t>(b) * plan.tile_rows;
+    const std::size_t t1 = std::min(tile_rows, t0 + plan.tile_rows);
     T* v = ws.per_thread<T>(buffer + W * C);
     T* zero = v + buffer;
     std::fill(zero, zero + W * C, T(0));
@@ -423,37 +430,6 @@ void winograd_output_gradient(const T* dy, std::size_t H, std::size_t W, std::si
     std::fill(z + xi * zs + tiles * K, z + xi * zs + padded * K, T(0));
 }
 
-/// dU (Rows, Vectors L) += V^T Z over `tiles` tiles: V (tiles, Depth) at the tile's
-/// first channel of the row block (Depth apart, a compile-time constant: one pointer
-/// and immediate offsets for the Rows broadcasts), Z (tiles, K) and dU K apart.
-template <class T, std::size_t Depth, int Rows, int Vectors>
-void winograd_filter_product(const T* v, const T* z, std::size_t tiles, std::size_t K, T* du) {
-  using vec = typename simd_vector<T>::type;
-  constexpr std::size_t L = vector_lanes<T>;
-  vec acc[Rows][Vectors];
-#pragma GCC unroll 16
-  for (int r = 0; r < Rows; ++r)
-#pragma GCC unroll 4
-    for (int j = 0; j < Vectors; ++j)
-      std::memcpy(&acc[r][j], du + static_cast<std::size_t>(r) * K + static_cast<std::size_t>(j) * L, sizeof(vec));
-  for (std::size_t t = 0; t < tiles; ++t, v += Depth, z += K) {
-    vec b[Vectors];
-#pragma GCC unroll 4
-    for (int j = 0; j < Vectors; ++j) std::memcpy(&b[j], z + static_cast<std::size_t>(j) * L, sizeof(vec));
-#pragma GCC unroll 16
-    for (int r = 0; r < Rows; ++r) {
-      const T a = v[r];
-#pragma GCC unroll 4
-      for (int j = 0; j < Vectors; ++j) acc[r][j] += a * b[j];
-    }
-  }
-#pragma GCC unroll 16
-  for (int r = 0; r < Rows; ++r)
-#pragma GCC unroll 4
-    for (int j = 0; j < Vectors; ++j)
-      std::memcpy(du + static_cast<std::size_t>(r) * K + static_cast<std::size_t>(j) * L, &acc[r][j], sizeof(vec));
-}
-
 /// dU[xi][c][k] += the products of one block of tiles (V and Z of winograd_input and
 /// winograd_output_gradient), by row blocks of Rows channels and Vectors vectors of K.
 template <class T, std::size_t Depth, int Rows, int Vectors>
@@ -464,9 +440,9 @@ void winograd_filter_products(const T* v, const T* z, std::size_t tiles, std::si
     for (std::size_t chunk = 0; chunk < chunks; ++chunk)
       for (std::size_t c0 = 0; c0 < Depth; c0 += Rows)
         for (std::size_t k0 = 0; k0 < K; k0 += Vectors * L)
-          winograd_filter_product<T, Depth, Rows, Vectors>(winograd_v_at<Depth>(v, chunks, tiles, xi, chunk, 0) + c0,
-                                                           z + xi * winograd_m_stride<T>(K, tiles) + k0, tiles, K,
-                                                           du + (xi * C + chunk * Depth + c0) * K + k0);
+          winograd_product<T, 1, Depth, Rows, Vectors>(winograd_v_at<Depth>(v, chunks, tiles, xi, chunk, 0) + c0,
+                                                       z + xi * winograd_m_stride<T>(K, tiles) + k0, tiles, K,
+                                                       du + (xi * C + chunk * Depth + c0) * K + k0, true);
 }
 
 /// dw (3, 3, C, K) = the gradient of conv3x3(x, w) (stride 1, padding 1) with respect to w,
@@ -490,7 +466,7 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
   // tiles one at a time, so V and Z need no padding tiles
   const std::size_t step = std::max<std::size_t>(1, winograd_block_tiles(C, K, 1) / TW);
   const std::size_t buffer = 16 * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
-  const std::size_t depth = C % 64 == 0 ? 64 : 32;
+  const std::size_t depth = winograd_depth(C);
   ws.prepare();
 #pragma omp parallel for schedule(static) if (worth_threads(N * H * W * (9 * C + K)))
   for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
