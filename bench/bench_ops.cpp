@@ -2,7 +2,7 @@
 // convolution pass and time of the memory-bound ops, to see what limits a step;
 // beside them the machine's ceilings: Eigen's SGEMM (1024^3, all threads) and
 // the FMA units' peak with operands in registers (one thread), for the
-// roofline of docs/performance.md.
+// roofline of docs/performance.md, and the same with a broadcast load per FMA.
 //
 //   cmake --build build -j2 --target bench_ops
 //   OMP_NUM_THREADS=2 ./build/bench/bench_ops
@@ -10,6 +10,7 @@
 #include <benchmark/benchmark.h>
 
 #include <random>
+#include <vector>
 #include <sjmt/backend.hpp>
 #include <sjmt/backend/cpu/intrinsics.hpp>  // before Eigen/Core
 #include <Eigen/Core>
@@ -103,6 +104,35 @@ void fma_peak(benchmark::State& state) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
+// The same twelve chains with one broadcast load per FMA (the multiplier read
+// from memory, its address moving each step so that it is not hoisted): the
+// direct kernels' inner loop. On the Zen 5 kind it runs at fma_peak's rate; on
+// the Intel and Zen 3 kinds it was measured near half (docs/design.md).
+void fma_broadcast(benchmark::State& state) {
+  using vec = sjmt::detail::cpu::simd_vector<float>::type;
+  constexpr std::size_t lanes = sjmt::detail::cpu::vector_lanes<float>;
+  constexpr long steps = 1 << 20;
+  std::vector<float> m(32);
+  for (std::size_t i = 0; i < m.size(); ++i) m[i] = 1e-7f * static_cast<float>(i + 1);
+  vec c;
+  for (std::size_t l = 0; l < lanes; ++l) c[l] = 1e-3f * static_cast<float>(l + 1);  // not a splat: a splat c became scalar multiplies
+  float sink = 0;
+  for (auto _ : state) {
+    vec a0 = c, a1 = 2 * c, a2 = 3 * c, a3 = 4 * c, a4 = 5 * c, a5 = 6 * c, a6 = 7 * c, a7 = 8 * c,
+        a8 = 9 * c, a9 = 10 * c, a10 = 11 * c, a11 = 12 * c;
+    for (long k = 0; k < steps; ++k) {
+      const float* p = m.data() + (k & 15);
+      a0 += p[0] * c, a1 += p[1] * c, a2 += p[2] * c, a3 += p[3] * c;
+      a4 += p[4] * c, a5 += p[5] * c, a6 += p[6] * c, a7 += p[7] * c;
+      a8 += p[8] * c, a9 += p[9] * c, a10 += p[10] * c, a11 += p[11] * c;
+    }
+    sink += (a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11)[0];
+  }
+  benchmark::DoNotOptimize(sink);
+  const double flops = 2.0 * 12.0 * static_cast<double>(lanes) * static_cast<double>(steps);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+
 }  // namespace
 
 #define SJMT_CONV_ARGS ->Args({32, 3, 16, 1, 3})->Args({32, 16, 16, 1, 3})->Args({32, 144, 16, 1, 1})->Args({16, 32, 32, 1, 3})->Args({8, 64, 64, 1, 3})->Args({32, 16, 32, 2, 3})->Args({32, 16, 32, 2, 1})->Args({16, 32, 64, 2, 3})->Args({16, 32, 64, 2, 1})->Args({12, 64, 64, 1, 3})->Args({24, 32, 32, 1, 3})->Unit(benchmark::kMillisecond)->UseRealTime()
@@ -111,6 +141,7 @@ BENCHMARK_CAPTURE(conv_pass, backward_data, 1) SJMT_CONV_ARGS;
 BENCHMARK_CAPTURE(conv_pass, backward_filter, 2) SJMT_CONV_ARGS;
 BENCHMARK(sgemm)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(fma_peak)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(fma_broadcast)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(batch_norm_train)->Args({32, 16})->Args({8, 64})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();
