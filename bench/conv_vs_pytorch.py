@@ -28,8 +28,8 @@ TORCH_PYTHON = "/usr/bin/python3"
 TUNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "68719476736",
                 "MALLOC_TOP_PAD_": "536870912"}
 PASSES = ("forward", "backward_data", "backward_filter")
-# bench_ops' SJMT_CONV_ARGS: input size (H = W), C, K, stride, kernel
-SHAPES = ((32, 3, 16, 1, 3), (32, 16, 16, 1, 3), (32, 144, 16, 1, 1), (16, 32, 32, 1, 3), (8, 64, 64, 1, 3),
+# bench_ops' SJMT_CONV_ARGS: input size (H = W), C, K, stride, kernel (the second: a grey first layer)
+SHAPES = ((32, 3, 16, 1, 3), (32, 1, 16, 1, 3), (32, 16, 16, 1, 3), (32, 144, 16, 1, 1), (16, 32, 32, 1, 3), (8, 64, 64, 1, 3),
           (32, 16, 32, 2, 3), (32, 16, 32, 2, 1), (16, 32, 64, 2, 3), (16, 32, 64, 2, 1), (12, 64, 64, 1, 3),
           (24, 32, 32, 1, 3))
 

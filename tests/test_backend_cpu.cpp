@@ -208,7 +208,13 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
         // stride-2 layer and of a first layer of 3 channels); 2 output rows for 4
         // threads leave two of them without rows
         shape{16, 16, 32, 1, 1, 40}, shape{16, 32, 64, 2, 1, 64}, shape{3, 16, 64, 1, 1, 64},
-        shape{16, 32, 768, 2, 1, 3}}) {
+        shape{16, 32, 768, 2, 1, 3},
+        // first layers, whose backward-filter keeps 9 C filter rows in registers
+        // (narrow_filter_image): colour and grey, several blocks of images, K of
+        // two and three vectors, 2 channels, one row, and K = 8 (one double
+        // vector; float's walk)
+        shape{3, 16, 32, 1, 10, 8}, shape{1, 16, 48, 1, 2, 3}, shape{3, 32, 9, 1, 2, 5},
+        shape{2, 48, 7, 1, 3, 4}, shape{1, 16, 5, 1, 2, 1}, shape{3, 8, 6, 1, 2, 3}}) {
     CAPTURE(C);
     CAPTURE(K);
     CAPTURE(W);
@@ -278,6 +284,11 @@ TEST_CASE("conv2d: with AVX-512, ResNet-CIFAR's 3x3 layers get the tap tiles") {
   CHECK(bwd.tile == 8);
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 32, 64).vectors == 2);
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 24).vectors == 0);  // K not whole vectors
+  CHECK(cpu::plan_narrow_filter<float>(3, 1, 3, 16));   // the first layer: colour
+  CHECK(cpu::plan_narrow_filter<float>(3, 1, 1, 32));   // grey
+  CHECK(!cpu::plan_narrow_filter<float>(3, 1, 4, 16));  // 36 accumulators would not fit
+  CHECK(!cpu::plan_narrow_filter<float>(3, 1, 3, 24));  // K not whole vectors
+  CHECK(!cpu::plan_narrow_filter<float>(3, 0, 3, 16));  // padding 0
   CHECK(cpu::regular_rows<1>(32) == 16);
   CHECK(cpu::regular_rows<2>(16) == 8);
   CHECK(cpu::regular_rows<2>(48) == 12);
@@ -300,6 +311,7 @@ TEST_CASE("conv2d: with AVX2, ResNet-CIFAR's 3x3 forward layers get 8-pixel tap 
   CHECK(cpu::plan_tap_tiles<float>(3, 0, 16, 16, 32).vectors == 0);  // padding 0
   CHECK(cpu::plan_tap_tiles<double>(3, 1, 16, 8, 16).vectors == 1);
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 16).vectors == 0);
+  CHECK(!cpu::plan_narrow_filter<float>(3, 1, 3, 16));  // backward-filter of the first layer keeps the walk
 }
 #endif
 

@@ -379,10 +379,11 @@ void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, 
   // rows i = (s, c) of one r; depth: the P output rows (segments) of Q pixels
   const segment_walk walk{P, Q, stride * Wp * C, Q, stride * C};
   const tap_plan tap = stride == 1 ? plan_tap_filter_tiles<T>(R, pad, C, K) : tap_plan{};
+  const bool narrow = stride == 1 && plan_narrow_filter<T>(R, pad, C, K);
   ws.prepare();
 #pragma omp parallel if (worth_threads(N * P * Q * (R * SC + K)))
   {
-    std::vector<const T*> a(tap.vectors > 0 ? 0 : SC);  // the segment walk's row pointers
+    std::vector<const T*> a(tap.vectors > 0 || narrow ? 0 : SC);  // the segment walk's row pointers
     std::vector<T*> c(a.size());
 #pragma omp for schedule(static)
     for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
@@ -396,6 +397,10 @@ void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, 
         }
         T* xp = ws.per_thread<T>(Hp * Wp * C);
         pad_image(x + n * H * W * C, H, W, C, pad, xp);
+        if (narrow) {
+          narrow_filter_image(xp, H, W, C, dy + n * P * Q * K, K, part, n != b * block);
+          continue;
+        }
         for (std::size_t r = 0; r < R; ++r) {
           for (std::size_t i = 0; i < SC; ++i) {
             a[i] = xp + r * Wp * C + i;
