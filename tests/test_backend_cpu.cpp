@@ -194,7 +194,7 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
         shape{64, 64, 24, 1, 2, 3}, shape{32, 16, 12, 1, 2, 3}, shape{16, 48, 16, 1, 2, 3},
         shape{16, 8, 16, 1, 2, 3}, shape{16, 8, 24, 1, 2, 3}, shape{32, 16, 32, 1, 2, 3},
         shape{64, 16, 8, 1, 2, 3}, shape{16, 16, 48, 1, 2, 3}, shape{16, 16, 24, 1, 2, 3},
-        shape{16, 16, 32, 1, 10, 8},
+        shape{16, 16, 32, 1, 9, 7},
         // other widths: 12 and 36 (48x48 input at the third stage; AVX-512's
         // 12-pixel tiles, 36 with left, middle and right tiles), 31 (a last tile
         // overlapping the one before), 9, 14 and 7 (the walk); K = 48, three
@@ -360,6 +360,34 @@ host_tensor<T> winograd_forward(sjmt::detail::cpu::scratch& ws, const host_tenso
   return y;
 }
 
+/// y = conv3x3(x, w) through Winograd F(4x4, 3x3) whatever the plan says, as winograd_forward.
+template <class T>
+host_tensor<T> winograd4x4_forward(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x, const host_tensor<T>& w) {
+  namespace cpu = sjmt::detail::cpu;
+  const shape4 xs = x.shape();
+  host_tensor<T> y({xs[0], xs[1], xs[2], w.shape()[3]});
+  std::vector<int> seen(xs[0] * xs[1], 0);
+  cpu::conv2d_forward_winograd4x4(ws, x.data(), xs, w.data(), w.shape()[3], y.data(),
+                                  [&](std::size_t row0, std::size_t rows) {
+                                    for (std::size_t r = row0; r < row0 + rows; ++r) {
+#pragma omp atomic
+                                      ++seen[r];
+                                    }
+                                  });
+  for (std::size_t r = 0; r < seen.size(); ++r) {
+    CAPTURE(r);
+    CHECK(seen[r] == 1);
+  }
+  return y;
+}
+
+/// The error bound of Winograd F(4x4, 3x3) stated in conv2d_winograd4x4.hpp:
+/// |y - y_exact| <= 16 (C + 36) u sum |x| |w| per output.
+template <class T>
+double winograd4x4_bound(std::size_t C) {
+  return 16.0 * static_cast<double>(C + 36) * std::numeric_limits<T>::epsilon() / 2;
+}
+
 /// dw of conv3x3(x, w) for dy through Winograd F(2x2, 3x3) whatever the plan says.
 template <class T>
 host_tensor<T> winograd_backward_filter(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x,
@@ -462,6 +490,51 @@ TEST_CASE("conv2d: Winograd F(2x2, 3x3) matches the loops within its stated boun
   }
 }
 
+TEST_CASE("conv2d: Winograd F(4x4, 3x3) matches the loops within its stated bound, float and double") {
+  // Sizes that 4 does not divide (last tiles partly outside the image; the plan
+  // never gives them F(4x4), the kernel must still be right), one row or
+  // column, 16 to 128 input channels (chunks of 16, 32 and 64), output channels
+  // of 1, 2, 3 and 4 vectors, blocks that span images and start inside one, on
+  // a team of 4, one scratch for all shapes.
+  struct team_of_four {
+    int before = omp_get_max_threads();
+    team_of_four() { omp_set_num_threads(4); }
+    ~team_of_four() { omp_set_num_threads(before); }
+  } const team;
+  std::mt19937_64 rng(34);
+  sjmt::detail::cpu::scratch ws;
+  const conv2d_geometry g{3, 1, 1};
+  using shape = std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>;
+  for (const auto& [N, H, W, C, K] :
+       {shape{2, 8, 8, 16, 16}, shape{3, 7, 9, 16, 32}, shape{1, 12, 12, 128, 64}, shape{2, 8, 8, 64, 64},
+        shape{3, 5, 6, 32, 16}, shape{1, 1, 9, 48, 48}, shape{2, 6, 1, 64, 32}, shape{4, 2, 2, 32, 128},
+        shape{2, 11, 13, 16, 16}, shape{5, 12, 40, 16, 16}}) {
+    CAPTURE(N);
+    CAPTURE(H);
+    CAPTURE(W);
+    CAPTURE(C);
+    CAPTURE(K);
+    const auto x = random_tensor<double>({N, H, W, C}, rng), w = random_tensor<double>({3, 3, C, K}, rng);
+    const auto ref = reference_conv(g, x, w), scale = absolute_conv(g, x, w);
+    const host_tensor<float> xf = x, wf = w;
+    const host_tensor<double> xr = xf, wr = wf;
+    const auto worst_d = worst_scaled(winograd4x4_forward(ws, x, w), ref, scale);
+    const auto worst_f = worst_scaled(winograd4x4_forward(ws, xf, wf), reference_conv(g, xr, wr), scale);
+    CHECK(worst_d <= winograd4x4_bound<double>(C));
+    CHECK(worst_f <= winograd4x4_bound<float>(C));
+    CHECK(worst_f > 1e3 * worst_d);  // the float run computed in float
+    MESSAGE("F(4x4) forward error / (u sum|x||w|): double ", worst_d / (std::numeric_limits<double>::epsilon() / 2),
+            ", float ", worst_f / (std::numeric_limits<float>::epsilon() / 2), " (bound ", 16 * (C + 36), ")");
+  }
+  // double alone: 1 and 3 vectors of 8 output channels
+  for (const std::size_t K : {std::size_t(8), std::size_t(24)}) {
+    CAPTURE(K);
+    const auto x = random_tensor<double>({2, 5, 6, 16}, rng), w = random_tensor<double>({3, 3, 16, K}, rng);
+    CHECK(worst_scaled(winograd4x4_forward(ws, x, w), reference_conv(g, x, w), absolute_conv(g, x, w)) <=
+          winograd4x4_bound<double>(16));
+  }
+}
+
 TEST_CASE("conv2d: Winograd's results do not depend on the thread count") {
   std::mt19937_64 rng(33);
   sjmt::detail::cpu::scratch ws;
@@ -473,12 +546,15 @@ TEST_CASE("conv2d: Winograd's results do not depend on the thread count") {
   omp_set_num_threads(1);
   const auto y1 = winograd_forward(ws, x2, w);
   const auto dw1 = winograd_backward_filter(ws, x, dy);
+  const auto f1 = winograd4x4_forward(ws, x2, w);  // F(4x4): 2 images of 3 tile rows
   omp_set_num_threads(4);
   const auto y4 = winograd_forward(ws, x2, w);
   const auto dw4 = winograd_backward_filter(ws, x, dy);
+  const auto f4 = winograd4x4_forward(ws, x2, w);
   omp_set_num_threads(before);
   CHECK(std::equal(y1.begin(), y1.end(), y4.begin()));
   CHECK(std::equal(dw1.begin(), dw1.end(), dw4.begin()));
+  CHECK(std::equal(f1.begin(), f1.end(), f4.begin()));
 }
 
 TEST_CASE("conv2d: layers the plan gives Winograd match the loops in all three passes and the epilogue") {
@@ -540,6 +616,57 @@ TEST_CASE("conv2d: layers the plan gives Winograd match the loops in all three p
   CHECK(close(fused, composed, 1.0) < 1e-9);
 }
 
+TEST_CASE("conv2d: 16-channel layers the plan gives F(4x4, 3x3) match the loops, forward, backward-data, epilogue") {
+  // Through the door: 6 images of 28x28 with 16 channels take F(4x4) forward
+  // and backward-data (a forward of dy with the flipped filter); backward-filter
+  // keeps the tap tiles. Float checked against the double loops within 1e-3, a
+  // fifth of F(4x4)'s bound for these outputs (16 (C + 36) u sum |x||w|, with
+  // sum |x||w| about 9 C 2 / pi = 92: 4.6e-3), and against the direct kernels bitwise (so the path is proven taken).
+  namespace cpu = sjmt::detail::cpu;
+  const std::size_t N = 6, H = 28, W = 28, C = 16, K = 16;
+  REQUIRE(cpu::plan_winograd4x4<float>(3, 1, C, K, N, H, W));
+  REQUIRE_FALSE(cpu::plan_winograd<float>(3, 1, C, K, N * H * W));
+  std::mt19937_64 rng(35);
+  const conv2d_geometry g{3, 1, 1};
+  const auto x = random_tensor<double>({N, H, W, C}, rng), w = random_tensor<double>({3, 3, C, K}, rng);
+  const auto ref = reference_conv(g, x, w);
+  const auto dy = random_tensor<double>(ref.shape(), rng);
+  const auto dx_ref = reference_conv_backward(g, x, w, dy).first;
+  const auto worst = [](const auto& got, const host_tensor<double>& want) {
+    REQUIRE(got.shape() == want.shape());
+    double e = 0;
+    for (std::size_t i = 0; i < want.size(); ++i)
+      e = std::max(e, std::abs(static_cast<double>(got.data()[i]) - want.data()[i]));
+    return e;
+  };
+  host_tensor<double> yd, dxd;
+  sjmt::ops::conv2d_forward(be, g, x, w, yd);
+  sjmt::ops::conv2d_backward_data(be, g, dy, w, x.shape(), dxd);
+  CHECK(worst(yd, ref) < 1e-11);
+  CHECK(worst(dxd, dx_ref) < 1e-11);
+  const host_tensor<float> xf = x, wf = w, dyf = dy;
+  host_tensor<float> yf, dxf;
+  sjmt::ops::conv2d_forward(be, g, xf, wf, yf);
+  sjmt::ops::conv2d_backward_data(be, g, dyf, wf, xf.shape(), dxf);
+  const double tolerance = 1e-3;  // F(4x4) measured about 2e-4 at this size
+  CHECK(worst(yf, ref) < tolerance);
+  CHECK(worst(dxf, dx_ref) < tolerance);
+  cpu::scratch ws;
+  host_tensor<float> y_direct(yf.shape());
+  cpu::conv2d_forward_direct<float>(ws, 1, 3, 1, xf.data(), xf.shape(), wf.data(), K, y_direct.data(), nullptr,
+                                    cpu::conv_algorithm::direct);
+  CHECK_FALSE(std::equal(yf.begin(), yf.end(), y_direct.begin()));
+  // the inference epilogue (batch norm, residual, ReLU) in F(4x4)'s blocks
+  const auto gamma = random_tensor<double>({1, 1, 1, K}, rng), beta = random_tensor<double>({1, 1, 1, K}, rng),
+             mean = random_tensor<double>({1, 1, 1, K}, rng), z = random_tensor<double>(ref.shape(), rng);
+  auto var = random_tensor<double>({1, 1, 1, K}, rng);
+  for (auto& v : var) v = v * v + 0.1;
+  host_tensor<double> composed, fused;
+  sjmt::ops::batch_norm_add_relu_forward_infer(be, ref, &z, gamma, beta, mean, var, 1e-5, composed);
+  sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1e-5, &z, true, fused);
+  CHECK(worst(fused, composed) < 1e-9);
+}
+
 TEST_CASE("conv2d: the Winograd plan") {
   namespace cpu = sjmt::detail::cpu;
   CHECK(cpu::plan_winograd<float>(3, 1, 32, 32, 128 * 16 * 16));   // ResNet-CIFAR's second stage
@@ -553,6 +680,24 @@ TEST_CASE("conv2d: the Winograd plan") {
   CHECK_FALSE(cpu::plan_winograd<float>(3, 0, 64, 64, 4096));      // padding 0
   CHECK_FALSE(cpu::plan_winograd<float>(5, 2, 64, 64, 4096));      // 5x5
   CHECK_FALSE(cpu::plan_winograd<float>(3, 1, 64, 40, 4096));      // K not whole vectors
+  // F(4x4, 3x3): forward and backward-data of ResNet-CIFAR's stride-1 layers at batch 128,
+  // and of FER2013's 48x48 grey input
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 128, 32, 32));
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 32, 32, 128, 16, 16));
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 64, 64, 128, 8, 8));
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 128, 48, 48));
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 64, 64, 128, 12, 12));
+  CHECK(cpu::plan_winograd4x4<double>(3, 1, 16, 16, 128, 8, 8));    // two double vectors
+  CHECK_FALSE(cpu::plan_winograd4x4<double>(3, 1, 16, 8, 128, 8, 8));  // fewer than 16 outputs
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 128, 14, 14));  // sides not multiples of 4
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 1, 32, 32));    // one image: 1,024 pixels
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 1, 48, 48));    // 2,304: measured 0.98x
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 4, 32, 32));          // 4,096
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 24, 16, 128, 32, 32));  // C not a multiple of 16
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 3, 16, 128, 32, 32));   // the first layer
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 16, 24, 128, 32, 32));  // K not whole vectors
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 0, 16, 16, 128, 32, 32));  // padding 0
+  CHECK_FALSE(cpu::plan_winograd4x4<float>(5, 2, 16, 16, 128, 32, 32));  // 5x5
 }
 #endif
 

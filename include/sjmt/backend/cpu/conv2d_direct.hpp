@@ -18,9 +18,11 @@
 //
 // 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
 // instead (no padded copy, 3 FMAs per input load): forward and backward-data
-// on AVX-512 and AVX2, backward-filter on AVX-512; those with 32, 64, ...
-// channels take Winograd F(2x2, 3x3) on AVX-512 in all three passes
-// (conv2d_winograd.hpp, plan_winograd); rows whose
+// on AVX-512 and AVX2, backward-filter on AVX-512; on AVX-512, forward and
+// backward-data of those with a multiple of 16 channels and sides a multiple
+// of 4 take Winograd F(4x4, 3x3) (conv2d_winograd4x4.hpp, plan_winograd4x4),
+// and those with 32, 64, ... channels F(2x2, 3x3) otherwise and in
+// backward-filter (conv2d_winograd.hpp, plan_winograd); rows whose
 // A addresses are evenly spaced take segment_tile with a compile-time Spacing (one base register).
 
 #include <algorithm>
@@ -34,6 +36,7 @@
 #include "batch_norm.hpp"
 #include "conv2d_tap.hpp"
 #include "conv2d_winograd.hpp"
+#include "conv2d_winograd4x4.hpp"
 #include "gemm.hpp"
 #include "parallel.hpp"
 #include "scratch.hpp"
@@ -290,10 +293,15 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
+  const auto epilogue = [&](std::size_t row0, std::size_t rows) {
+    if (ep) apply_epilogue(*ep, y + row0 * Q * K, rows * Q, K);
+  };
+  if (stride == 1 && algorithm == conv_algorithm::planned && plan_winograd4x4<T>(R, pad, C, K, N, H, W)) {
+    conv2d_forward_winograd4x4(ws, x, xs, w, K, y, epilogue);
+    return;
+  }
   if (stride == 1 && algorithm == conv_algorithm::planned && plan_winograd<T>(R, pad, C, K, N * H * W)) {
-    conv2d_forward_winograd(ws, x, xs, w, K, y, [&](std::size_t row0, std::size_t rows) {
-      if (ep) apply_epilogue(*ep, y + row0 * Q * K, rows * Q, K);
-    });
+    conv2d_forward_winograd(ws, x, xs, w, K, y, epilogue);
     return;
   }
   const bool threaded = worth_threads(N * P * Q * (R * R * C + K));

@@ -1,0 +1,266 @@
+#pragma once
+// Winograd F(4x4, 3x3) forward for 3x3, stride-1, padding-1 layers, and so
+// for their backward-data (conv2d_direct.hpp runs it as a forward of dy with
+// the flipped filter). Each 4x4 output tile comes from the 6x6 input tile d
+// around it:
+//
+//   Y = A^T [ (G g G^T) . (B^T d B) ] A        (. elementwise, per channel pair)
+//
+//   B^T = | 4  0 -5  0  1  0 |   G = |  1/4     0     0  |   A^T = | 1  1  1  1  1  0 |
+//         | 0 -4 -4  1  1  0 |       | -1/6  -1/6  -1/6  |         | 0  1 -1  2 -2  0 |
+//         | 0  4 -4 -1  1  0 |       | -1/6   1/6  -1/6  |         | 0  1  1  4  4  0 |
+//         | 0 -2 -1  2  1  0 |       | 1/24  1/12   1/6  |         | 0  1 -1  8 -8  1 |
+//         | 0  2 -1 -2  1  0 |       | 1/24 -1/12   1/6  |
+//         | 0  4  0 -5  0  1 |       |  0     0     1    |
+//
+// (the interpolation points 0, 1, -1, 2, -2 and infinity): 36 products
+// M[xi] (tiles, K) = V[xi] (tiles, C) U[xi] (C, K), 36 C K multiply-adds per
+// 16 outputs where the direct convolution does 144 C K (4x fewer; F(2x2, 3x3)
+// of conv2d_winograd.hpp 2.25x). Built as that file's forward: a block of
+// whole tile rows (4 output rows each) is transformed into a per-thread
+// buffer, multiplied by the same register-tile kernel (winograd_product, with
+// chunks of 16 channels too), and transformed back into the output rows, where
+// the inference epilogue runs. Why the larger tile pays: per output it does
+// fewer multiplies and transforms fewer positions (36 per 16 outputs against
+// 16 per 4), which is what made F(2x2) lose at 16 channels.
+//
+// Accuracy: B, G and A^T have entries up to 5, 1/4 and 8, so the error grows
+// faster than F(2x2)'s: the tests check |y - y_exact| <= 16 (C + 36) u
+// sum |x| |w| per output and print what they measure (4.5-53 u sum |x||w| in
+// float at 16 to 128 channels, against F(2x2)'s 1.5-2.6; about 2e-6 of
+// sum |x||w|, a relative error near 1e-5 of a typical output). Backward-filter
+// keeps F(2x2) (an F(4x4) adjoint is not built).
+
+#include "conv2d_winograd.hpp"
+
+namespace sjmt::detail::cpu {
+
+/// U (36, C, K) = G w G^T per (c, k), one vector of (c, k) pairs at a time.
+template <class T>
+void winograd4x4_filter(const T* w, std::size_t C, std::size_t K, T* u) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const std::size_t CK = C * K;
+  const auto gmul = [](const vec& g0, const vec& g1, const vec& g2, vec (&o)[6]) {
+    const vec q = vec{} + T(1) / T(4), s = vec{} + T(1) / T(6), t = vec{} + T(1) / T(24),
+              h = vec{} + T(1) / T(12);
+    o[0] = g0 * q;
+    o[1] = -(g0 + g1 + g2) * s;
+    o[2] = -(g0 - g1 + g2) * s;
+    o[3] = g0 * t + g1 * h + g2 * s;
+    o[4] = g0 * t - g1 * h + g2 * s;
+    o[5] = g2;
+  };
+#pragma omp parallel for schedule(static) if (worth_threads(CK * 144))
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(CK / L); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii) * L;
+    vec g[3][3];
+    for (std::size_t j = 0; j < 9; ++j) std::memcpy(&g[j / 3][j % 3], w + j * CK + i, sizeof(vec));
+    vec t[3][6];  // column s of G g: t[s][a]
+    for (int s = 0; s < 3; ++s) gmul(g[0][s], g[1][s], g[2][s], t[s]);
+    for (std::size_t a = 0; a < 6; ++a) {
+      vec r[6];
+      gmul(t[0][a], t[1][a], t[2][a], r);
+      for (std::size_t b = 0; b < 6; ++b) std::memcpy(u + (a * 6 + b) * CK + i, &r[b], sizeof(vec));
+    }
+  }
+}
+
+/// e = B^T d for 6 vectors.
+template <class vec>
+inline void winograd4x4_bt6(const vec& d0, const vec& d1, const vec& d2, const vec& d3, const vec& d4,
+                           const vec& d5, vec (&e)[6]) {
+  using T = std::remove_reference_t<decltype(d0[0])>;
+  const vec four = vec{} + T(4), five = vec{} + T(5), two = vec{} + T(2);
+  const vec t1 = d4 - four * d2, t2 = d3 - four * d1, t3 = d4 - d2, t4 = two * (d3 - d1);
+  e[0] = four * d0 - five * d2 + d4;
+  e[1] = t1 + t2;
+  e[2] = t1 - t2;
+  e[3] = t3 + t4;
+  e[4] = t3 - t4;
+  e[5] = four * d1 - five * d3 + d5;
+}
+
+/// V[xi][chunk][tile][Depth], xi = 6 a + b, for the tiles of tile rows [t0, t1)
+/// (tile row t: image t / TH, input rows 4 (t % TH) - 1 .. 4 (t % TH) + 4).
+template <class T, std::size_t Depth>
+void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, std::size_t t0, std::size_t t1,
+                      const T* zero, std::size_t padded, T* v) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tiles = (t1 - t0) * TW, chunks = C / Depth;
+  for (std::size_t t = t0; t < t1; ++t) {
+    const std::size_t n = t / TH, ti = t % TH;
+    const T* rows[6];
+    for (std::size_t a = 0; a < 6; ++a) {
+      const std::size_t h = 4 * ti + a;  // input row h - 1
+      rows[a] = h >= 1 && h <= H ? x + (n * H + h - 1) * W * C : zero;
+    }
+    for (std::size_t c = 0; c < C; c += L) {
+      const std::size_t chunk = c / Depth, within = c % Depth;
+      for (std::size_t tj = 0; tj < TW; ++tj) {
+        vec e[6][6];  // e[b] = B^T (column 4 tj + b - 1)
+#pragma GCC unroll 6
+        for (std::size_t b = 0; b < 6; ++b) {
+          const std::size_t j = 4 * tj + b;  // input column j - 1
+          if (j < 1 || j > W) {
+#pragma GCC unroll 6
+            for (int a = 0; a < 6; ++a) e[b][a] = vec{};
+            continue;
+          }
+          vec d[6];
+#pragma GCC unroll 6
+          for (int a = 0; a < 6; ++a) std::memcpy(&d[a], rows[a] + (j - 1) * C + c, sizeof(vec));
+          winograd4x4_bt6(d[0], d[1], d[2], d[3], d[4], d[5], e[b]);
+        }
+        const std::size_t tile = (t - t0) * TW + tj;
+#pragma GCC unroll 6
+        for (std::size_t a = 0; a < 6; ++a) {
+          vec r[6];
+          winograd4x4_bt6(e[0][a], e[1][a], e[2][a], e[3][a], e[4][a], e[5][a], r);
+#pragma GCC unroll 6
+          for (std::size_t b = 0; b < 6; ++b)
+            std::memcpy(winograd_v_at<Depth>(v, chunks, padded, a * 6 + b, chunk, tile) + within, &r[b],
+                        sizeof(vec));
+        }
+      }
+    }
+  }
+  for (std::size_t xi = 0; xi < 36; ++xi)
+    for (std::size_t chunk = 0; chunk < chunks; ++chunk)
+      std::fill(winograd_v_at<Depth>(v, chunks, padded, xi, chunk, tiles),
+                winograd_v_at<Depth>(v, chunks, padded, xi, chunk, padded), T(0));
+}
+
+template <class vec>
+inline void winograd4x4_at6(const vec& m0, const vec& m1, const vec& m2, const vec& m3, const vec& m4,
+                           const vec& m5, vec (&y)[4]) {
+  using T = std::remove_reference_t<decltype(m0[0])>;
+  const vec a = m1 + m2, b = m1 - m2, c = m3 + m4, d = m3 - m4;
+  y[0] = m0 + a + c;
+  y[1] = b + T(2) * d;
+  y[2] = a + T(4) * c;
+  y[3] = b + T(8) * d + m5;
+}
+
+template <class T, std::size_t Depth>
+void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, std::size_t W, std::size_t C,
+                          const T* u, std::size_t K, std::size_t t0, std::size_t t1, T* buffer, const T* zero,
+                          T* y) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tiles = (t1 - t0) * TW;
+  const std::size_t padded = winograd_padded(tiles, plan.rows), chunks = C / Depth;
+  T* v = buffer;
+  T* m = buffer + 36 * winograd_v_stride<T>(C, padded);
+  const std::size_t ms = winograd_m_stride<T>(K, padded);
+  winograd4x4_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
+  for (std::size_t xi = 0; xi < 36; ++xi)
+    for (std::size_t chunk = 0; chunk < chunks; ++chunk)
+      for (std::size_t r0 = 0; r0 < padded; r0 += plan.rows) {
+        const T* vi = winograd_v_at<Depth>(v, chunks, padded, xi, chunk, r0);
+        const T* ui = u + (xi * C + chunk * Depth) * K;
+        T* mi = m + xi * ms + r0 * K;
+        for (std::size_t j = 0; j < K; j += plan.vectors * L) {
+          if (plan.vectors == 4)
+            winograd_product<T, Depth, 1, 6, 4>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+          else if (plan.vectors == 2)
+            winograd_product<T, Depth, 1, 12, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+          else
+            winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+        }
+      }
+  for (std::size_t t = t0; t < t1; ++t) {
+    const std::size_t n = t / TH, ti = t % TH;
+    T* image = y + n * H * W * K;
+    const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
+    for (std::size_t tj = 0; tj < TW; ++tj) {
+      const T* in = m + ((t - t0) * TW + tj) * K;
+      const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
+      T* o = image + (4 * ti * W + 4 * tj) * K;
+      for (std::size_t k = 0; k < K; k += L) {
+        vec s[6][4];  // s[b] = A^T (column b of M)
+#pragma GCC unroll 6
+        for (std::size_t b = 0; b < 6; ++b) {
+          vec q[6];
+#pragma GCC unroll 6
+          for (std::size_t a = 0; a < 6; ++a) std::memcpy(&q[a], in + (a * 6 + b) * ms + k, sizeof(vec));
+          winograd4x4_at6(q[0], q[1], q[2], q[3], q[4], q[5], s[b]);
+        }
+#pragma GCC unroll 4
+        for (std::size_t i = 0; i < 4; ++i) {
+          vec r[4];
+          winograd4x4_at6(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i], r);
+          if (i >= nrows) break;
+          if (ncols == 4) {
+#pragma GCC unroll 4
+            for (std::size_t jj = 0; jj < 4; ++jj) std::memcpy(o + (i * W + jj) * K + k, &r[jj], sizeof(vec));
+          } else {
+            for (std::size_t jj = 0; jj < ncols; ++jj) std::memcpy(o + (i * W + jj) * K + k, &r[jj], sizeof(vec));
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Whether a stride-1 3x3 forward (or backward-data, asked with the channels
+/// swapped) takes F(4x4, 3x3): padding 1, AVX-512 (the product tiles; AVX2 not
+/// measured), input channels a multiple of 16, output channels whole vectors
+/// and at least 16, height and width multiples of 4 (no tile half outside the
+/// image: 48x48 input gives 48, 24 and 12) and at least 4,096 output pixels
+/// (one 48x48 grey image, 2,304, ran 0.98x: the filter transform, 36 C K per
+/// call, is not paid back). Measured against the tap tiles (16 channels) and
+/// F(2x2) (32, 64): docs/performance.md "Winograd F(4x4, 3x3)".
+template <class T>
+bool plan_winograd4x4(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t N, std::size_t H,
+                      std::size_t W) {
+  return accumulator_registers >= 24 && R == 3 && pad == 1 && C % 16 == 0 && K % vector_lanes<T> == 0 &&
+         K >= 16 && H % 4 == 0 && W % 4 == 0 && N * H * W >= 4096;
+}
+
+/// y (N, H, W, K) = conv3x3(x (N, H, W, C), w (3, 3, C, K)), stride 1, padding 1,
+/// through Winograd F(4x4, 3x3); `each_block(row0, rows)` runs on the output rows
+/// [row0, row0 + rows) of the N H rows a block has just written. C a multiple of
+/// 16, K of the vector width; any H and W (a last tile may lie partly outside).
+template <class T, class Epilogue>
+void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const T* w, std::size_t K, T* y,
+                                Epilogue&& each_block) {
+  const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  T* u = ws.shared<T, 1>(36 * C * K);
+  winograd4x4_filter(w, C, K, u);
+  const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tile_rows = N * TH;
+  const bool threaded = worth_threads(N * H * W * (9 * C + K));
+  const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
+  const std::size_t k_vectors = K / vector_lanes<T>;
+  const std::size_t vectors = k_vectors % 4 == 0 ? 4 : k_vectors % 2 == 0 ? 2 : 1, rows = 24 / vectors;
+  // about 48 tiles per block (V and M: 36 x 48 x (C + K) values, 221 KiB at 16 channels,
+  // 884 KiB at 64: in L2), at most a team's share of the tile rows
+  const std::size_t target = std::min(std::max<std::size_t>(48, rows), (tile_rows + team - 1) / team * TW);
+  const std::size_t per_block = std::max<std::size_t>(1, target / TW);
+  const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
+  const winograd_plan plan{depth, vectors, rows, per_block};
+  const std::size_t blocks = (tile_rows + per_block - 1) / per_block;
+  const std::size_t padded = winograd_padded(per_block * TW, rows);
+  const std::size_t buffer = 36 * (winograd_v_stride<T>(C, padded) + winograd_m_stride<T>(K, padded));
+  ws.prepare();
+#pragma omp parallel for schedule(static) if (threaded && blocks > 1)
+  for (std::ptrdiff_t b = 0; b < static_cast<std::ptrdiff_t>(blocks); ++b) {
+    const std::size_t t0 = static_cast<std::size_t>(b) * per_block;
+    const std::size_t t1 = std::min(tile_rows, t0 + per_block);
+    T* v = ws.per_thread<T>(buffer + W * C);
+    T* zero = v + buffer;
+    std::fill(zero, zero + W * C, T(0));
+    if (depth == 64)
+      winograd4x4_tile_rows<T, 64>(plan, x, H, W, C, u, K, t0, t1, v, zero, y);
+    else if (depth == 32)
+      winograd4x4_tile_rows<T, 32>(plan, x, H, W, C, u, K, t0, t1, v, zero, y);
+    else
+      winograd4x4_tile_rows<T, 16>(plan, x, H, W, C, u, K, t0, t1, v, zero, y);
+    const std::size_t first = t0 / TH * H + 4 * (t0 % TH);
+    const std::size_t last = (t1 - 1) / TH * H + std::min(H, 4 * ((t1 - 1) % TH) + 4);
+    each_block(first, last - first);
+  }
+}
+
+}  // namespace sjmt::detail::cpu
