@@ -177,8 +177,9 @@ TEST_CASE("conv2d: ResNet-CIFAR layer shapes (the tap and regular-row kernels) m
   // tiles. Float and double take different tiles (a
   // double vector holds half the lanes), so both are checked against the loops.
   // K = 8 gives double its one-vector tiles; widths 48 and 24 give middle
-  // tiles (neither edge); 10 images of 8 rows run on several threads and
-  // several partial-sum blocks of backward-filter.
+  // tiles (neither edge); 9 images of 7 rows run on several threads and
+  // several partial-sum blocks of backward-filter (7 rows, and 2,016 pixels,
+  // keep the forward off F(4x4), which has its own tests).
   std::mt19937_64 rng(10);
   // A team of 4 whatever the machine, so that images and rows are shared on a
   // one-core runner too; restored when the case ends, however it ends.
@@ -284,7 +285,9 @@ TEST_CASE("conv2d: with AVX-512, ResNet-CIFAR's 3x3 layers get the tap tiles") {
   CHECK(bwd.tile == 8);
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 32, 64).vectors == 2);
   CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 16, 24).vectors == 0);  // K not whole vectors
+  CHECK(cpu::plan_tap_filter_tiles<float>(3, 1, 3, 16).vectors == 0);  // so it reaches the narrow kernel
   CHECK(cpu::plan_narrow_filter<float>(3, 1, 3, 16));   // the first layer: colour
+  CHECK(cpu::plan_narrow_filter<double>(3, 1, 3, 16));  // two double vectors of K
   CHECK(cpu::plan_narrow_filter<float>(3, 1, 1, 32));   // grey
   CHECK(!cpu::plan_narrow_filter<float>(3, 1, 4, 16));  // 36 accumulators would not fit
   CHECK(!cpu::plan_narrow_filter<float>(3, 1, 3, 24));  // K not whole vectors
@@ -687,6 +690,7 @@ TEST_CASE("conv2d: the Winograd plan") {
   CHECK(cpu::plan_winograd4x4<float>(3, 1, 64, 64, 128, 8, 8));
   CHECK(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 128, 48, 48));
   CHECK(cpu::plan_winograd4x4<float>(3, 1, 64, 64, 128, 12, 12));
+  CHECK(cpu::plan_winograd4x4<float>(3, 1, 32, 16, 128, 32, 32));  // backward-data of a 16 -> 32 layer
   CHECK(cpu::plan_winograd4x4<double>(3, 1, 16, 16, 128, 8, 8));    // two double vectors
   CHECK_FALSE(cpu::plan_winograd4x4<double>(3, 1, 16, 8, 128, 8, 8));  // fewer than 16 outputs
   CHECK_FALSE(cpu::plan_winograd4x4<float>(3, 1, 16, 16, 128, 14, 14));  // sides not multiples of 4

@@ -24,12 +24,18 @@
 // fewer multiplies and transforms fewer positions (36 per 16 outputs against
 // 16 per 4), which is what made F(2x2) lose at 16 channels.
 //
-// Accuracy: B, G and A^T have entries up to 5, 1/4 and 8, so the error grows
-// faster than F(2x2)'s: the tests check |y - y_exact| <= 16 (C + 36) u
-// sum |x| |w| per output and print what they measure (4.5-53 u sum |x||w| in
-// float at 16 to 128 channels, against F(2x2)'s 1.5-2.6; about 2e-6 of
-// sum |x||w|, a relative error near 1e-5 of a typical output). Backward-filter
-// keeps F(2x2) (an F(4x4) adjoint is not built).
+// Accuracy: B^T and A^T have entries up to 5 and 8 and G entries from 1/24 to
+// 1, so the error grows faster than F(2x2)'s: the tests check
+// |y - y_exact| <= 16 (C + 36) u sum |x| |w| per output and print what they
+// measure (4.5-53 u sum |x||w| in float at 16 to 128 channels, against
+// F(2x2)'s 1.5-2.6; up to 3e-6 of sum |x||w|, a relative error near 1e-5 of a
+// typical output). Backward-filter keeps F(2x2) or the tap tiles (an F(4x4)
+// adjoint is not built).
+
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstring>
 
 #include "conv2d_winograd.hpp"
 
@@ -57,6 +63,7 @@ void winograd4x4_filter(const T* w, std::size_t C, std::size_t K, T* u) {
     vec g[3][3];
     for (std::size_t j = 0; j < 9; ++j) std::memcpy(&g[j / 3][j % 3], w + j * CK + i, sizeof(vec));
     vec t[3][6];  // column s of G g: t[s][a]
+#pragma GCC unroll 3
     for (int s = 0; s < 3; ++s) gmul(g[0][s], g[1][s], g[2][s], t[s]);
     for (std::size_t a = 0; a < 6; ++a) {
       vec r[6];
@@ -221,12 +228,14 @@ bool plan_winograd4x4(std::size_t R, std::size_t pad, std::size_t C, std::size_t
 
 /// y (N, H, W, K) = conv3x3(x (N, H, W, C), w (3, 3, C, K)), stride 1, padding 1,
 /// through Winograd F(4x4, 3x3); `each_block(row0, rows)` runs on the output rows
-/// [row0, row0 + rows) of the N H rows a block has just written. C a multiple of
-/// 16, K of the vector width; any H and W (a last tile may lie partly outside).
+/// [row0, row0 + rows) of the N H rows a block has just written. Any H and W (a
+/// last tile may lie partly outside). Requires C a multiple of 16 and K of the
+/// vector width (plan_winograd4x4 asks more).
 template <class T, class Epilogue>
 void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const T* w, std::size_t K, T* y,
                                 Epilogue&& each_block) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
+  assert(C % 16 == 0 && K % vector_lanes<T> == 0);
   T* u = ws.shared<T, 1>(36 * C * K);
   winograd4x4_filter(w, C, K, u);
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tile_rows = N * TH;
@@ -234,9 +243,11 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
   const std::size_t k_vectors = K / vector_lanes<T>;
   const std::size_t vectors = k_vectors % 4 == 0 ? 4 : k_vectors % 2 == 0 ? 2 : 1, rows = 24 / vectors;
-  // about 48 tiles per block (V and M: 36 x 48 x (C + K) values, 221 KiB at 16 channels,
-  // 884 KiB at 64: in L2), at most a team's share of the tile rows
-  const std::size_t target = std::min(std::max<std::size_t>(48, rows), (tile_rows + team - 1) / team * TW);
+  // about 48 tiles per block (V and M: 36 x 48 x (C + K) values, 216 KiB at 16 channels,
+  // 864 KiB at 64: in L2), fewer above 64 channels (about 1 MiB; not measured), at
+  // most a team's share of the tile rows
+  const std::size_t block_tiles = std::clamp<std::size_t>(7168 / (C + K), rows, 48);
+  const std::size_t target = std::min(block_tiles, (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);
   const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
   const winograd_plan plan{depth, vectors, rows, per_block};
