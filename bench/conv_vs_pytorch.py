@@ -23,10 +23,8 @@ import statistics
 import subprocess
 import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-TORCH_PYTHON = "/usr/bin/python3"
-TUNED_MALLOC = {"MALLOC_MMAP_THRESHOLD_": "4294967296", "MALLOC_TRIM_THRESHOLD_": "68719476736",
-                "MALLOC_TOP_PAD_": "536870912"}
+from resnet_vs_pytorch import TORCH_PYTHON, TUNED_MALLOC, has_avx512  # PyTorch's settings there
+
 PASSES = ("forward", "backward_data", "backward_filter")
 # bench_ops' SJMT_CONV_ARGS: input size (H = W), C, K, stride, kernel (the second: a grey first layer)
 SHAPES = ((32, 3, 16, 1, 3), (32, 1, 16, 1, 3), (32, 16, 16, 1, 3), (32, 144, 16, 1, 1), (16, 32, 32, 1, 3), (8, 64, 64, 1, 3),
@@ -63,14 +61,6 @@ for (h, c, k, s, r) in shapes:
         out[f"{name}/{h}/{c}/{k}/{s}/{r}"] = flops / sorted(times)[len(times) // 2] / 1e9
 print(json.dumps(out))
 """
-
-
-def has_avx512():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return " avx512f" in f.read()
-    except OSError:
-        return False
 
 
 def sjmt_rates(ops, env):

@@ -340,22 +340,22 @@ double winograd_bound(std::size_t C) {
   return 8.0 * static_cast<double>(C + 16) * std::numeric_limits<T>::epsilon() / 2;
 }
 
-/// y = conv3x3(x, w) through Winograd F(2x2, 3x3) whatever the plan says, on `ws`
-/// (reused across calls, so that stale buffers would show); every output row must
-/// be handed to the block callback exactly once.
-template <class T>
-host_tensor<T> winograd_forward(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x, const host_tensor<T>& w) {
-  namespace cpu = sjmt::detail::cpu;
+/// y = conv3x3(x, w) through `forward` (a fused Winograd entry:
+/// conv2d_forward_winograd or conv2d_forward_winograd4x4) whatever the plan says,
+/// on `ws` (reused across calls, so that stale buffers would show); every output
+/// row must be handed to the block callback exactly once.
+template <class T, class Forward>
+host_tensor<T> winograd_forward_by(Forward&& forward, sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x,
+                                   const host_tensor<T>& w) {
   const shape4 xs = x.shape();
   host_tensor<T> y({xs[0], xs[1], xs[2], w.shape()[3]});
   std::vector<int> seen(xs[0] * xs[1], 0);
-  cpu::conv2d_forward_winograd(ws, x.data(), xs, w.data(), w.shape()[3], y.data(),
-                               [&](std::size_t row0, std::size_t rows) {
-                                 for (std::size_t r = row0; r < row0 + rows; ++r) {
+  forward(ws, x.data(), xs, w.data(), w.shape()[3], y.data(), [&](std::size_t row0, std::size_t rows) {
+    for (std::size_t r = row0; r < row0 + rows; ++r) {
 #pragma omp atomic
-                                   ++seen[r];
-                                 }
-                               });
+      ++seen[r];
+    }
+  });
   for (std::size_t r = 0; r < seen.size(); ++r) {
     CAPTURE(r);
     CHECK(seen[r] == 1);
@@ -363,25 +363,18 @@ host_tensor<T> winograd_forward(sjmt::detail::cpu::scratch& ws, const host_tenso
   return y;
 }
 
-/// y = conv3x3(x, w) through Winograd F(4x4, 3x3) whatever the plan says, as winograd_forward.
+/// y = conv3x3(x, w) through Winograd F(2x2, 3x3) whatever the plan says.
+template <class T>
+host_tensor<T> winograd_forward(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x, const host_tensor<T>& w) {
+  return winograd_forward_by(
+      [](auto&&... a) { sjmt::detail::cpu::conv2d_forward_winograd(std::forward<decltype(a)>(a)...); }, ws, x, w);
+}
+
+/// y = conv3x3(x, w) through Winograd F(4x4, 3x3) whatever the plan says.
 template <class T>
 host_tensor<T> winograd4x4_forward(sjmt::detail::cpu::scratch& ws, const host_tensor<T>& x, const host_tensor<T>& w) {
-  namespace cpu = sjmt::detail::cpu;
-  const shape4 xs = x.shape();
-  host_tensor<T> y({xs[0], xs[1], xs[2], w.shape()[3]});
-  std::vector<int> seen(xs[0] * xs[1], 0);
-  cpu::conv2d_forward_winograd4x4(ws, x.data(), xs, w.data(), w.shape()[3], y.data(),
-                                  [&](std::size_t row0, std::size_t rows) {
-                                    for (std::size_t r = row0; r < row0 + rows; ++r) {
-#pragma omp atomic
-                                      ++seen[r];
-                                    }
-                                  });
-  for (std::size_t r = 0; r < seen.size(); ++r) {
-    CAPTURE(r);
-    CHECK(seen[r] == 1);
-  }
-  return y;
+  return winograd_forward_by(
+      [](auto&&... a) { sjmt::detail::cpu::conv2d_forward_winograd4x4(std::forward<decltype(a)>(a)...); }, ws, x, w);
 }
 
 /// The error bound of Winograd F(4x4, 3x3) stated in conv2d_winograd4x4.hpp:

@@ -103,6 +103,7 @@ void winograd_filter(const T* w, std::size_t C, std::size_t K, T* u) {
 /// backward-filter), where a product is one vector wide, and on a few images,
 /// where transforming the filter costs what the products save. Backward-data
 /// asks with the channels swapped (its forward runs from K to C channels).
+/// Forward and backward-data ask plan_winograd4x4 (F(4x4, 3x3)) first.
 template <class T>
 bool plan_winograd(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t pixels) {
   return accumulator_registers >= 24 && R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 &&
@@ -271,24 +272,16 @@ void winograd_input(const T* x, std::size_t H, std::size_t W, std::size_t C, std
       std::fill(v_at(xi, chunk, tiles), v_at(xi, chunk, padded), T(0));
 }
 
-/// Tile rows [t0, t1) of the batch (tile row t: image t / TH, output rows 2 (t % TH) and
-/// 2 (t % TH) + 1) of y (N, P, Q, K) = conv3x3(x (N, H, W, C)), P = H, Q = W, from the
-/// transformed filter u. buffer: 16 padded (C + K) values of this thread's, padded =
-/// winograd_padded((t1 - t0) ceil(W / 2), plan.rows); zero: W C zeros (the border rows).
+/// M[xi] (padded, K) = V[xi] U[xi] for the `positions` positions of a block (16 for
+/// F(2x2, 3x3), 36 for F(4x4, 3x3)), U[xi] (C, K), one chunk of C after the other
+/// (the padding tiles' products are computed, never stored back); V as
+/// winograd_v_at lays it out, M positions winograd_m_stride apart.
 template <class T, std::size_t Depth>
-void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, std::size_t W, std::size_t C,
-                        const T* u, std::size_t K, std::size_t t0, std::size_t t1, T* buffer, const T* zero, T* y) {
-  using vec = typename simd_vector<T>::type;
+void winograd_block_products(const winograd_plan& plan, std::size_t positions, const T* v, const T* u,
+                             std::size_t C, std::size_t K, std::size_t padded, T* m) {
   constexpr std::size_t L = vector_lanes<T>;
-  const std::size_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = (t1 - t0) * TW;
-  const std::size_t padded = winograd_padded(tiles, plan.rows), chunks = C / Depth;
-  T* v = buffer;                    // V[xi][chunk][tile][Depth]
-  T* m = buffer + 16 * winograd_v_stride<T>(C, padded);  // M[xi][tile][K]
-  const std::size_t ms = winograd_m_stride<T>(K, padded);
-  winograd_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
-  // M[xi] = V[xi] U[xi], U[xi] (C, K), one chunk of C after the other (the padding
-  // tiles' products are computed, never stored back)
-  for (std::size_t xi = 0; xi < 16; ++xi)
+  const std::size_t chunks = C / Depth, ms = winograd_m_stride<T>(K, padded);
+  for (std::size_t xi = 0; xi < positions; ++xi)
     for (std::size_t chunk = 0; chunk < chunks; ++chunk)
       for (std::size_t r0 = 0; r0 < padded; r0 += plan.rows) {
         const T* vi = winograd_v_at<Depth>(v, chunks, padded, xi, chunk, r0);
@@ -303,6 +296,24 @@ void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, st
             winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
         }
       }
+}
+
+/// Tile rows [t0, t1) of the batch (tile row t: image t / TH, output rows 2 (t % TH) and
+/// 2 (t % TH) + 1) of y (N, P, Q, K) = conv3x3(x (N, H, W, C)), P = H, Q = W, from the
+/// transformed filter u. buffer: 16 padded (C + K) values of this thread's, padded =
+/// winograd_padded((t1 - t0) ceil(W / 2), plan.rows); zero: W C zeros (the border rows).
+template <class T, std::size_t Depth>
+void winograd_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, std::size_t W, std::size_t C,
+                        const T* u, std::size_t K, std::size_t t0, std::size_t t1, T* buffer, const T* zero, T* y) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const std::size_t TH = (H + 1) / 2, TW = (W + 1) / 2, tiles = (t1 - t0) * TW;
+  const std::size_t padded = winograd_padded(tiles, plan.rows);
+  T* v = buffer;                    // V[xi][chunk][tile][Depth]
+  T* m = buffer + 16 * winograd_v_stride<T>(C, padded);  // M[xi][tile][K]
+  const std::size_t ms = winograd_m_stride<T>(K, padded);
+  winograd_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
+  winograd_block_products<T, Depth>(plan, 16, v, u, C, K, padded, m);
   // Y = A^T M A, stored where it lies inside (P, Q).
   for (std::size_t t = t0; t < t1; ++t) {
     const std::size_t n = t / TH, ti = t % TH;

@@ -157,26 +157,12 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tiles = (t1 - t0) * TW;
-  const std::size_t padded = winograd_padded(tiles, plan.rows), chunks = C / Depth;
+  const std::size_t padded = winograd_padded(tiles, plan.rows);
   T* v = buffer;
   T* m = buffer + 36 * winograd_v_stride<T>(C, padded);
   const std::size_t ms = winograd_m_stride<T>(K, padded);
   winograd4x4_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
-  for (std::size_t xi = 0; xi < 36; ++xi)
-    for (std::size_t chunk = 0; chunk < chunks; ++chunk)
-      for (std::size_t r0 = 0; r0 < padded; r0 += plan.rows) {
-        const T* vi = winograd_v_at<Depth>(v, chunks, padded, xi, chunk, r0);
-        const T* ui = u + (xi * C + chunk * Depth) * K;
-        T* mi = m + xi * ms + r0 * K;
-        for (std::size_t j = 0; j < K; j += plan.vectors * L) {
-          if (plan.vectors == 4)
-            winograd_product<T, Depth, 1, 6, 4>(vi, ui + j, Depth, K, mi + j, chunk > 0);
-          else if (plan.vectors == 2)
-            winograd_product<T, Depth, 1, 12, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
-          else
-            winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
-        }
-      }
+  winograd_block_products<T, Depth>(plan, 36, v, u, C, K, padded, m);
   for (std::size_t t = t0; t < t1; ++t) {
     const std::size_t n = t / TH, ti = t % TH;
     T* image = y + n * H * W * K;
