@@ -135,7 +135,7 @@ void fma_broadcast(benchmark::State& state) {
 
 }  // namespace
 
-#define SJMT_CONV_ARGS ->Args({32, 3, 16, 1, 3})->Args({32, 1, 16, 1, 3})->Args({32, 16, 16, 1, 3})->Args({32, 144, 16, 1, 1})->Args({16, 32, 32, 1, 3})->Args({8, 64, 64, 1, 3})->Args({32, 16, 32, 2, 3})->Args({32, 16, 32, 2, 1})->Args({16, 32, 64, 2, 3})->Args({16, 32, 64, 2, 1})->Args({12, 64, 64, 1, 3})->Args({24, 32, 32, 1, 3})->Unit(benchmark::kMillisecond)->UseRealTime()
+#define SJMT_CONV_ARGS ->Args({32, 3, 16, 1, 3})->Args({32, 1, 16, 1, 3})->Args({32, 16, 16, 1, 3})->Args({32, 144, 16, 1, 1})->Args({16, 32, 32, 1, 3})->Args({8, 64, 64, 1, 3})->Args({32, 16, 32, 2, 3})->Args({32, 16, 32, 2, 1})->Args({16, 32, 64, 2, 3})->Args({16, 32, 64, 2, 1})->Args({12, 64, 64, 1, 3})->Args({24, 32, 32, 1, 3})->Args({48, 16, 16, 1, 3})->Unit(benchmark::kMillisecond)->UseRealTime()
 BENCHMARK_CAPTURE(conv_pass, forward, 0) SJMT_CONV_ARGS;
 BENCHMARK_CAPTURE(conv_pass, backward_data, 1) SJMT_CONV_ARGS;
 BENCHMARK_CAPTURE(conv_pass, backward_filter, 2) SJMT_CONV_ARGS;

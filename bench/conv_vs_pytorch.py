@@ -29,7 +29,7 @@ PASSES = ("forward", "backward_data", "backward_filter")
 # bench_ops' SJMT_CONV_ARGS: input size (H = W), C, K, stride, kernel (the second: a grey first layer)
 SHAPES = ((32, 3, 16, 1, 3), (32, 1, 16, 1, 3), (32, 16, 16, 1, 3), (32, 144, 16, 1, 1), (16, 32, 32, 1, 3), (8, 64, 64, 1, 3),
           (32, 16, 32, 2, 3), (32, 16, 32, 2, 1), (16, 32, 64, 2, 3), (16, 32, 64, 2, 1), (12, 64, 64, 1, 3),
-          (24, 32, 32, 1, 3))
+          (24, 32, 32, 1, 3), (48, 16, 16, 1, 3))
 
 TORCH_SIDE = r"""
 import json, sys, time, torch

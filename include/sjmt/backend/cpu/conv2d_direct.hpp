@@ -18,11 +18,11 @@
 //
 // 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
 // instead (no padded copy, 3 FMAs per input load): forward and backward-data
-// on AVX-512 and AVX2, backward-filter on AVX-512; on AVX-512, forward and
-// backward-data of those with a multiple of 16 channels and sides a multiple
-// of 4 take Winograd F(4x4, 3x3) (conv2d_winograd4x4.hpp, plan_winograd4x4),
-// and those with 32, 64, ... channels F(2x2, 3x3) otherwise and in
-// backward-filter (conv2d_winograd.hpp, plan_winograd); rows whose
+// on AVX-512 and AVX2, backward-filter on AVX-512; on AVX-512, all three
+// passes of those with a multiple of 16 channels and sides a multiple of 4
+// take Winograd F(4x4, 3x3) (conv2d_winograd4x4.hpp, plan_winograd4x4 and
+// plan_winograd4x4_filter), and those with 32, 64, ... channels F(2x2, 3x3)
+// otherwise (conv2d_winograd.hpp, plan_winograd); rows whose
 // A addresses are evenly spaced take segment_tile with a compile-time Spacing (one base register).
 
 #include <algorithm>
@@ -372,6 +372,10 @@ void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, 
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3];
   const std::size_t Hp = H + 2 * pad, Wp = W + 2 * pad, P = (Hp - R) / stride + 1,
                     Q = (Wp - R) / stride + 1;
+  if (stride == 1 && algorithm == conv_algorithm::planned && plan_winograd4x4_filter<T>(R, pad, C, K, N, H, W)) {
+    conv2d_backward_filter_winograd4x4(ws, x, xs, dy, K, dw);
+    return;
+  }
   if (stride == 1 && algorithm == conv_algorithm::planned && plan_winograd<T>(R, pad, C, K, N * H * W)) {
     conv2d_backward_filter_winograd(ws, x, xs, dy, K, dw);
     return;

@@ -442,12 +442,14 @@ void winograd_output_gradient(const T* dy, std::size_t H, std::size_t W, std::si
 }
 
 /// dU[xi][c][k] += the products of one block of tiles (V and Z of winograd_input and
-/// winograd_output_gradient), by row blocks of Rows channels and Vectors vectors of K.
+/// winograd_output_gradient, or their F(4x4, 3x3) counterparts), for the `positions`
+/// positions (16 or 36), by row blocks of Rows channels and Vectors vectors of K.
 template <class T, std::size_t Depth, int Rows, int Vectors>
-void winograd_filter_products(const T* v, const T* z, std::size_t tiles, std::size_t C, std::size_t K, T* du) {
+void winograd_filter_products(std::size_t positions, const T* v, const T* z, std::size_t tiles, std::size_t C,
+                              std::size_t K, T* du) {
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t chunks = C / Depth;
-  for (std::size_t xi = 0; xi < 16; ++xi)
+  for (std::size_t xi = 0; xi < positions; ++xi)
     for (std::size_t chunk = 0; chunk < chunks; ++chunk)
       for (std::size_t c0 = 0; c0 < Depth; c0 += Rows)
         for (std::size_t k0 = 0; k0 < K; k0 += Vectors * L)
@@ -497,13 +499,13 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
         winograd_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
       winograd_output_gradient(dy, H, W, K, t0, t1, tiles, z);
       if (depth == 64 && vectors == 2)
-        winograd_filter_products<T, 64, 8, 2>(v, z, tiles, C, K, du);
+        winograd_filter_products<T, 64, 8, 2>(16, v, z, tiles, C, K, du);
       else if (depth == 64)
-        winograd_filter_products<T, 64, 16, 1>(v, z, tiles, C, K, du);
+        winograd_filter_products<T, 64, 16, 1>(16, v, z, tiles, C, K, du);
       else if (vectors == 2)
-        winograd_filter_products<T, 32, 8, 2>(v, z, tiles, C, K, du);
+        winograd_filter_products<T, 32, 8, 2>(16, v, z, tiles, C, K, du);
       else
-        winograd_filter_products<T, 32, 16, 1>(v, z, tiles, C, K, du);
+        winograd_filter_products<T, 32, 16, 1>(16, v, z, tiles, C, K, du);
     }
   }
   // dW = G^T (sum of the blocks' dU, in block order) G, one vector of (c, k) at a time

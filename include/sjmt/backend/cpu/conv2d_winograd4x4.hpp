@@ -29,8 +29,10 @@
 // |y - y_exact| <= 16 (C + 36) u sum |x| |w| per output and print what they
 // measure (4.5-53 u sum |x||w| in float at 16 to 128 channels, against
 // F(2x2)'s 1.5-2.6; up to 3e-6 of sum |x||w|, a relative error near 1e-5 of a
-// typical output). Backward-filter keeps F(2x2) or the tap tiles (an F(4x4)
-// adjoint is not built).
+// typical output). Backward-filter (the adjoint, section at the end) sums over
+// the batch's N H W / 16 tiles: the tests check 16 (tiles + 36) u times the
+// taps' sum |x| |dy| per weight (as F(2x2)'s scale) and measure 0.8-8.2 u of it
+// in float.
 
 #include <algorithm>
 #include <cassert>
@@ -257,6 +259,190 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
     const std::size_t first = t0 / TH * H + 4 * (t0 % TH);
     const std::size_t last = (t1 - 1) / TH * H + std::min(H, 4 * ((t1 - 1) % TH) + 4);
     each_block(first, last - first);
+  }
+}
+
+// ---- backward-filter --------------------------------------------------------------------------
+//
+// The adjoint of the forward's map from U to Y, as F(2x2)'s (conv2d_winograd.hpp):
+// per tile the output gradient dY (4x4) becomes Z = A dY A^T (6x6), with
+//
+//   A = | 1  0  0  0 |
+//       | 1  1  1  1 |
+//       | 1 -1  1 -1 |
+//       | 1  2  4  8 |
+//       | 1 -2  4 -8 |
+//       | 0  0  0  1 |
+//
+//   dU[xi] (C, K) = sum over tiles of V[xi]^T (C, tiles) Z[xi] (tiles, K),
+//   dW = G^T dU G   (per (c, k), 6x6 -> 3x3),
+//
+// 36 C K multiply-adds per 16 output pixels against the direct 144 C K; V is
+// the forward's input transform (winograd4x4_input).
+
+/// z = A g for the 4 values g of a column (or row) of an output-gradient tile.
+template <class vec>
+inline void winograd4x4_a4(const vec& g0, const vec& g1, const vec& g2, const vec& g3, vec (&z)[6]) {
+  using T = std::remove_reference_t<decltype(g0[0])>;
+  const vec p = g0 + g2, q = g1 + g3, r = g0 + T(4) * g2, s = T(2) * g1 + T(8) * g3;
+  z[0] = g0;
+  z[1] = p + q;
+  z[2] = p - q;
+  z[3] = r + s;
+  z[4] = r - s;
+  z[5] = g3;
+}
+
+/// Z[xi][tile][K] = (A dY A^T)[xi] for the tiles of tile rows [t0, t1) of dy (N, H, W, K),
+/// `tiles` = (t1 - t0) ceil(W / 4) per position; dY is zero outside (H, W).
+template <class T>
+void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std::size_t K, std::size_t t0,
+                                 std::size_t t1, std::size_t tiles, T* z) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4;
+  const std::size_t zs = winograd_m_stride<T>(K, tiles);
+  for (std::size_t t = t0; t < t1; ++t) {
+    const std::size_t n = t / TH, ti = t % TH;
+    const T* row0 = dy + (n * H + 4 * ti) * W * K;
+    const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
+    for (std::size_t tj = 0; tj < TW; ++tj) {
+      const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
+      const T* g0 = row0 + 4 * tj * K;
+      T* out = z + ((t - t0) * TW + tj) * K;
+      for (std::size_t k = 0; k < K; k += L) {
+        vec h[4][6];  // h[j] = A (column j of dY)
+#pragma GCC unroll 4
+        for (std::size_t j = 0; j < 4; ++j) {
+          vec g[4] = {};
+          if (j < ncols)
+#pragma GCC unroll 4
+            for (std::size_t i = 0; i < 4; ++i)
+              if (i < nrows) std::memcpy(&g[i], g0 + (i * W + j) * K + k, sizeof(vec));
+          winograd4x4_a4(g[0], g[1], g[2], g[3], h[j]);
+        }
+#pragma GCC unroll 6
+        for (std::size_t a = 0; a < 6; ++a) {
+          vec r[6];
+          winograd4x4_a4(h[0][a], h[1][a], h[2][a], h[3][a], r);
+#pragma GCC unroll 6
+          for (std::size_t b = 0; b < 6; ++b) std::memcpy(out + (a * 6 + b) * zs + k, &r[b], sizeof(vec));
+        }
+      }
+    }
+  }
+}
+
+/// w = G^T d for the 6 values d of a column (or row) of dU (3 results).
+template <class vec>
+inline void winograd4x4_gt6(const vec& d0, const vec& d1, const vec& d2, const vec& d3, const vec& d4,
+                           const vec& d5, vec (&w)[3]) {
+  using T = std::remove_reference_t<decltype(d0[0])>;
+  const vec p = d1 + d2, q = d1 - d2, r = d3 + d4, s = d3 - d4;
+  w[0] = d0 * T(1.0 / 4) - p * T(1.0 / 6) + r * T(1.0 / 24);
+  w[1] = s * T(1.0 / 12) - q * T(1.0 / 6);
+  w[2] = (r - p) * T(1.0 / 6) + d5;
+}
+
+/// Whether a stride-1 3x3 backward-filter takes F(4x4, 3x3), ahead of F(2x2) and the
+/// tap tiles: where the forward does (plan_winograd4x4). Measured with bench_ops
+/// (batch 128, docs/performance.md "F(4x4) backward-filter"): 1.3-1.7x at 16, 32
+/// and 64 channels on 32x32 to 8x8 images; at 48x48 with 16 channels about even.
+template <class T>
+bool plan_winograd4x4_filter(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t N,
+                             std::size_t H, std::size_t W) {
+  return plan_winograd4x4<T>(R, pad, C, K, N, H, W);
+}
+
+/// dw (3, 3, C, K) = the gradient of conv3x3(x, w) (stride 1, padding 1) with respect to w,
+/// from dy (N, H, W, K), through Winograd F(4x4, 3x3). Partial dU per fixed block of
+/// images (as F(2x2)'s and the direct kernel's), added in block order: the result does
+/// not depend on the thread count. Any H and W; requires C a multiple of 16 and K of the
+/// vector width (plan_winograd4x4_filter asks more).
+template <class T>
+void conv2d_backward_filter_winograd4x4(scratch& ws, const T* x, const shape4& xs, const T* dy, std::size_t K,
+                                        T* dw) {
+  using vec = typename simd_vector<T>::type;
+  constexpr std::size_t L = vector_lanes<T>;
+  const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3], TH = (H + 3) / 4, TW = (W + 3) / 4;
+  assert(C % 16 == 0 && K % L == 0);
+  // Fixed blocks of images (never depending on the thread count), at least 4 of them,
+  // of 8 images or of about 256 tiles where images are small: the blocks' partial
+  // dU (36 C K each, 590 KiB at 64 channels) are written and then summed, and 16
+  // blocks of 8 images of 8x8 made that sum a large part of the pass (64 channels
+  // at 8x8: 0.90-0.93x F(2x2) with blocks of 8 images, 1.57x with blocks of 32)
+  const std::size_t CK = C * K, size = 36 * CK;
+  const std::size_t block = std::clamp<std::size_t>(N / 4, 1, std::max<std::size_t>(8, 256 / (TH * TW)));
+  const std::size_t blocks = (N + block - 1) / block;
+  T* partial = ws.shared<T, 1>(blocks * size);
+  // 8 channels x 2 vectors of K per product, 16 x 1 where K is an odd number of
+  // vectors (as F(2x2)'s)
+  const std::size_t vectors = (K / L) % 2 == 0 ? 2 : 1;
+  // tile rows per step: about 48 tiles (V and Z as the forward's V and M); the
+  // products run over the tiles one at a time, so V and Z need no padding tiles
+  const std::size_t step = std::max<std::size_t>(1, std::clamp<std::size_t>(7168 / (C + K), 1, 48) / TW);
+  const std::size_t buffer = 36 * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
+  const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
+  ws.prepare();
+#pragma omp parallel for schedule(static) if (worth_threads(N * H * W * (9 * C + K)))
+  for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
+    const auto b = static_cast<std::size_t>(bi);
+    T* du = partial + b * size;
+    std::fill(du, du + size, T(0));
+    T* v = ws.per_thread<T>(buffer + W * C);
+    T* z = v + 36 * winograd_v_stride<T>(C, step * TW);
+    T* zero = v + buffer;
+    std::fill(zero, zero + W * C, T(0));
+    const std::size_t end = std::min(N, (b + 1) * block) * TH;
+    for (std::size_t t0 = b * block * TH; t0 < end; t0 += step) {
+      const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
+      if (depth == 64)
+        winograd4x4_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
+      else if (depth == 32)
+        winograd4x4_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
+      else
+        winograd4x4_input<T, 16>(x, H, W, C, t0, t1, zero, tiles, v);
+      winograd4x4_output_gradient(dy, H, W, K, t0, t1, tiles, z);
+      if (depth == 64 && vectors == 2)
+        winograd_filter_products<T, 64, 8, 2>(36, v, z, tiles, C, K, du);
+      else if (depth == 64)
+        winograd_filter_products<T, 64, 16, 1>(36, v, z, tiles, C, K, du);
+      else if (depth == 32 && vectors == 2)
+        winograd_filter_products<T, 32, 8, 2>(36, v, z, tiles, C, K, du);
+      else if (depth == 32)
+        winograd_filter_products<T, 32, 16, 1>(36, v, z, tiles, C, K, du);
+      else if (vectors == 2)
+        winograd_filter_products<T, 16, 8, 2>(36, v, z, tiles, C, K, du);
+      else
+        winograd_filter_products<T, 16, 16, 1>(36, v, z, tiles, C, K, du);
+    }
+  }
+  // dW = G^T (sum of the blocks' dU, in block order) G, one vector of (c, k) at a time
+#pragma omp parallel for schedule(static) if (worth_threads(blocks * size))
+  for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(CK / L); ++ii) {
+    const std::size_t i = static_cast<std::size_t>(ii) * L;
+    vec t[6][3];  // row a of dU G
+    for (std::size_t a = 0; a < 6; ++a) {
+      vec d[6];
+#pragma GCC unroll 6
+      for (std::size_t bb = 0; bb < 6; ++bb) {
+        vec sum = vec{};
+        for (std::size_t blk = 0; blk < blocks; ++blk) {
+          vec p;
+          std::memcpy(&p, partial + blk * size + (a * 6 + bb) * CK + i, sizeof(vec));
+          sum += p;
+        }
+        d[bb] = sum;
+      }
+      winograd4x4_gt6(d[0], d[1], d[2], d[3], d[4], d[5], t[a]);
+    }
+#pragma GCC unroll 3
+    for (std::size_t s = 0; s < 3; ++s) {  // G^T (dU G), column s
+      vec r[3];
+      winograd4x4_gt6(t[0][s], t[1][s], t[2][s], t[3][s], t[4][s], t[5][s], r);
+#pragma GCC unroll 3
+      for (std::size_t a = 0; a < 3; ++a) std::memcpy(dw + (a * 3 + s) * CK + i, &r[a], sizeof(vec));
+    }
   }
 }
 
