@@ -500,8 +500,10 @@ TEST_CASE("conv2d: Winograd F(4x4, 3x3) matches the loops within its stated boun
   // Sizes that 4 does not divide (last tiles partly outside the image; the plan
   // never gives them F(4x4), the kernel must still be right), one row or
   // column, 16 to 128 input channels (chunks of 16, 32 and 64), output channels
-  // of 1, 2, 3 and 4 vectors, blocks that span images and start inside one, on
-  // a team of 4, one scratch for all shapes.
+  // of 1, 2, 3 and 4 vectors, on a team of 4, one scratch for all shapes.
+  // Forward blocks span images and start inside one; backward-filter's image
+  // blocks hold 1 to 10 images (9 of 28x28: blocks of 2, a last of 1, steps of 6
+  // tile rows starting inside an image and spanning two; 40 of 4x4: blocks of 10).
   struct team_of_four {
     int before = omp_get_max_threads();
     team_of_four() { omp_set_num_threads(4); }
@@ -514,7 +516,8 @@ TEST_CASE("conv2d: Winograd F(4x4, 3x3) matches the loops within its stated boun
   for (const auto& [N, H, W, C, K] :
        {shape{2, 8, 8, 16, 16}, shape{3, 7, 9, 16, 32}, shape{1, 12, 12, 128, 64}, shape{2, 8, 8, 64, 64},
         shape{3, 5, 6, 32, 16}, shape{1, 1, 9, 48, 48}, shape{2, 6, 1, 64, 32}, shape{4, 2, 2, 32, 128},
-        shape{2, 11, 13, 16, 16}, shape{5, 12, 40, 16, 16}}) {
+        shape{2, 11, 13, 16, 16}, shape{5, 12, 40, 16, 16}, shape{9, 28, 28, 16, 16}, shape{40, 4, 4, 16, 32},
+        shape{2, 8, 8, 64, 16}}) {
     CAPTURE(N);
     CAPTURE(H);
     CAPTURE(W);
@@ -565,7 +568,7 @@ TEST_CASE("conv2d: Winograd's results do not depend on the thread count") {
   std::mt19937_64 rng(33);
   sjmt::detail::cpu::scratch ws;
   // forward: 2 images of 6 tile rows make blocks of 8 tile rows on one thread
-  // and of 3 on four; backward-filter: 9 images make 5 fixed blocks of 2
+  // and of 3 on four; backward-filter: 9 images make fixed blocks of 2 (the last of 1)
   const auto x2 = random_tensor<float>({2, 12, 12, 64}, rng), x = random_tensor<float>({9, 12, 12, 64}, rng),
              w = random_tensor<float>({3, 3, 64, 32}, rng), dy = random_tensor<float>({9, 12, 12, 32}, rng);
   const int before = omp_get_max_threads();
@@ -573,7 +576,7 @@ TEST_CASE("conv2d: Winograd's results do not depend on the thread count") {
   const auto y1 = winograd_forward(ws, x2, w);
   const auto dw1 = winograd_backward_filter(ws, x, dy);
   const auto f1 = winograd4x4_forward(ws, x2, w);  // F(4x4): 2 images of 3 tile rows
-  const auto g1 = winograd4x4_backward_filter(ws, x, dy);  // F(4x4): 5 fixed blocks of 2 images
+  const auto g1 = winograd4x4_backward_filter(ws, x, dy);  // F(4x4): the same blocks
   omp_set_num_threads(4);
   const auto y4 = winograd_forward(ws, x2, w);
   const auto dw4 = winograd_backward_filter(ws, x, dy);
@@ -701,6 +704,8 @@ TEST_CASE("conv2d: 16-channel layers the plan gives F(4x4, 3x3) match the loops 
                                             cpu::conv_algorithm::direct);
   CHECK_FALSE(std::equal(yf.begin(), yf.end(), y_direct.begin()));
   CHECK_FALSE(std::equal(dwf.begin(), dwf.end(), dw_direct.begin()));
+  const auto dw_f44 = winograd4x4_backward_filter(ws, xf, dyf);  // the path itself, bit for bit
+  CHECK(std::equal(dwf.begin(), dwf.end(), dw_f44.begin()));
   // the inference epilogue (batch norm, residual, ReLU) in F(4x4)'s blocks
   const auto gamma = random_tensor<double>({1, 1, 1, K}, rng), beta = random_tensor<double>({1, 1, 1, K}, rng),
              mean = random_tensor<double>({1, 1, 1, K}, rng), z = random_tensor<double>(ref.shape(), rng);

@@ -3,7 +3,8 @@
 // Gray, "Fast Algorithms for Convolutional Neural Networks", 2016), NHWC,
 // input and output channels whole SIMD vectors. Used by conv2d_direct.hpp for
 // the forward pass, so for stride-1 backward-data (a forward of dy with the
-// flipped filter), and for backward-filter, where plan_winograd says so.
+// flipped filter), and for backward-filter, where plan_winograd says so and
+// F(4x4, 3x3) (conv2d_winograd4x4.hpp) declines.
 //
 // Each 2x2 output tile comes from the 4x4 input tile d around it:
 //
@@ -103,7 +104,7 @@ void winograd_filter(const T* w, std::size_t C, std::size_t K, T* u) {
 /// backward-filter), where a product is one vector wide, and on a few images,
 /// where transforming the filter costs what the products save. Backward-data
 /// asks with the channels swapped (its forward runs from K to C channels).
-/// Forward and backward-data ask plan_winograd4x4 (F(4x4, 3x3)) first.
+/// All three passes ask F(4x4, 3x3) first (plan_winograd4x4, plan_winograd4x4_filter).
 template <class T>
 bool plan_winograd(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t pixels) {
   return accumulator_registers >= 24 && R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 &&

@@ -1,8 +1,8 @@
 #pragma once
 // Winograd F(4x4, 3x3) forward for 3x3, stride-1, padding-1 layers, and so
 // for their backward-data (conv2d_direct.hpp runs it as a forward of dy with
-// the flipped filter). Each 4x4 output tile comes from the 6x6 input tile d
-// around it:
+// the flipped filter), and its adjoint for their backward-filter (section at
+// the end). Each 4x4 output tile comes from the 6x6 input tile d around it:
 //
 //   Y = A^T [ (G g G^T) . (B^T d B) ] A        (. elementwise, per channel pair)
 //
@@ -31,13 +31,14 @@
 // F(2x2)'s 1.5-2.6; up to 3e-6 of sum |x||w|, a relative error near 1e-5 of a
 // typical output). Backward-filter (the adjoint, section at the end) sums over
 // the batch's N H W / 16 tiles: the tests check 16 (tiles + 36) u times the
-// taps' sum |x| |dy| per weight (as F(2x2)'s scale) and measure 0.8-8.2 u of it
+// taps' sum |x| |dy| per weight (as F(2x2)'s scale) and measure 0.5-8.2 u of it
 // in float.
 
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "conv2d_winograd.hpp"
 
@@ -199,6 +200,13 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
   }
 }
 
+/// Tiles per block (forward) or per step (backward-filter): about 48 (V and M, or V
+/// and Z: 36 x 48 x (C + K) values, 216 KiB at 16 + 16 channels, 864 KiB at 64 + 64:
+/// in L2), fewer above 64 + 64 channels (about 1 MiB; not measured), at least `least`.
+inline std::size_t winograd4x4_block_tiles(std::size_t C, std::size_t K, std::size_t least) {
+  return std::clamp<std::size_t>(7168 / (C + K), least, 48);
+}
+
 /// Whether a stride-1 3x3 forward (or backward-data, asked with the channels
 /// swapped) takes F(4x4, 3x3): padding 1, AVX-512 (the product tiles; AVX2 not
 /// measured), input channels a multiple of 16, output channels whole vectors
@@ -231,11 +239,8 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
   const std::size_t k_vectors = K / vector_lanes<T>;
   const std::size_t vectors = k_vectors % 4 == 0 ? 4 : k_vectors % 2 == 0 ? 2 : 1, rows = 24 / vectors;
-  // about 48 tiles per block (V and M: 36 x 48 x (C + K) values, 216 KiB at 16 channels,
-  // 864 KiB at 64: in L2), fewer above 64 channels (about 1 MiB; not measured), at
-  // most a team's share of the tile rows
-  const std::size_t block_tiles = std::clamp<std::size_t>(7168 / (C + K), rows, 48);
-  const std::size_t target = std::min(block_tiles, (tile_rows + team - 1) / team * TW);
+  // at most a team's share of the tile rows
+  const std::size_t target = std::min(winograd4x4_block_tiles(C, K, rows), (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);
   const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
   const winograd_plan plan{depth, vectors, rows, per_block};
@@ -346,8 +351,9 @@ inline void winograd4x4_gt6(const vec& d0, const vec& d1, const vec& d2, const v
 
 /// Whether a stride-1 3x3 backward-filter takes F(4x4, 3x3), ahead of F(2x2) and the
 /// tap tiles: where the forward does (plan_winograd4x4). Measured with bench_ops
-/// (batch 128, docs/performance.md "F(4x4) backward-filter"): 1.3-1.7x at 16, 32
-/// and 64 channels on 32x32 to 8x8 images; at 48x48 with 16 channels about even.
+/// (batch 128, docs/performance.md "F(4x4, 3x3) backward-filter, and where the
+/// targets stand"): 1.27-1.68x at 16, 32 and 64 channels on 32x32 to 8x8 images; at
+/// 48x48 with 16 channels about even. Small batches were not measured.
 template <class T>
 bool plan_winograd4x4_filter(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t N,
                              std::size_t H, std::size_t W) {
@@ -366,21 +372,24 @@ void conv2d_backward_filter_winograd4x4(scratch& ws, const T* x, const shape4& x
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3], TH = (H + 3) / 4, TW = (W + 3) / 4;
   assert(C % 16 == 0 && K % L == 0);
-  // Fixed blocks of images (never depending on the thread count), at least 4 of them,
-  // of 8 images or of about 256 tiles where images are small: the blocks' partial
-  // dU (36 C K each, 590 KiB at 64 channels) are written and then summed, and 16
-  // blocks of 8 images of 8x8 made that sum a large part of the pass (64 channels
-  // at 8x8: 0.90-0.93x F(2x2) with blocks of 8 images, 1.57x with blocks of 32)
+  // Fixed blocks of images (never depending on the thread count), at least 4 of them
+  // where N >= 4, of 8 images or of about 256 tiles where images are small: the blocks'
+  // partial dU (36 C K each, 590 KiB at 64 channels) are written and then summed, and
+  // 16 blocks of 8 images of 8x8 made that sum a large part of the pass (64 channels
+  // at 8x8: 0.90-0.93x F(2x2) with blocks of 8 images, 1.57x with blocks of 32). So
+  // at batch 128 an 8x8 layer has 4 blocks: enough for the 2 threads measured, a cap
+  // on more (a team of 8 would want the products split within a block).
   const std::size_t CK = C * K, size = 36 * CK;
-  const std::size_t block = std::clamp<std::size_t>(N / 4, 1, std::max<std::size_t>(8, 256 / (TH * TW)));
+  const std::size_t block =
+      std::clamp<std::size_t>(N / 4, 1, std::max<std::size_t>(8, 256 / std::max<std::size_t>(1, TH * TW)));
   const std::size_t blocks = (N + block - 1) / block;
   T* partial = ws.shared<T, 1>(blocks * size);
   // 8 channels x 2 vectors of K per product, 16 x 1 where K is an odd number of
   // vectors (as F(2x2)'s)
   const std::size_t vectors = (K / L) % 2 == 0 ? 2 : 1;
-  // tile rows per step: about 48 tiles (V and Z as the forward's V and M); the
-  // products run over the tiles one at a time, so V and Z need no padding tiles
-  const std::size_t step = std::max<std::size_t>(1, std::clamp<std::size_t>(7168 / (C + K), 1, 48) / TW);
+  // tile rows per step (steps of 24 to 192 tiles measured alike); the products run
+  // over the tiles one at a time, so V and Z need no padding tiles
+  const std::size_t step = std::max<std::size_t>(1, winograd4x4_block_tiles(C, K, 1) / TW);
   const std::size_t buffer = 36 * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
   const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
   ws.prepare();
