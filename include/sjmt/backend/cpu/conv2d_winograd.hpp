@@ -459,6 +459,69 @@ void winograd_filter_products(std::size_t positions, const T* v, const T* z, std
                                                        du + (xi * C + chunk * Depth + c0) * K + k0, true);
 }
 
+/// The image blocks of a Winograd backward-filter (F(2x2) and F(4x4), `positions` 16 or
+/// 36): one partial dU (positions C K values) per fixed block of `block` images, so that
+/// the result does not depend on the thread count. Each block runs in steps of `step`
+/// tile rows (TH per image, TW tiles each): `transform(t0, t1, tiles, v, z, zero)` fills
+/// this thread's V and Z for tile rows [t0, t1), then the products add them into the
+/// block's dU (chunks of `depth` input channels; 8 channels x 2 vectors of K per product,
+/// 16 x 1 where K is an odd number of vectors: 16 accumulators, 2 loads and 8 broadcasts
+/// per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64 channels where 8 x 2 gives
+/// 1.39x). V and Z need no padding tiles: the products run over the tiles one at a time.
+/// Returns the partials, `blocks` of them in scratch slot 1.
+template <class T, class Transform>
+T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std::size_t TH, std::size_t TW,
+                          std::size_t W, std::size_t C, std::size_t K, std::size_t depth, std::size_t block,
+                          std::size_t step, std::size_t work, Transform&& transform) {
+  const std::size_t blocks = (N + block - 1) / block, size = positions * C * K;
+  T* partial = ws.shared<T, 1>(blocks * size);
+  const bool two = (K / vector_lanes<T>) % 2 == 0;
+  const std::size_t buffer = positions * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
+  ws.prepare();
+#pragma omp parallel for schedule(static) if (worth_threads(work))
+  for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
+    const auto b = static_cast<std::size_t>(bi);
+    T* du = partial + b * size;
+    std::fill(du, du + size, T(0));
+    T* v = ws.per_thread<T>(buffer + W * C);
+    T* z = v + positions * winograd_v_stride<T>(C, step * TW);
+    T* zero = v + buffer;
+    std::fill(zero, zero + W * C, T(0));
+    const std::size_t end = std::min(N, (b + 1) * block) * TH;
+    for (std::size_t t0 = b * block * TH; t0 < end; t0 += step) {
+      const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
+      transform(t0, t1, tiles, v, z, static_cast<const T*>(zero));
+      if (depth == 64 && two)
+        winograd_filter_products<T, 64, 8, 2>(positions, v, z, tiles, C, K, du);
+      else if (depth == 64)
+        winograd_filter_products<T, 64, 16, 1>(positions, v, z, tiles, C, K, du);
+      else if (depth == 32 && two)
+        winograd_filter_products<T, 32, 8, 2>(positions, v, z, tiles, C, K, du);
+      else if (depth == 32)
+        winograd_filter_products<T, 32, 16, 1>(positions, v, z, tiles, C, K, du);
+      else if (two)
+        winograd_filter_products<T, 16, 8, 2>(positions, v, z, tiles, C, K, du);
+      else
+        winograd_filter_products<T, 16, 16, 1>(positions, v, z, tiles, C, K, du);
+    }
+  }
+  return partial;
+}
+
+/// The vector at `at` summed over the `blocks` partials `size` apart, in block order.
+template <class T>
+typename simd_vector<T>::type winograd_block_sum(const T* partial, std::size_t blocks, std::size_t size,
+                                                std::size_t at) {
+  using vec = typename simd_vector<T>::type;
+  vec sum = vec{};
+  for (std::size_t b = 0; b < blocks; ++b) {
+    vec p;
+    std::memcpy(&p, partial + b * size + at, sizeof(vec));
+    sum += p;
+  }
+  return sum;
+}
+
 /// dw (3, 3, C, K) = the gradient of conv3x3(x, w) (stride 1, padding 1) with respect to w,
 /// from dy (N, H, W, K), through Winograd F(2x2, 3x3). Partial dU per fixed block of
 /// images (as the direct kernel's), added in block order: the result does not depend on
@@ -471,44 +534,18 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
   assert(C % 32 == 0 && K % L == 0);
   const std::size_t block = std::clamp<std::size_t>(N / 4, 1, 8), blocks = (N + block - 1) / block;
   const std::size_t CK = C * K, size = 16 * CK;
-  T* partial = ws.shared<T, 1>(blocks * size);
-  // 8 channels x 2 vectors of K per product (16 accumulators: 2 loads and 8
-  // broadcasts per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64
-  // channels where 8 x 2 gives 1.39x), 16 x 1 where K is an odd number of vectors
-  const std::size_t vectors = (K / L) % 2 == 0 ? 2 : 1;
-  // tile rows per step (as the forward's blocks); the products run over the
-  // tiles one at a time, so V and Z need no padding tiles
+  // tile rows per step (as the forward's blocks)
   const std::size_t step = std::max<std::size_t>(1, winograd_block_tiles(C, K, 1) / TW);
-  const std::size_t buffer = 16 * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
   const std::size_t depth = winograd_depth(C);
-  ws.prepare();
-#pragma omp parallel for schedule(static) if (worth_threads(N * H * W * (9 * C + K)))
-  for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
-    const auto b = static_cast<std::size_t>(bi);
-    T* du = partial + b * size;
-    std::fill(du, du + size, T(0));
-    T* v = ws.per_thread<T>(buffer + W * C);
-    T* z = v + 16 * winograd_v_stride<T>(C, step * TW);
-    T* zero = v + buffer;
-    std::fill(zero, zero + W * C, T(0));
-    const std::size_t end = std::min(N, (b + 1) * block) * TH;
-    for (std::size_t t0 = b * block * TH; t0 < end; t0 += step) {
-      const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
-      if (depth == 64)
-        winograd_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
-      else
-        winograd_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
-      winograd_output_gradient(dy, H, W, K, t0, t1, tiles, z);
-      if (depth == 64 && vectors == 2)
-        winograd_filter_products<T, 64, 8, 2>(16, v, z, tiles, C, K, du);
-      else if (depth == 64)
-        winograd_filter_products<T, 64, 16, 1>(16, v, z, tiles, C, K, du);
-      else if (vectors == 2)
-        winograd_filter_products<T, 32, 8, 2>(16, v, z, tiles, C, K, du);
-      else
-        winograd_filter_products<T, 32, 16, 1>(16, v, z, tiles, C, K, du);
-    }
-  }
+  const T* partial = winograd_filter_blocks<T>(
+      ws, 16, N, TH, TW, W, C, K, depth, block, step, N * H * W * (9 * C + K),
+      [&](std::size_t t0, std::size_t t1, std::size_t tiles, T* v, T* z, const T* zero) {
+        if (depth == 64)
+          winograd_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
+        else
+          winograd_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
+        winograd_output_gradient(dy, H, W, K, t0, t1, tiles, z);
+      });
   // dW = G^T (sum of the blocks' dU, in block order) G, one vector of (c, k) at a time
   const vec half = vec{} + T(0.5);
 #pragma omp parallel for schedule(static) if (worth_threads(blocks * size))
@@ -516,15 +553,7 @@ void conv2d_backward_filter_winograd(scratch& ws, const T* x, const shape4& xs, 
     const std::size_t i = static_cast<std::size_t>(ii) * L;
     vec d[4][4];
 #pragma GCC unroll 16
-    for (std::size_t xi = 0; xi < 16; ++xi) {
-      vec sum = vec{};
-      for (std::size_t b = 0; b < blocks; ++b) {
-        vec p;
-        std::memcpy(&p, partial + b * size + xi * CK + i, sizeof(vec));
-        sum += p;
-      }
-      d[xi / 4][xi % 4] = sum;
-    }
+    for (std::size_t xi = 0; xi < 16; ++xi) d[xi / 4][xi % 4] = winograd_block_sum(partial, blocks, size, xi * CK + i);
     vec t[4][3];  // dU G
 #pragma GCC unroll 4
     for (int a = 0; a < 4; ++a) {

@@ -200,6 +200,9 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
   }
 }
 
+/// The input channels of a product: chunks of 64, 32 or 16, the largest that divides C.
+inline std::size_t winograd4x4_depth(std::size_t C) { return C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16; }
+
 /// Tiles per block (forward) or per step (backward-filter): about 48 (V and M, or V
 /// and Z: 36 x 48 x (C + K) values, 216 KiB at 16 + 16 channels, 864 KiB at 64 + 64:
 /// in L2), fewer above 64 + 64 channels (about 1 MiB; not measured), at least `least`.
@@ -242,7 +245,7 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
   // at most a team's share of the tile rows
   const std::size_t target = std::min(winograd4x4_block_tiles(C, K, rows), (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);
-  const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
+  const std::size_t depth = winograd4x4_depth(C);
   const winograd_plan plan{depth, vectors, rows, per_block};
   const std::size_t blocks = (tile_rows + per_block - 1) / per_block;
   const std::size_t padded = winograd_padded(per_block * TW, rows);
@@ -383,49 +386,20 @@ void conv2d_backward_filter_winograd4x4(scratch& ws, const T* x, const shape4& x
   const std::size_t block =
       std::clamp<std::size_t>(N / 4, 1, std::max<std::size_t>(8, 256 / std::max<std::size_t>(1, TH * TW)));
   const std::size_t blocks = (N + block - 1) / block;
-  T* partial = ws.shared<T, 1>(blocks * size);
-  // 8 channels x 2 vectors of K per product, 16 x 1 where K is an odd number of
-  // vectors (as F(2x2)'s)
-  const std::size_t vectors = (K / L) % 2 == 0 ? 2 : 1;
-  // tile rows per step (steps of 24 to 192 tiles measured alike); the products run
-  // over the tiles one at a time, so V and Z need no padding tiles
+  // tile rows per step (steps of 24 to 192 tiles measured alike)
   const std::size_t step = std::max<std::size_t>(1, winograd4x4_block_tiles(C, K, 1) / TW);
-  const std::size_t buffer = 36 * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
-  const std::size_t depth = C % 64 == 0 ? 64 : C % 32 == 0 ? 32 : 16;
-  ws.prepare();
-#pragma omp parallel for schedule(static) if (worth_threads(N * H * W * (9 * C + K)))
-  for (std::ptrdiff_t bi = 0; bi < static_cast<std::ptrdiff_t>(blocks); ++bi) {
-    const auto b = static_cast<std::size_t>(bi);
-    T* du = partial + b * size;
-    std::fill(du, du + size, T(0));
-    T* v = ws.per_thread<T>(buffer + W * C);
-    T* z = v + 36 * winograd_v_stride<T>(C, step * TW);
-    T* zero = v + buffer;
-    std::fill(zero, zero + W * C, T(0));
-    const std::size_t end = std::min(N, (b + 1) * block) * TH;
-    for (std::size_t t0 = b * block * TH; t0 < end; t0 += step) {
-      const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
-      if (depth == 64)
-        winograd4x4_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
-      else if (depth == 32)
-        winograd4x4_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
-      else
-        winograd4x4_input<T, 16>(x, H, W, C, t0, t1, zero, tiles, v);
-      winograd4x4_output_gradient(dy, H, W, K, t0, t1, tiles, z);
-      if (depth == 64 && vectors == 2)
-        winograd_filter_products<T, 64, 8, 2>(36, v, z, tiles, C, K, du);
-      else if (depth == 64)
-        winograd_filter_products<T, 64, 16, 1>(36, v, z, tiles, C, K, du);
-      else if (depth == 32 && vectors == 2)
-        winograd_filter_products<T, 32, 8, 2>(36, v, z, tiles, C, K, du);
-      else if (depth == 32)
-        winograd_filter_products<T, 32, 16, 1>(36, v, z, tiles, C, K, du);
-      else if (vectors == 2)
-        winograd_filter_products<T, 16, 8, 2>(36, v, z, tiles, C, K, du);
-      else
-        winograd_filter_products<T, 16, 16, 1>(36, v, z, tiles, C, K, du);
-    }
-  }
+  const std::size_t depth = winograd4x4_depth(C);
+  const T* partial = winograd_filter_blocks<T>(
+      ws, 36, N, TH, TW, W, C, K, depth, block, step, N * H * W * (9 * C + K),
+      [&](std::size_t t0, std::size_t t1, std::size_t tiles, T* v, T* z, const T* zero) {
+        if (depth == 64)
+          winograd4x4_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
+        else if (depth == 32)
+          winograd4x4_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
+        else
+          winograd4x4_input<T, 16>(x, H, W, C, t0, t1, zero, tiles, v);
+        winograd4x4_output_gradient(dy, H, W, K, t0, t1, tiles, z);
+      });
   // dW = G^T (sum of the blocks' dU, in block order) G, one vector of (c, k) at a time
 #pragma omp parallel for schedule(static) if (worth_threads(blocks * size))
   for (std::ptrdiff_t ii = 0; ii < static_cast<std::ptrdiff_t>(CK / L); ++ii) {
@@ -434,15 +408,7 @@ void conv2d_backward_filter_winograd4x4(scratch& ws, const T* x, const shape4& x
     for (std::size_t a = 0; a < 6; ++a) {
       vec d[6];
 #pragma GCC unroll 6
-      for (std::size_t bb = 0; bb < 6; ++bb) {
-        vec sum = vec{};
-        for (std::size_t blk = 0; blk < blocks; ++blk) {
-          vec p;
-          std::memcpy(&p, partial + blk * size + (a * 6 + bb) * CK + i, sizeof(vec));
-          sum += p;
-        }
-        d[bb] = sum;
-      }
+      for (std::size_t bb = 0; bb < 6; ++bb) d[bb] = winograd_block_sum(partial, blocks, size, (a * 6 + bb) * CK + i);
       winograd4x4_gt6(d[0], d[1], d[2], d[3], d[4], d[5], t[a]);
     }
 #pragma GCC unroll 3
