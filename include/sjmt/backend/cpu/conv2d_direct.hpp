@@ -18,7 +18,7 @@
 //
 // 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
 // instead (no padded copy, 3 FMAs per input load): forward and backward-data
-// on AVX-512 and AVX2, backward-filter on AVX-512; on AVX-512, all three
+// on AVX-512 and AVX2, backward-filter on AVX-512; on both, all three
 // passes of those with a multiple of 16 channels and sides a multiple of 4
 // take Winograd F(4x4, 3x3) (conv2d_winograd4x4.hpp, plan_winograd4x4 and
 // plan_winograd4x4_filter), and those with 32, 64, ... channels F(2x2, 3x3)

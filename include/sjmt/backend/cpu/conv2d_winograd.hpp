@@ -23,7 +23,8 @@
 // Fused: a block of whole tile rows (about 48 tiles) is transformed into a
 // per-thread buffer V (16 x tiles x C) that stays in L2, multiplied into M
 // (16 x tiles x K) by winograd_product (a register tile of 6 tiles x 4
-// vectors, 12 x 2 or 24 x 1, over chunks of 32 or 64 channels whose width is
+// vectors, 12 x 2 or 24 x 1 with AVX-512, 6 x 2 or 12 x 1 with AVX2, over
+// chunks of 32 or 64 channels whose width is
 // a compile-time constant, so that its broadcasts need one pointer), and
 // transformed back into the output rows, which the epilogue then finds in
 // cache; nothing else is written. The input transform
@@ -95,19 +96,22 @@ void winograd_filter(const T* w, std::size_t C, std::size_t K, T* u) {
 }
 
 /// Whether a stride-1 3x3 layer of `pixels` = N H W output pixels takes
-/// Winograd F(2x2, 3x3): padding 1, AVX-512 (the product tiles hold 16-24
-/// accumulators; AVX2 was not measured), input channels a multiple of 32,
-/// output channels whole vectors and at least 32, and at least 2,048 output
-/// pixels. The measured plan (bench_ops and a sweep of batch sizes,
-/// docs/performance.md "Winograd"): against the tap tiles it wins 1.22-1.52x
-/// at 32 and 64 channels, and loses at 16 (0.6-0.9x forward, 0.83-0.92x
-/// backward-filter), where a product is one vector wide, and on a few images,
-/// where transforming the filter costs what the products save. Backward-data
+/// Winograd F(2x2, 3x3): padding 1, input channels a multiple of 32, output
+/// channels whole vectors and at least 32, and at least 2,048 output pixels.
+/// The measured plan (bench_ops and a sweep of batch sizes, docs/performance.md
+/// "Winograd"), with AVX-512: against the tap tiles it wins 1.22-1.52x at 32 and
+/// 64 channels, and loses at 16 (0.6-0.9x forward, 0.83-0.92x backward-filter),
+/// where a product is one vector wide, and on a few images, where transforming
+/// the filter costs what the products save. With AVX2 (its own product tiles,
+/// winograd_product_tile) the same bounds: F(4x4) and F(2x2) together ran
+/// 1.65-2.9x AVX2's tap tiles and walk on every ResNet pass measured, and
+/// batches of 1 and 8 did not lose (docs/performance.md, "Winograd with AVX2");
+/// its 16-channel and small-image edges were not measured apart. Backward-data
 /// asks with the channels swapped (its forward runs from K to C channels).
 /// All three passes ask F(4x4, 3x3) first (plan_winograd4x4, plan_winograd4x4_filter).
 template <class T>
 bool plan_winograd(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t pixels) {
-  return accumulator_registers >= 24 && R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 &&
+  return R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 &&
          K >= 32 && pixels >= 2048;
 }
 
@@ -167,16 +171,30 @@ inline std::size_t winograd_block_tiles(std::size_t C, std::size_t K, std::size_
   return std::clamp<std::size_t>(8192 / (C + K), rows, 48);
 }
 
+/// The register tile of a forward product for K output channels: `vectors` vectors of K
+/// by `rows` = accumulators / vectors tiles. With AVX-512's 24 accumulators 4, 2 or 1
+/// vectors (6 x 4, 12 x 2, 24 x 1); with AVX2's 12, 2 or 1 (6 x 2, 12 x 1): beside them
+/// the row of U (`vectors` registers) and the broadcast, which AVX2 cannot take from
+/// memory inside the FMA.
+struct winograd_tile {
+  std::size_t vectors, rows;
+};
+template <class T>
+winograd_tile winograd_product_tile(std::size_t K) {
+  const std::size_t k_vectors = K / vector_lanes<T>, most = accumulator_registers >= 24 ? 4 : 2;
+  const std::size_t vectors = k_vectors % most == 0 ? most : k_vectors % 2 == 0 ? 2 : 1;
+  return {vectors, static_cast<std::size_t>(accumulator_registers) / vectors};
+}
+
 template <class T>
 winograd_plan plan_winograd_blocks(std::size_t C, std::size_t K, std::size_t W, std::size_t tile_rows,
                                    std::size_t team) {
-  const std::size_t k_vectors = K / vector_lanes<T>;
-  const std::size_t vectors = k_vectors % 4 == 0 ? 4 : k_vectors % 2 == 0 ? 2 : 1, rows = 24 / vectors;
+  const winograd_tile tile = winograd_product_tile<T>(K);
   // at most a team's share of the tile rows (batch 1)
   const std::size_t TW = (W + 1) / 2;
-  const std::size_t target = std::min(winograd_block_tiles(C, K, rows), (tile_rows + team - 1) / team * TW);
+  const std::size_t target = std::min(winograd_block_tiles(C, K, tile.rows), (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);  // whole tile rows
-  return {winograd_depth(C), vectors, rows, per_block};
+  return {winograd_depth(C), tile.vectors, tile.rows, per_block};
 }
 
 /// `tiles` rounded up to a multiple of a product's `rows` (a block's V and M hold
@@ -289,12 +307,19 @@ void winograd_block_products(const winograd_plan& plan, std::size_t positions, c
         const T* ui = u + (xi * C + chunk * Depth) * K;
         T* mi = m + xi * ms + r0 * K;
         for (std::size_t j = 0; j < K; j += plan.vectors * L) {
-          if (plan.vectors == 4)
-            winograd_product<T, Depth, 1, 6, 4>(vi, ui + j, Depth, K, mi + j, chunk > 0);
-          else if (plan.vectors == 2)
-            winograd_product<T, Depth, 1, 12, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
-          else
-            winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+          if constexpr (accumulator_registers >= 24) {
+            if (plan.vectors == 4)
+              winograd_product<T, Depth, 1, 6, 4>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+            else if (plan.vectors == 2)
+              winograd_product<T, Depth, 1, 12, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+            else
+              winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+          } else {
+            if (plan.vectors == 2)
+              winograd_product<T, Depth, 1, 6, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+            else
+              winograd_product<T, Depth, 1, 12, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
+          }
         }
       }
 }
@@ -464,10 +489,11 @@ void winograd_filter_products(std::size_t positions, const T* v, const T* z, std
 /// the result does not depend on the thread count. Each block runs in steps of `step`
 /// tile rows (TH per image, TW tiles each): `transform(t0, t1, tiles, v, z, zero)` fills
 /// this thread's V and Z for tile rows [t0, t1), then the products add them into the
-/// block's dU (chunks of `depth` input channels; 8 channels x 2 vectors of K per product,
-/// 16 x 1 where K is an odd number of vectors: 16 accumulators, 2 loads and 8 broadcasts
-/// per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64 channels where 8 x 2 gives
-/// 1.39x). V and Z need no padding tiles: the products run over the tiles one at a time.
+/// block's dU (chunks of `depth` input channels; with AVX-512 8 channels x 2 vectors of K
+/// per product, 16 x 1 where K is an odd number of vectors: 16 accumulators, 2 loads and
+/// 8 broadcasts per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64 channels where
+/// 8 x 2 gives 1.39x; with AVX2 4 x 2 and 8 x 1, 8 accumulators, enough for two FMA
+/// pipes of latency 4). V and Z need no padding tiles: the products run over the tiles one at a time.
 /// Returns the partials, `blocks` of them in scratch slot 1.
 template <class T, class Transform>
 T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std::size_t TH, std::size_t TW,
@@ -476,6 +502,9 @@ T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std
   const std::size_t blocks = (N + block - 1) / block, size = positions * C * K;
   T* partial = ws.shared<T, 1>(blocks * size);
   const bool two = (K / vector_lanes<T>) % 2 == 0;
+  // channels per product with two vectors of K: 16 accumulators with AVX-512, 8 with
+  // AVX2 (a power of two, so that it divides the 16-channel chunk)
+  constexpr int rows2 = accumulator_registers >= 24 ? 8 : 4;
   const std::size_t buffer = positions * (winograd_v_stride<T>(C, step * TW) + winograd_m_stride<T>(K, step * TW));
   ws.prepare();
 #pragma omp parallel for schedule(static) if (worth_threads(work))
@@ -492,17 +521,17 @@ T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std
       const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
       transform(t0, t1, tiles, v, z, static_cast<const T*>(zero));
       if (depth == 64 && two)
-        winograd_filter_products<T, 64, 8, 2>(positions, v, z, tiles, C, K, du);
+        winograd_filter_products<T, 64, rows2, 2>(positions, v, z, tiles, C, K, du);
       else if (depth == 64)
-        winograd_filter_products<T, 64, 16, 1>(positions, v, z, tiles, C, K, du);
+        winograd_filter_products<T, 64, 2 * rows2, 1>(positions, v, z, tiles, C, K, du);
       else if (depth == 32 && two)
-        winograd_filter_products<T, 32, 8, 2>(positions, v, z, tiles, C, K, du);
+        winograd_filter_products<T, 32, rows2, 2>(positions, v, z, tiles, C, K, du);
       else if (depth == 32)
-        winograd_filter_products<T, 32, 16, 1>(positions, v, z, tiles, C, K, du);
+        winograd_filter_products<T, 32, 2 * rows2, 1>(positions, v, z, tiles, C, K, du);
       else if (two)
-        winograd_filter_products<T, 16, 8, 2>(positions, v, z, tiles, C, K, du);
+        winograd_filter_products<T, 16, rows2, 2>(positions, v, z, tiles, C, K, du);
       else
-        winograd_filter_products<T, 16, 16, 1>(positions, v, z, tiles, C, K, du);
+        winograd_filter_products<T, 16, 2 * rows2, 1>(positions, v, z, tiles, C, K, du);
     }
   }
   return partial;

@@ -211,17 +211,18 @@ inline std::size_t winograd4x4_block_tiles(std::size_t C, std::size_t K, std::si
 }
 
 /// Whether a stride-1 3x3 forward (or backward-data, asked with the channels
-/// swapped) takes F(4x4, 3x3): padding 1, AVX-512 (the product tiles; AVX2 not
-/// measured), input channels a multiple of 16, output channels whole vectors
+/// swapped) takes F(4x4, 3x3): padding 1 (AVX-512 or AVX2, each with its own
+/// product tiles), input channels a multiple of 16, output channels whole vectors
 /// and at least 16, height and width multiples of 4 (no tile half outside the
 /// image: 48x48 input gives 48, 24 and 12) and at least 4,096 output pixels
 /// (one 48x48 grey image, 2,304, ran 0.98x: the filter transform, 36 C K per
 /// call, is not paid back). Measured against the tap tiles (16 channels) and
-/// F(2x2) (32, 64): docs/performance.md "Winograd F(4x4, 3x3)".
+/// F(2x2) (32, 64): docs/performance.md "Winograd F(4x4, 3x3)"; with AVX2,
+/// "Winograd with AVX2" (1.65-2.9x the tap tiles and the walk).
 template <class T>
 bool plan_winograd4x4(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t N, std::size_t H,
                       std::size_t W) {
-  return accumulator_registers >= 24 && R == 3 && pad == 1 && C % 16 == 0 && K % vector_lanes<T> == 0 &&
+  return R == 3 && pad == 1 && C % 16 == 0 && K % vector_lanes<T> == 0 &&
          K >= 16 && H % 4 == 0 && W % 4 == 0 && N * H * W >= 4096;
 }
 
@@ -240,15 +241,15 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tile_rows = N * TH;
   const bool threaded = worth_threads(N * H * W * (9 * C + K));
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
-  const std::size_t k_vectors = K / vector_lanes<T>;
-  const std::size_t vectors = k_vectors % 4 == 0 ? 4 : k_vectors % 2 == 0 ? 2 : 1, rows = 24 / vectors;
+  const winograd_tile tile = winograd_product_tile<T>(K);
   // at most a team's share of the tile rows
-  const std::size_t target = std::min(winograd4x4_block_tiles(C, K, rows), (tile_rows + team - 1) / team * TW);
+  const std::size_t target =
+      std::min(winograd4x4_block_tiles(C, K, tile.rows), (tile_rows + team - 1) / team * TW);
   const std::size_t per_block = std::max<std::size_t>(1, target / TW);
   const std::size_t depth = winograd4x4_depth(C);
-  const winograd_plan plan{depth, vectors, rows, per_block};
+  const winograd_plan plan{depth, tile.vectors, tile.rows, per_block};
   const std::size_t blocks = (tile_rows + per_block - 1) / per_block;
-  const std::size_t padded = winograd_padded(per_block * TW, rows);
+  const std::size_t padded = winograd_padded(per_block * TW, tile.rows);
   const std::size_t buffer = 36 * (winograd_v_stride<T>(C, padded) + winograd_m_stride<T>(K, padded));
   ws.prepare();
 #pragma omp parallel for schedule(static) if (threaded && blocks > 1)
