@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """ResNet-CIFAR training step and inference, sjmt against PyTorch, side by side.
 
-    bench/resnet_vs_pytorch.py [--build build] [--rounds 3] [--threads 2] [--depths 32,110]
+    bench/resnet_vs_pytorch.py [--build build] [--rounds 3] [--threads 2] [--depths 32,110] [--isa best|avx2]
 
 Batch 128, 3x32x32, 18 outputs. Each round runs, for every depth and workload,
 sjmt's bench_resnet and then PyTorch (bench/pytorch_resnet.py, channels_last
@@ -81,6 +81,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--depths", default="32,110")
+    ap.add_argument("--isa", choices=("best", "avx2"), default="best",
+                    help="avx2: hold PyTorch to AVX2 (ATen and oneDNN), to compare with an sjmt build "
+                         "for x86-64-v3 (--build build-avx2) as a stand-in for the AVX2 machine kind")
     args = ap.parse_args()
 
     if subprocess.run([TORCH_PYTHON, "-c", "import torch"], capture_output=True).returncode != 0:
@@ -90,7 +93,9 @@ def main():
 
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
     torch_env = dict(env, **TUNED_MALLOC)
-    if has_avx512():
+    if args.isa == "avx2":
+        torch_env.update(ATEN_CPU_CAPABILITY="avx2", ONEDNN_MAX_CPU_ISA="AVX2", DNNL_MAX_CPU_ISA="AVX2")
+    elif has_avx512():
         torch_env["ATEN_CPU_CAPABILITY"] = "avx512"
     depths = [int(d) for d in args.depths.split(",")]
     layouts = ("channels_last", "contiguous")
@@ -121,7 +126,7 @@ def main():
     load = os.getloadavg()
     print(f"\n{args.threads} threads each, {args.rounds} alternating rounds, medians (min-max); "
           f"load average at the end {load[0]:.1f}; PyTorch env: "
-          + " ".join(f"{k}={v}" for k, v in torch_env.items() if k in TUNED_MALLOC or k == "ATEN_CPU_CAPABILITY"))
+          + " ".join(f"{k}={v}" for k, v in torch_env.items() if k in TUNED_MALLOC or k.endswith(("CPU_CAPABILITY", "CPU_ISA"))))
     print("| workload | sjmt img/s | PyTorch channels_last | PyTorch contiguous | sjmt / PyTorch "
           "(its better layout; median of per-round ratios) | peak MiB sjmt | peak MiB PyTorch "
           "(tuned malloc; default malloc) |")

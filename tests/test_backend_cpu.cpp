@@ -138,6 +138,66 @@ TEST_CASE("conv2d: the float narrow-GEMM path matches the double reference") {
   for (std::size_t i = 0; i < y.size(); ++i) CHECK(y.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
 }
 
+TEST_CASE("conv2d: strided backward-data (a sub-convolution per pixel class) matches the loops") {
+  // Stride 2 and 3, kernels 1 to 5, with and without padding; sides the stride does
+  // not divide (rows of x no output reads get zero), one image (the threads split
+  // its classes) and three, 8 to 32 channels of dx (whole vectors in both types);
+  // K of 5 (odd) and 16. Every pixel of dx is written (the buffer starts as NaN).
+  namespace cpu = sjmt::detail::cpu;
+  std::mt19937_64 rng(12);
+  cpu::scratch ws;
+  for (const conv2d_geometry g : {conv2d_geometry{3, 2, 1}, conv2d_geometry{1, 2, 0}, conv2d_geometry{3, 2, 0},
+                                  conv2d_geometry{2, 2, 0}, conv2d_geometry{5, 2, 2}, conv2d_geometry{3, 3, 1},
+                                  conv2d_geometry{4, 3, 2}, conv2d_geometry{1, 3, 0}})
+    for (const auto& [N, H, W, C, K] : {std::tuple<std::size_t, std::size_t, std::size_t, std::size_t, std::size_t>{
+                                            1, 8, 8, 16, 16},
+                                        {3, 7, 9, 8, 5}, {2, 6, 5, 32, 16}}) {
+      CAPTURE(g.kernel);
+      CAPTURE(g.stride);
+      CAPTURE(g.pad);
+      CAPTURE(N);
+      CAPTURE(H);
+      CAPTURE(W);
+      CAPTURE(C);
+      REQUIRE(cpu::strided_data_fits<float>(g, C) == (C % cpu::vector_lanes<float> == 0));
+      REQUIRE(cpu::strided_data_fits<double>(g, C));
+      const auto xd = random_tensor<double>({N, H, W, C}, rng);
+      const auto wd = random_tensor<double>({g.kernel, g.kernel, C, K}, rng);
+      const auto dyd = random_tensor<double>(g.output_shape(xd.shape(), wd.shape()), rng);
+      const auto ref = reference_conv_backward(g, xd, wd, dyd).first;
+      host_tensor<double> dxd;
+      sjmt::ops::conv2d_backward_data(be, g, dyd, wd, xd.shape(), dxd);
+      for (std::size_t i = 0; i < ref.size(); ++i) CHECK(dxd.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-12));
+      // the door took this kernel: the same bits, into a buffer of NaN
+      host_tensor<double> direct(xd.shape());
+      std::fill(direct.begin(), direct.end(), std::numeric_limits<double>::quiet_NaN());
+      cpu::conv2d_backward_data_strided(ws, g.pad, g.kernel, g.stride, dyd.data(), dyd.shape(), wd.data(),
+                                        xd.shape(), direct.data());
+      CHECK(std::equal(direct.begin(), direct.end(), dxd.begin()));
+      if (C % cpu::vector_lanes<float> != 0) continue;
+      const host_tensor<float> wf = wd, dyf = dyd;
+      host_tensor<float> dxf;
+      sjmt::ops::conv2d_backward_data(be, g, dyf, wf, xd.shape(), dxf);
+      for (std::size_t i = 0; i < ref.size(); ++i) CHECK(dxf.data()[i] == doctest::Approx(ref.data()[i]).epsilon(1e-4));
+      // the thread count does not change a bit
+      const int before = omp_get_max_threads();
+      omp_set_num_threads(1);
+      host_tensor<float> one(xd.shape());
+      cpu::conv2d_backward_data_strided(ws, g.pad, g.kernel, g.stride, dyf.data(), dyf.shape(), wf.data(),
+                                        xd.shape(), one.data());
+      omp_set_num_threads(4);
+      host_tensor<float> four(xd.shape());
+      cpu::conv2d_backward_data_strided(ws, g.pad, g.kernel, g.stride, dyf.data(), dyf.shape(), wf.data(),
+                                        xd.shape(), four.data());
+      omp_set_num_threads(before);
+      CHECK(std::equal(one.begin(), one.end(), dxf.begin()));
+      CHECK(std::equal(four.begin(), four.end(), dxf.begin()));
+    }
+  CHECK_FALSE(cpu::strided_data_fits<float>(conv2d_geometry{3, 1, 1}, 16));  // stride 1: the flipped forward
+  CHECK_FALSE(cpu::strided_data_fits<float>(conv2d_geometry{3, 2, 1}, 3));   // 3 channels: im2col
+  CHECK_FALSE(cpu::strided_data_fits<float>(conv2d_geometry{3, 2, 3}, 16));  // padding >= kernel
+}
+
 TEST_CASE("conv2d: the float direct stride-1 path agrees with double in all three passes") {
   // 64 -> 64 channels walk the filter one segment at a time (conv2d_direct.hpp);
   // 24 -> 40 ends on a one-vector column slice; 5x5 with padding 2 and 1.

@@ -180,6 +180,10 @@ void conv2d_backward_data(scratch& ws, const conv2d_geometry& g, const host_tens
     conv2d_forward_direct(ws, g.kernel - 1 - g.pad, g.kernel, std::size_t(1), dy.data(), ys, flipped, x_shape[3], dx.data());
     return;
   }
+  if (strided_data_fits<T>(g, x_shape[3])) {  // S^2 stride-1 sub-convolutions of dy
+    conv2d_backward_data_strided(ws, g.pad, g.kernel, g.stride, dy.data(), ys, w.data(), x_shape, dx.data());
+    return;
+  }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];
   const std::size_t image = x_shape[1] * x_shape[2] * x_shape[3];
   const_matrix_map<T> wm(w.data(), static_cast<Eigen::Index>(rsc), static_cast<Eigen::Index>(K));

@@ -361,6 +361,122 @@ const T* flipped_filter(scratch& ws, const T* w, std::size_t R, std::size_t C, s
   return out;
 }
 
+// ---- strided backward-data ------------------------------------------------------------------
+//
+// With stride S >= 2 the pixels of dx fall into S^2 classes by (h mod S, w mod S), and
+// each class is a stride-1 convolution of dy with a sub-filter: along one dimension,
+// h = S i + a receives the taps r = first + k S (k < count, first = (a + pad) mod S)
+// from dy row p = i + offset - k (offset = (a + pad) div S). Ordered by ascending p the
+// taps read count consecutive dy rows, and along the other dimension count'
+// consecutive dy columns, which in NHWC are count' K contiguous values: one segment
+// walk (count segments of count' K) per class, as the forward's, on a padded copy
+// of the dy image, each dx pixel written once (a class without taps, as the odd
+// pixels of a 1x1 stride-2 layer, is written zero). It replaces im2col's
+// R R C-wide dcol rows, the zero fill and the col2im scatter.
+
+/// The taps of one dx class along one dimension (above).
+struct strided_taps {
+  std::size_t first, count, offset;
+};
+
+inline strided_taps strided_class(std::size_t a, std::size_t R, std::size_t S, std::size_t pad) {
+  const std::size_t first = (a + pad) % S;
+  return {first, first < R ? (R - first + S - 1) / S : 0, (a + pad) / S};
+}
+
+/// Whether backward-data of g runs as conv2d_backward_data_strided: stride 2 or more,
+/// padding below the kernel, dx's C channels whole vectors (the segment GEMM's columns).
+template <class T>
+bool strided_data_fits(const conv2d_geometry& g, std::size_t C) {
+  return g.stride >= 2 && g.pad < g.kernel && C > 0 && narrow_gemm_fits<T>(C);
+}
+
+/// dx (N, H, W, C) = the gradient of conv(x, w) (kernel R, stride S >= 2, padding pad <
+/// R) with respect to x, from dy (N, P, Q, K) and w (R, R, C, K), class by class
+/// (above). Images are split among the threads, or on fewer images than threads
+/// their classes; every dx value comes from one fixed sum, so the result does not
+/// depend on the thread count. Requires strided_data_fits.
+template <class T>
+void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, std::size_t S, const T* dy,
+                                  const shape4& ys, const T* w, const shape4& xs, T* dx) {
+  const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3], P = ys[1], Q = ys[2], K = ys[3];
+  // The classes of each dimension, and the dy border they read past: rows -lo .. P - 1 + hi.
+  std::vector<strided_taps> taps(S);
+  const auto beyond = [](std::size_t end, std::size_t size) { return end > size ? end - size : 0; };
+  std::size_t lo = 0, hi_h = 0, hi_w = 0;
+  for (std::size_t a = 0; a < S; ++a) {
+    const strided_taps t = taps[a] = strided_class(a, R, S, pad);
+    if (t.count == 0) continue;
+    lo = std::max(lo, beyond(t.count - 1, t.offset));  // first tap of i = 0: dy row offset - (count - 1)
+    if (a < H) hi_h = std::max(hi_h, beyond((H - 1 - a) / S + t.offset + 1, P));  // last tap of the last i
+    if (a < W) hi_w = std::max(hi_w, beyond((W - 1 - a) / S + t.offset + 1, Q));
+  }
+  const std::size_t Hp = lo + P + hi_h, Wp = lo + Q + hi_w;
+  // Each class's sub-filter B (rows (k, l, kk) of the class's count_h x count_w taps in
+  // ascending dy order, C columns), one after another.
+  std::vector<std::size_t> at(S * S + 1, 0);
+  for (std::size_t cls = 0; cls < S * S; ++cls)
+    at[cls + 1] = at[cls] + taps[cls / S].count * taps[cls % S].count * K * C;
+  T* sub = ws.shared<T, 2>(std::max<std::size_t>(at[S * S], 1));
+  for (std::size_t cls = 0; cls < S * S; ++cls) {
+    const strided_taps th = taps[cls / S], tw = taps[cls % S];
+    T* b = sub + at[cls];
+    for (std::size_t k = 0; k < th.count; ++k)
+      for (std::size_t l = 0; l < tw.count; ++l) {
+        const std::size_t r = th.first + (th.count - 1 - k) * S, s = tw.first + (tw.count - 1 - l) * S;
+        for (std::size_t kk = 0; kk < K; ++kk)
+          for (std::size_t c = 0; c < C; ++c)
+            b[((k * tw.count + l) * K + kk) * C + c] = w[((r * R + s) * C + c) * K + kk];
+      }
+  }
+  const std::size_t items = N * S * S;
+  ws.prepare();
+#pragma omp parallel if (worth_threads(N * P * Q * K * R * R * C / (S * S) + N * H * W * C) && items > 1)
+  {
+    const std::size_t most = ((H + S - 1) / S) * ((W + S - 1) / S);
+    std::vector<const T*> a(most);
+    std::vector<T*> c(most);
+    T* dyp = ws.per_thread<T>(Hp * Wp * K);
+    std::size_t padded = N;  // the image in dyp
+#pragma omp for schedule(static)
+    for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
+      const std::size_t n = static_cast<std::size_t>(it) / (S * S), cls = static_cast<std::size_t>(it) % (S * S);
+      const std::size_t ah = cls / S, aw = cls % S;
+      const strided_taps th = taps[ah], tw = taps[aw];
+      if (ah >= H || aw >= W) continue;
+      const std::size_t Hc = (H - ah + S - 1) / S, Wc = (W - aw + S - 1) / S;
+      T* image = dx + n * H * W * C;
+      if (th.count == 0) {  // whole rows without taps: one contiguous fill each, by the row's first class
+        if (aw == 0)
+          for (std::size_t i = 0; i < Hc; ++i) std::fill_n(image + (S * i + ah) * W * C, W * C, T(0));
+        continue;
+      }
+      if (tw.count == 0) {
+        for (std::size_t i = 0; i < Hc; ++i)
+          for (std::size_t j = 0; j < Wc; ++j) std::fill_n(image + ((S * i + ah) * W + S * j + aw) * C, C, T(0));
+        continue;
+      }
+      if (padded != n) {
+        const T* src = dy + n * P * Q * K;
+        std::fill(dyp, dyp + Hp * Wp * K, T(0));
+        for (std::size_t p = 0; p < P; ++p)
+          std::memcpy(dyp + ((lo + p) * Wp + lo) * K, src + p * Q * K, Q * K * sizeof(T));
+        padded = n;
+      }
+      // dy row of class row i's first tap: i + offset - (count - 1), + lo in dyp (>= 0 by lo)
+      const std::size_t r0 = lo + th.offset + 1 - th.count, c0 = lo + tw.offset + 1 - tw.count;
+      for (std::size_t i = 0; i < Hc; ++i)
+        for (std::size_t j = 0; j < Wc; ++j) {
+          a[i * Wc + j] = dyp + ((i + r0) * Wp + j + c0) * K;
+          c[i * Wc + j] = image + ((S * i + ah) * W + S * j + aw) * C;
+        }
+      const segment_walk walk{th.count, tw.count * K, Wp * K, tw.count * K, 1};
+      segment_gemm(a.data(), c.data(), Hc * Wc, walk, static_cast<const T*>(sub + at[cls]), C, false,
+                   row_runs{Wc, K});
+    }
+  }
+}
+
 /// dw (R, R, C, K) = sum over images of the correlation of x and dy.
 /// Partial sums per fixed block of images are added in block order, so the
 /// result does not depend on the number of threads.
