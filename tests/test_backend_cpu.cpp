@@ -776,6 +776,24 @@ TEST_CASE("conv2d: 16-channel layers the plan gives F(4x4, 3x3) match the loops 
   CHECK(worst(fused, composed) < 1e-9);
 }
 
+TEST_CASE("conv2d: Winograd forward blocks leave no thread the larger share") {
+  namespace cpu = sjmt::detail::cpu;
+  const auto busiest = [](std::size_t tile_rows, std::size_t per_block, std::size_t team) {
+    const std::size_t blocks = (tile_rows + per_block - 1) / per_block;
+    return std::min(tile_rows, (blocks + team - 1) / team * per_block);
+  };
+  // F(4x4) at 8x8, batch 128: 256 tile rows of 2 tiles, products of 6 tiles (64 channels,
+  // AVX-512). Blocks of 24 gave one of 2 threads 144 tile rows; now at most 136.
+  const std::size_t r8 = cpu::winograd_balanced_rows(256, 2, 48, 6, 2);
+  CHECK(r8 < 24);
+  CHECK(busiest(256, r8, 2) <= 136);
+  CHECK(cpu::winograd_balanced_rows(256, 2, 48, 6, 1) == 24);    // one thread: the largest block
+  CHECK(cpu::winograd_balanced_rows(1024, 8, 48, 24, 2) == 6);   // 32x32, 16 channels: 171 blocks, kept
+  CHECK(cpu::winograd_balanced_rows(512, 4, 48, 12, 2) == 12);   // 16x16, 32 channels: 43 blocks, kept
+  CHECK(cpu::winograd_balanced_rows(8, 8, 48, 24, 2) == 4);      // one image: a share each
+  CHECK(cpu::winograd_balanced_rows(1, 50, 48, 24, 2) == 1);     // rows wider than a block: one tile row
+}
+
 TEST_CASE("conv2d: the Winograd plan") {
   namespace cpu = sjmt::detail::cpu;
   CHECK(cpu::plan_winograd<float>(3, 1, 32, 32, 128 * 16 * 16));   // ResNet-CIFAR's second stage

@@ -6,6 +6,11 @@
 //                    in blocks of whole images (see for_each_block)
 //   backward-data:   dX           = col2im(dY (M, K) * W^T)
 //   backward-filter: dW (RSC, K)  = col(X)^T * dY
+//
+// where the direct kernels (conv2d_direct.hpp) do not take the layer: they take
+// forward and backward-filter wherever K is whole vectors, stride-1 backward-data
+// as a forward of dY with the flipped filter, and strided backward-data wherever
+// C is whole vectors (conv2d_backward_data_strided).
 
 #include <algorithm>
 #include <cstddef>

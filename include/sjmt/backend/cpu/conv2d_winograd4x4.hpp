@@ -242,10 +242,8 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
   const bool threaded = worth_threads(N * H * W * (9 * C + K));
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
   const winograd_tile tile = winograd_product_tile<T>(K);
-  // at most a team's share of the tile rows
-  const std::size_t target =
-      std::min(winograd4x4_block_tiles(C, K, tile.rows), (tile_rows + team - 1) / team * TW);
-  const std::size_t per_block = std::max<std::size_t>(1, target / TW);
+  const std::size_t per_block =
+      winograd_balanced_rows(tile_rows, TW, winograd4x4_block_tiles(C, K, tile.rows), tile.rows, team);
   const std::size_t depth = winograd4x4_depth(C);
   const winograd_plan plan{depth, tile.vectors, tile.rows, per_block};
   const std::size_t blocks = (tile_rows + per_block - 1) / per_block;
