@@ -244,6 +244,17 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
   std::fill(xp + (H + pad) * row, xp + (H + 2 * pad) * row, T(0));
 }
 
+/// One image (H, W, C) with a zero border of `pad`: the image itself where pad is 0 (a
+/// copy would only cost: a 1x1 stride-2 layer reads a quarter of the pixels it copied),
+/// else a padded copy in the calling thread's buffer (pad_image).
+template <class T>
+const T* padded_image(scratch& ws, const T* image, std::size_t H, std::size_t W, std::size_t C, std::size_t pad) {
+  if (pad == 0) return image;
+  T* xp = ws.per_thread<T>((H + 2 * pad) * (W + 2 * pad) * C);
+  pad_image(image, H, W, C, pad, xp);
+  return xp;
+}
+
 /// Which kernels a 3x3 stride-1 layer may take: the plan's (Winograd where
 /// plan_winograd admits it), or the direct ones only.
 enum class conv_algorithm { planned, direct };
@@ -326,8 +337,7 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
     std::vector<T*> c(a.size());
     // Output rows [p0, p1) of image n from this thread's padded copy of it.
     const auto walk_rows = [&](std::size_t n, std::size_t p0, std::size_t p1) {
-      T* xp = ws.per_thread<T>(Hp * Wp * C);
-      pad_image(x + n * H * W * C, H, W, C, pad, xp);
+      const T* xp = padded_image(ws, x + n * H * W * C, H, W, C, pad);
       for (std::size_t p = p0; p < p1; ++p)
         for (std::size_t q = 0; q < Q; ++q) {
           a[(p - p0) * Q + q] = xp + (p * Wp + q) * stride * C;
@@ -523,8 +533,7 @@ void conv2d_backward_filter_direct(scratch& ws, std::size_t pad, std::size_t R, 
                            n != b * block);
           continue;
         }
-        T* xp = ws.per_thread<T>(Hp * Wp * C);
-        pad_image(x + n * H * W * C, H, W, C, pad, xp);
+        const T* xp = padded_image(ws, x + n * H * W * C, H, W, C, pad);
         if (narrow) {
           narrow_filter_image(xp, H, W, C, dy + n * P * Q * K, K, part, n != b * block);
           continue;
