@@ -2,7 +2,7 @@
 // Convolutions on the CPU without an im2col buffer, NHWC.
 //
 // Each image is copied once into a zero-padded buffer xp (H + 2 pad, W + 2 pad,
-// C). In NHWC the R S C values that output pixel (p, q) reads are then R
+// C), or read where it lies when pad is 0 (padded_image). In NHWC the R S C values that output pixel (p, q) reads are then R
 // contiguous segments of S C floats: segment r starts at xp(p + r, q, 0)
 // (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those
 // segments (a "segment walk") straight from xp, with a (rows x vectors) tile of
@@ -10,11 +10,13 @@
 // cache traffic disappear.
 //
 //   forward:         y(p, q, :)   = sum_r sum_j xp(p + r, q, j) W(r, j, :),  j = (s, c)
-//   backward-data:   the forward of the padded dy with the flipped, transposed
-//                    filter W'(r, s, k, c) = W(R-1-r, S-1-s, c, k), pad' = R-1-pad
+//   backward-data:   stride 1: the forward of the padded dy with the flipped, transposed
+//                    filter W'(r, s, k, c) = W(R-1-r, S-1-s, c, k), pad' = R-1-pad;
+//                    stride S >= 2: S^2 such walks, one per class of dx pixels
+//                    (conv2d_backward_data_strided)
 //   backward-filter: dW(r, j, :)  = sum_p sum_q xp(p + r, q, j) dy(p, q, :)
 //                    (segments are the P image rows of the output)
-// Forward and backward-filter take any stride; backward-data only stride 1.
+// All three take any stride.
 //
 // 3x3 stride-1 padding-1 layers take the tap kernels of conv2d_tap.hpp
 // instead (no padded copy, 3 FMAs per input load): forward and backward-data
@@ -107,7 +109,8 @@ void segment_tile(const T* const* a, std::size_t rows, const segment_walk& w, co
 /// How the rows of a segment GEMM are laid out: in runs of `length` rows in
 /// which row i + 1 reads A `spacing` elements after row i (length 0: no
 /// structure known). Forward: the Q pixels of an output row, spacing stride C;
-/// backward-filter: the S C (s, c) rows of one r, spacing 1.
+/// backward-filter: the S C (s, c) rows of one r, spacing 1; strided backward-data:
+/// the pixels of one row of a dx class, spacing K.
 struct row_runs {
   std::size_t length = 0, spacing = 0;
 };
@@ -335,7 +338,7 @@ void conv2d_forward_direct(scratch& ws, std::size_t pad, std::size_t R, std::siz
   {
     std::vector<const T*> a(P * Q);  // the segment walk's row pointers
     std::vector<T*> c(a.size());
-    // Output rows [p0, p1) of image n from this thread's padded copy of it.
+    // Output rows [p0, p1) of image n, from this thread's padded copy of it (or itself, pad 0).
     const auto walk_rows = [&](std::size_t n, std::size_t p0, std::size_t p1) {
       const T* xp = padded_image(ws, x + n * H * W * C, H, W, C, pad);
       for (std::size_t p = p0; p < p1; ++p)

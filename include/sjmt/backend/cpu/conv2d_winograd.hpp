@@ -158,8 +158,9 @@ inline std::size_t winograd_depth(std::size_t C) { return C % 64 == 0 ? 64 : 32;
 
 /// How a layer's forward products are cut: input channels in chunks of `depth`
 /// (winograd_depth), output channels in `vectors` (4, 2 or 1) per product, `rows` =
-/// 24 / vectors tiles per product (the tile counts of a block are padded to a
-/// multiple of it), and `tile_rows` (whole rows of tiles) per block.
+/// accumulator_registers / vectors tiles per product (winograd_product_tile; the tile
+/// counts of a block are padded to a multiple of it), and `tile_rows` (whole rows of
+/// tiles) per block.
 struct winograd_plan {
   std::size_t depth, vectors, rows, tile_rows;
 };
@@ -199,7 +200,8 @@ inline std::size_t winograd_padded(std::size_t tiles, std::size_t rows) {
 /// fewer than the larger size's (smaller blocks cost more than their tiles: 8-tile blocks
 /// ran 1.3x slower at 16 channels). So the threads finish together: 8x8 images at batch
 /// 128 are 256 tile rows, and blocks of 24 made 11 blocks, 6 for one thread and 5 for the
-/// other (288 product tiles against 240); blocks of 12 make 11 each (264).
+/// other (288 product tiles against 240); with products of 6 tiles (64 channels, AVX-512)
+/// blocks of 15 make 9 and 8 (135 tile rows against 121; 270 product tiles for the busier).
 inline std::size_t winograd_balanced_rows(std::size_t tile_rows, std::size_t TW, std::size_t most,
                                           std::size_t rows, std::size_t team) {
   const std::size_t top = std::clamp<std::size_t>((tile_rows + team - 1) / team, 1, std::max<std::size_t>(most / TW, 1));
@@ -337,6 +339,7 @@ void winograd_block_products(const winograd_plan& plan, std::size_t positions, c
             else
               winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
           } else {
+            assert(plan.vectors <= 2 && "winograd_product_tile: at most 2 vectors with 12 accumulators");
             if (plan.vectors == 2)
               winograd_product<T, Depth, 1, 6, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
             else
