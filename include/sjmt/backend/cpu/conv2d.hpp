@@ -186,7 +186,8 @@ void conv2d_backward_data(scratch& ws, const conv2d_geometry& g, const host_tens
     return;
   }
   if (strided_data_fits<T>(g, x_shape[3])) {  // S^2 stride-1 sub-convolutions of dy
-    conv2d_backward_data_strided(ws, g.pad, g.kernel, g.stride, dy.data(), ys, w.data(), x_shape, dx.data());
+    conv2d_backward_data_strided(ws, g.pad, g.kernel, g.stride, dy.data(), ys, w.data(), x_shape,
+                                 dx.data());
     return;
   }
   const std::size_t rsc = w.shape()[0] * w.shape()[1] * w.shape()[2];

@@ -2,12 +2,11 @@
 // Convolutions on the CPU without an im2col buffer, NHWC.
 //
 // Each image is copied once into a zero-padded buffer xp (H + 2 pad, W + 2 pad,
-// C), or read where it lies when pad is 0 (padded_image). In NHWC the R S C values that output pixel (p, q) reads are then R
-// contiguous segments of S C floats: segment r starts at xp(p + r, q, 0)
-// (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those
-// segments (a "segment walk") straight from xp, with a (rows x vectors) tile of
-// the result in registers as gemm.hpp does, so the 9x im2col copy and its
-// cache traffic disappear.
+// C), or read where it lies when pad is 0 (padded_image). In NHWC the R S C values that output
+// pixel (p, q) reads are then R contiguous segments of S C floats: segment r starts at xp(p + r, q,
+// 0) (with stride u: at xp(u p + r, u q, 0)). The kernel reads A through those segments (a "segment
+// walk") straight from xp, with a (rows x vectors) tile of the result in registers as gemm.hpp
+// does, so the 9x im2col copy and its cache traffic disappear.
 //
 //   forward:         y(p, q, :)   = sum_r sum_j xp(p + r, q, j) W(r, j, :),  j = (s, c)
 //   backward-data:   stride 1: the forward of the padded dy with the flipped, transposed
@@ -251,7 +250,8 @@ void pad_image(const T* x, std::size_t H, std::size_t W, std::size_t C, std::siz
 /// copy would only cost: a 1x1 stride-2 layer reads a quarter of the pixels it copied),
 /// else a padded copy in the calling thread's buffer (pad_image).
 template <class T>
-const T* padded_image(scratch& ws, const T* image, std::size_t H, std::size_t W, std::size_t C, std::size_t pad) {
+const T* padded_image(scratch& ws, const T* image, std::size_t H, std::size_t W, std::size_t C,
+                      std::size_t pad) {
   if (pad == 0) return image;
   T* xp = ws.per_thread<T>((H + 2 * pad) * (W + 2 * pad) * C);
   pad_image(image, H, W, C, pad, xp);
@@ -410,8 +410,9 @@ bool strided_data_fits(const conv2d_geometry& g, std::size_t C) {
 /// their classes; every dx value comes from one fixed sum, so the result does not
 /// depend on the thread count. Requires strided_data_fits.
 template <class T>
-void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, std::size_t S, const T* dy,
-                                  const shape4& ys, const T* w, const shape4& xs, T* dx) {
+void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, std::size_t S,
+                                  const T* dy, const shape4& ys, const T* w, const shape4& xs,
+                                  T* dx) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3], P = ys[1], Q = ys[2], K = ys[3];
   // The classes of each dimension, and the dy border they read past: rows -lo .. P - 1 + hi.
   std::vector<strided_taps> taps(S);
@@ -420,8 +421,10 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
   for (std::size_t a = 0; a < S; ++a) {
     const strided_taps t = taps[a] = strided_class(a, R, S, pad);
     if (t.count == 0) continue;
-    lo = std::max(lo, beyond(t.count - 1, t.offset));  // first tap of i = 0: dy row offset - (count - 1)
-    if (a < H) hi_h = std::max(hi_h, beyond((H - 1 - a) / S + t.offset + 1, P));  // last tap of the last i
+    // the first tap of i = 0 reads dy row offset - (count - 1); the last i's reads row
+    // (H - 1 - a) / S + offset
+    lo = std::max(lo, beyond(t.count - 1, t.offset));
+    if (a < H) hi_h = std::max(hi_h, beyond((H - 1 - a) / S + t.offset + 1, P));
     if (a < W) hi_w = std::max(hi_w, beyond((W - 1 - a) / S + t.offset + 1, Q));
   }
   const std::size_t Hp = lo + P + hi_h, Wp = lo + Q + hi_w;
@@ -436,7 +439,8 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
     T* b = sub + at[cls];
     for (std::size_t k = 0; k < th.count; ++k)
       for (std::size_t l = 0; l < tw.count; ++l) {
-        const std::size_t r = th.first + (th.count - 1 - k) * S, s = tw.first + (tw.count - 1 - l) * S;
+        const std::size_t r = th.first + (th.count - 1 - k) * S,
+                          s = tw.first + (tw.count - 1 - l) * S;
         for (std::size_t kk = 0; kk < K; ++kk)
           for (std::size_t c = 0; c < C; ++c)
             b[((k * tw.count + l) * K + kk) * C + c] = w[((r * R + s) * C + c) * K + kk];
@@ -444,7 +448,8 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
   }
   const std::size_t items = N * S * S;
   ws.prepare();
-#pragma omp parallel if (worth_threads(N * P * Q * K * R * R * C / (S * S) + N * H * W * C) && items > 1)
+  const std::size_t work = N * P * Q * K * R * R * C / (S * S) + N * H * W * C;
+#pragma omp parallel if (worth_threads(work) && items > 1)
   {
     const std::size_t most = ((H + S - 1) / S) * ((W + S - 1) / S);
     std::vector<const T*> a(most);
@@ -453,20 +458,24 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
     std::size_t padded = N;  // the image in dyp
 #pragma omp for schedule(static)
     for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
-      const std::size_t n = static_cast<std::size_t>(it) / (S * S), cls = static_cast<std::size_t>(it) % (S * S);
+      const std::size_t n = static_cast<std::size_t>(it) / (S * S),
+                        cls = static_cast<std::size_t>(it) % (S * S);
       const std::size_t ah = cls / S, aw = cls % S;
       const strided_taps th = taps[ah], tw = taps[aw];
       if (ah >= H || aw >= W) continue;
       const std::size_t Hc = (H - ah + S - 1) / S, Wc = (W - aw + S - 1) / S;
       T* image = dx + n * H * W * C;
-      if (th.count == 0) {  // whole rows without taps: one contiguous fill each, by the row's first class
+      // whole rows without taps: one contiguous fill each, by the row's first class
+      if (th.count == 0) {
         if (aw == 0)
-          for (std::size_t i = 0; i < Hc; ++i) std::fill_n(image + (S * i + ah) * W * C, W * C, T(0));
+          for (std::size_t i = 0; i < Hc; ++i)
+            std::fill_n(image + (S * i + ah) * W * C, W * C, T(0));
         continue;
       }
       if (tw.count == 0) {
         for (std::size_t i = 0; i < Hc; ++i)
-          for (std::size_t j = 0; j < Wc; ++j) std::fill_n(image + ((S * i + ah) * W + S * j + aw) * C, C, T(0));
+          for (std::size_t j = 0; j < Wc; ++j)
+            std::fill_n(image + ((S * i + ah) * W + S * j + aw) * C, C, T(0));
         continue;
       }
       if (padded != n) {
@@ -484,8 +493,8 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
           c[i * Wc + j] = image + ((S * i + ah) * W + S * j + aw) * C;
         }
       const segment_walk walk{th.count, tw.count * K, Wp * K, tw.count * K, 1};
-      segment_gemm(a.data(), c.data(), Hc * Wc, walk, static_cast<const T*>(sub + at[cls]), C, false,
-                   row_runs{Wc, K});
+      segment_gemm(a.data(), c.data(), Hc * Wc, walk, static_cast<const T*>(sub + at[cls]), C,
+                   false, row_runs{Wc, K});
     }
   }
 }

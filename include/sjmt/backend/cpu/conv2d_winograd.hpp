@@ -111,8 +111,7 @@ void winograd_filter(const T* w, std::size_t C, std::size_t K, T* u) {
 /// All three passes ask F(4x4, 3x3) first (plan_winograd4x4, plan_winograd4x4_filter).
 template <class T>
 bool plan_winograd(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t pixels) {
-  return R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 &&
-         K >= 32 && pixels >= 2048;
+  return R == 3 && pad == 1 && C % 32 == 0 && K % vector_lanes<T> == 0 && K >= 32 && pixels >= 2048;
 }
 
 /// C (Rows, Vectors L) (+)= A (Rows, depth) * B (depth, Vectors L), the register tile of
@@ -204,7 +203,8 @@ inline std::size_t winograd_padded(std::size_t tiles, std::size_t rows) {
 /// blocks of 15 make 9 and 8 (135 tile rows against 121; 270 product tiles for the busier).
 inline std::size_t winograd_balanced_rows(std::size_t tile_rows, std::size_t TW, std::size_t most,
                                           std::size_t rows, std::size_t team) {
-  const std::size_t top = std::clamp<std::size_t>((tile_rows + team - 1) / team, 1, std::max<std::size_t>(most / TW, 1));
+  const std::size_t top = std::clamp<std::size_t>((tile_rows + team - 1) / team, 1,
+                                                  std::max<std::size_t>(most / TW, 1));
   std::size_t best = top, best_load = 0;
   for (std::size_t r = top; r >= std::max<std::size_t>(1, (top + 1) / 2); --r) {
     const std::size_t blocks = (tile_rows + r - 1) / r;
@@ -218,8 +218,8 @@ inline std::size_t winograd_balanced_rows(std::size_t tile_rows, std::size_t TW,
 }
 
 template <class T>
-winograd_plan plan_winograd_blocks(std::size_t C, std::size_t K, std::size_t W, std::size_t tile_rows,
-                                   std::size_t team) {
+winograd_plan plan_winograd_blocks(std::size_t C, std::size_t K, std::size_t W,
+                                   std::size_t tile_rows, std::size_t team) {
   const winograd_tile tile = winograd_product_tile<T>(K);
   const std::size_t TW = (W + 1) / 2;
   const std::size_t per_block =
@@ -339,7 +339,8 @@ void winograd_block_products(const winograd_plan& plan, std::size_t positions, c
             else
               winograd_product<T, Depth, 1, 24, 1>(vi, ui + j, Depth, K, mi + j, chunk > 0);
           } else {
-            assert(plan.vectors <= 2 && "winograd_product_tile: at most 2 vectors with 12 accumulators");
+            assert(plan.vectors <= 2 &&
+                   "winograd_product_tile: at most 2 vectors with 12 accumulators");
             if (plan.vectors == 2)
               winograd_product<T, Depth, 1, 6, 2>(vi, ui + j, Depth, K, mi + j, chunk > 0);
             else
@@ -518,8 +519,8 @@ void winograd_filter_products(std::size_t positions, const T* v, const T* z, std
 /// per product, 16 x 1 where K is an odd number of vectors: 16 accumulators, 2 loads and
 /// 8 broadcasts per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64 channels where
 /// 8 x 2 gives 1.39x; with AVX2 4 x 2 and 8 x 1, 8 accumulators, enough for two FMA
-/// pipes of latency 4). V and Z need no padding tiles: the products run over the tiles one at a time.
-/// Returns the partials, `blocks` of them in scratch slot 1.
+/// pipes of latency 4). V and Z need no padding tiles: the products run over the tiles one at a
+/// time. Returns the partials, `blocks` of them in scratch slot 1.
 template <class T, class Transform>
 T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std::size_t TH, std::size_t TW,
                           std::size_t W, std::size_t C, std::size_t K, std::size_t depth, std::size_t block,

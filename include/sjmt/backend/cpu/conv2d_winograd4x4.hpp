@@ -222,8 +222,8 @@ inline std::size_t winograd4x4_block_tiles(std::size_t C, std::size_t K, std::si
 template <class T>
 bool plan_winograd4x4(std::size_t R, std::size_t pad, std::size_t C, std::size_t K, std::size_t N, std::size_t H,
                       std::size_t W) {
-  return R == 3 && pad == 1 && C % 16 == 0 && K % vector_lanes<T> == 0 &&
-         K >= 16 && H % 4 == 0 && W % 4 == 0 && N * H * W >= 4096;
+  return R == 3 && pad == 1 && C % 16 == 0 && K % vector_lanes<T> == 0 && K >= 16 && H % 4 == 0 &&
+         W % 4 == 0 && N * H * W >= 4096;
 }
 
 /// y (N, H, W, K) = conv3x3(x (N, H, W, C), w (3, 3, C, K)), stride 1, padding 1,
@@ -242,8 +242,8 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
   const bool threaded = worth_threads(N * H * W * (9 * C + K));
   const std::size_t team = threaded ? static_cast<std::size_t>(omp_get_max_threads()) : 1;
   const winograd_tile tile = winograd_product_tile<T>(K);
-  const std::size_t per_block =
-      winograd_balanced_rows(tile_rows, TW, winograd4x4_block_tiles(C, K, tile.rows), tile.rows, team);
+  const std::size_t per_block = winograd_balanced_rows(
+      tile_rows, TW, winograd4x4_block_tiles(C, K, tile.rows), tile.rows, team);
   const std::size_t depth = winograd4x4_depth(C);
   const winograd_plan plan{depth, tile.vectors, tile.rows, per_block};
   const std::size_t blocks = (tile_rows + per_block - 1) / per_block;
