@@ -164,6 +164,7 @@ TEST_CASE("conv2d: strided backward-data (a sub-convolution per pixel class) mat
       CAPTURE(W);
       CAPTURE(C);
       REQUIRE(cpu::strided_data_fits<double>(g, C));
+      if (H + 2 * g.pad < g.kernel || W + 2 * g.pad < g.kernel) continue;  // no output (the door throws)
       const auto xd = random_tensor<double>({N, H, W, C}, rng);
       const auto wd = random_tensor<double>({g.kernel, g.kernel, C, K}, rng);
       const auto dyd = random_tensor<double>(g.output_shape(xd.shape(), wd.shape()), rng);
