@@ -1028,6 +1028,14 @@ TEST_CASE("batch_norm_add_relu: float agrees with double forward and backward; y
     CHECK(yd.data()[i] == doctest::Approx(std::max(plain.data()[i] + zd.data()[i], 0.0)).epsilon(1e-12));
     CHECK(dzd.data()[i] == (yd.data()[i] > 0 ? dyd.data()[i] : 0.0));
   }
+  // Without the residual's gradient (the second pass then reads y and dy, not dz): the same
+  // dx, dgamma and dbeta, bit for bit.
+  host_tensor<double> dx_alone, dg_alone, db_alone;
+  sjmt::ops::batch_norm_relu_backward(be, xd, yd, dyd, gd, md, sd, dx_alone, dg_alone, db_alone,
+                                      static_cast<host_tensor<double>*>(nullptr));
+  CHECK(std::equal(dx_alone.begin(), dx_alone.end(), dxd.begin()));
+  CHECK(std::equal(dg_alone.begin(), dg_alone.end(), dgd.begin()));
+  CHECK(std::equal(db_alone.begin(), db_alone.end(), dbd.begin()));
   const auto close = [](const auto& f, const auto& d) {
     REQUIRE(f.size() == d.size());
     for (std::size_t i = 0; i < f.size(); ++i) CHECK(f.data()[i] == doctest::Approx(d.data()[i]).epsilon(1e-4).scale(1.0));
