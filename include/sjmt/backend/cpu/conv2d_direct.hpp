@@ -414,20 +414,21 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
                                   const T* dy, const shape4& ys, const T* w, const shape4& xs,
                                   T* dx) {
   const std::size_t N = xs[0], H = xs[1], W = xs[2], C = xs[3], P = ys[1], Q = ys[2], K = ys[3];
-  // The classes of each dimension, and the dy border they read past: rows -lo .. P - 1 + hi.
+  // The classes of each dimension, and the dy border they read past: one zero border
+  // as wide as the widest reach before row 0 or past row P - 1 (column 0, Q - 1).
   std::vector<strided_taps> taps(S);
   const auto beyond = [](std::size_t end, std::size_t size) { return end > size ? end - size : 0; };
-  std::size_t lo = 0, hi_h = 0, hi_w = 0;
+  std::size_t border = 0;
   for (std::size_t a = 0; a < S; ++a) {
     const strided_taps t = taps[a] = strided_class(a, R, S, pad);
     if (t.count == 0) continue;
     // the first tap of i = 0 reads dy row offset - (count - 1); the last i's reads row
     // (H - 1 - a) / S + offset
-    lo = std::max(lo, beyond(t.count - 1, t.offset));
-    if (a < H) hi_h = std::max(hi_h, beyond((H - 1 - a) / S + t.offset + 1, P));
-    if (a < W) hi_w = std::max(hi_w, beyond((W - 1 - a) / S + t.offset + 1, Q));
+    border = std::max(border, beyond(t.count - 1, t.offset));
+    if (a < H) border = std::max(border, beyond((H - 1 - a) / S + t.offset + 1, P));
+    if (a < W) border = std::max(border, beyond((W - 1 - a) / S + t.offset + 1, Q));
   }
-  const std::size_t Hp = lo + P + hi_h, Wp = lo + Q + hi_w;
+  const std::size_t Wp = Q + 2 * border;
   // Each class's sub-filter B (rows (k, l, kk) of the class's count_h x count_w taps in
   // ascending dy order, C columns), one after another.
   std::vector<std::size_t> at(S * S + 1, 0);
@@ -454,7 +455,7 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
     const std::size_t most = ((H + S - 1) / S) * ((W + S - 1) / S);
     std::vector<const T*> a(most);
     std::vector<T*> c(most);
-    T* dyp = ws.per_thread<T>(Hp * Wp * K);
+    const T* dyp = nullptr;
     std::size_t padded = N;  // the image in dyp
 #pragma omp for schedule(static)
     for (std::ptrdiff_t it = 0; it < static_cast<std::ptrdiff_t>(items); ++it) {
@@ -478,15 +479,13 @@ void conv2d_backward_data_strided(scratch& ws, std::size_t pad, std::size_t R, s
             std::fill_n(image + ((S * i + ah) * W + S * j + aw) * C, C, T(0));
         continue;
       }
-      if (padded != n) {
-        const T* src = dy + n * P * Q * K;
-        std::fill(dyp, dyp + Hp * Wp * K, T(0));
-        for (std::size_t p = 0; p < P; ++p)
-          std::memcpy(dyp + ((lo + p) * Wp + lo) * K, src + p * Q * K, Q * K * sizeof(T));
+      if (padded != n) {  // dy itself where the border is 0 (1x1 stride 2)
+        dyp = padded_image(ws, dy + n * P * Q * K, P, Q, K, border);
         padded = n;
       }
-      // dy row of class row i's first tap: i + offset - (count - 1), + lo in dyp (>= 0 by lo)
-      const std::size_t r0 = lo + th.offset + 1 - th.count, c0 = lo + tw.offset + 1 - tw.count;
+      // dy row of class row i's first tap: i + offset - (count - 1), + border in dyp (>= 0)
+      const std::size_t r0 = border + th.offset + 1 - th.count,
+                        c0 = border + tw.offset + 1 - tw.count;
       for (std::size_t i = 0; i < Hc; ++i)
         for (std::size_t j = 0; j < Wc; ++j) {
           a[i * Wc + j] = dyp + ((i + r0) * Wp + j + c0) * K;
