@@ -29,9 +29,13 @@ namespace sjmt {
 
 /// Output-shaped buffers shared by the blocks of a stage (resnet_cifar): a and
 /// b hold the gradients inside a block's backward (blocks run it one at a
-/// time; per block only the input gradient is kept), and in inference also
-/// the intermediate activations, with the block outputs alternating between
-/// out[0] and out[1] (a block reads only its predecessor's output).
+/// time), and in inference also the intermediate activations. out[0] and
+/// out[1] take turns: in inference as the block outputs (a block reads only
+/// its predecessor's output), in backward as the input gradients of the blocks
+/// that keep the shape (a block's dx is the one its dy is not; the block
+/// before reads it and is done with it before the next block writes it). So a
+/// stage holds two input gradients, not one per block: 218 MiB less at the
+/// peak of ResNet-110 training (docs/performance.md).
 template <class Backend, class T>
 struct block_scratch {
   typename Backend::template tensor<T> a, b, out[2];
@@ -91,21 +95,25 @@ class basic_block {
     return m_bn2.forward(m_conv2.forward(h, m), &shortcut, m);
   }
 
-  // The gradient at the sum, dsum, is written straight into m_dx (identity
+  // The gradient at the sum, dsum, is written straight into dx (identity
   // shortcut, where it has dx's shape) or m_dsum (a block that changes the
-  // shape), and m_dx then becomes dbranch + dshort in place. The branch's
+  // shape), and dx then becomes dbranch + dshort in place. The branch's
   // gradients alternate between the two scratch buffers; the conv1 gradient of
   // a block that changes the shape has the input's shape and stays in conv1.
+  // dx is the stage's out[] buffer that dy is not (block_scratch) where the
+  // block keeps the shape and has stage scratch, else the block's own m_dx:
+  // valid until the next backward on the same scratch.
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
-    tensor& dsum = changes_shape() ? m_dsum : m_dx;
     auto& s = m_scratch ? *m_scratch : m_own_scratch;
+    tensor& dx = changes_shape() || !m_scratch ? m_dx : &dy == &s.out[0] ? s.out[1] : s.out[0];
+    tensor& dsum = changes_shape() ? m_dsum : dx;
     const tensor& d_conv2 = m_conv2.backward(m_bn2.backward(dy, s.a, &dsum), s.b);
     const tensor& d_bn1 = m_bn1.backward(d_conv2, s.a, nullptr);
     const tensor& dbranch = changes_shape() ? m_conv1.backward(d_bn1) : m_conv1.backward(d_bn1, s.b);
     const tensor& dshort = shortcut_backward(dsum);
-    ops::add(*m_be, dbranch, dshort, m_dx);  // add allows y to alias an input
-    return m_dx;
+    ops::add(*m_be, dbranch, dshort, dx);  // add allows y to alias an input
+    return dx;
   }
 
   void collect(parameter_list<Backend, T>& out, const std::string& prefix) {
@@ -139,7 +147,7 @@ class basic_block {
   std::optional<conv2d<Backend, T>> m_proj_conv;
   std::optional<batch_norm<Backend, T>> m_proj_bn;
   std::optional<subsample_pad<Backend, T>> m_pad;  // option A blocks that change the shape
-  tensor m_dx, m_dsum;  // m_dsum: blocks that change the shape only
+  tensor m_dx, m_dsum;  // m_dx: without stage scratch or where the shape changes; m_dsum: the latter
   const tensor* m_x = nullptr;
 };
 
