@@ -49,6 +49,25 @@ void conv_pass(benchmark::State& state, int pass) {
   state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
 }
 
+// Inference's convolution: 3x3 stride 1 with its batch norm folded in and the ReLU, and with
+// the residual added before the ReLU when residual is 1 (a block's second convolution).
+// args: H (= W), C (= K), residual
+void conv_infer(benchmark::State& state) {
+  const auto H = static_cast<std::size_t>(state.range(0)), C = static_cast<std::size_t>(state.range(1));
+  const bool residual = state.range(2) != 0;
+  const sjmt::conv2d_geometry g{3, 1, 1};
+  const auto x = random_tensor({128, H, H, C}), w = random_tensor({3, 3, C, C}), z = random_tensor({128, H, H, C});
+  auto gamma = sjmt::make_host_tensor<float>({1, 1, 1, C}, 1.0f), beta = gamma, mean = gamma, var = gamma;
+  sjmt::host_tensor<float> y;
+  for (auto _ : state) {
+    sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1e-5f, residual ? &z : nullptr,
+                                                true, y);
+    benchmark::ClobberMemory();
+  }
+  const double flops = 2.0 * static_cast<double>(y.size() * 9 * C);
+  state.counters["GFLOP/s"] = benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate, benchmark::Counter::kIs1000);
+}
+
 void batch_norm_train(benchmark::State& state) {
   const auto H = static_cast<std::size_t>(state.range(0)), C = static_cast<std::size_t>(state.range(1));
   const auto x = random_tensor({128, H, H, C});
@@ -157,6 +176,7 @@ BENCHMARK_CAPTURE(conv_pass, backward_filter, 2) SJMT_CONV_ARGS;
 BENCHMARK(sgemm)->Arg(1024)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(fma_peak)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(fma_broadcast)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(conv_infer)->Args({32, 16, 0})->Args({32, 16, 1})->Args({16, 32, 0})->Args({16, 32, 1})->Args({8, 64, 0})->Args({8, 64, 1})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(batch_norm_train)->Args({32, 16})->Args({8, 64})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(batch_norm_relu_residual)->Args({32, 16})->Args({8, 64})->Unit(benchmark::kMillisecond)->UseRealTime();
 
