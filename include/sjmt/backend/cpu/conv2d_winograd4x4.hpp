@@ -108,11 +108,17 @@ void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, 
     }
     for (std::size_t c = 0; c < C; c += L) {
       const std::size_t chunk = c / Depth, within = c % Depth;
+      vec carry[2][6];  // the last two columns' B^T of the tile before: this tile's first two
       for (std::size_t tj = 0; tj < TW; ++tj) {
         vec e[6][6];  // e[b] = B^T (column 4 tj + b - 1)
 #pragma GCC unroll 6
         for (std::size_t b = 0; b < 6; ++b) {
           const std::size_t j = 4 * tj + b;  // input column j - 1
+          if (b < 2 && tj > 0) {
+#pragma GCC unroll 6
+            for (int a = 0; a < 6; ++a) e[b][a] = carry[b][a];
+            continue;
+          }
           if (j < 1 || j > W) {
 #pragma GCC unroll 6
             for (int a = 0; a < 6; ++a) e[b][a] = vec{};
@@ -122,6 +128,11 @@ void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, 
 #pragma GCC unroll 6
           for (int a = 0; a < 6; ++a) std::memcpy(&d[a], rows[a] + (j - 1) * C + c, sizeof(vec));
           winograd4x4_bt6(d[0], d[1], d[2], d[3], d[4], d[5], e[b]);
+        }
+#pragma GCC unroll 6
+        for (int a = 0; a < 6; ++a) {
+          carry[0][a] = e[4][a];
+          carry[1][a] = e[5][a];
         }
         const std::size_t tile = (t - t0) * TW + tj;
 #pragma GCC unroll 6
