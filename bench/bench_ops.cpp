@@ -59,9 +59,13 @@ void conv_infer(benchmark::State& state) {
   const auto x = random_tensor({128, H, H, C}), w = random_tensor({3, 3, C, C}), z = random_tensor({128, H, H, C});
   auto gamma = sjmt::make_host_tensor<float>({1, 1, 1, C}, 1.0f), beta = gamma, mean = gamma, var = gamma;
   sjmt::host_tensor<float> y;
-  for (auto _ : state) {
+  const auto pass = [&] {
     sjmt::ops::conv2d_bn_add_relu_forward_infer(be, g, x, w, gamma, beta, mean, var, 1e-5f, residual ? &z : nullptr,
                                                 true, y);
+  };
+  pass();  // y allocated and touched outside the timing
+  for (auto _ : state) {
+    pass();
     benchmark::ClobberMemory();
   }
   const double flops = 2.0 * static_cast<double>(y.size() * 9 * C);

@@ -4,7 +4,9 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <tuple>
+#include <vector>
 
 #include <sjmt/labels.hpp>
 #include <sjmt/nn.hpp>
@@ -390,6 +392,48 @@ TEST_CASE("resnet_cifar: blocks of a stage share gradient scratch and still pass
   CHECK(check_gradients([&](const sjmt_test::tensor& in) -> const sjmt_test::tensor& { return trunk.forward(in, mode::train); },
                         [&](const sjmt_test::tensor& dy) -> const sjmt_test::tensor& { return trunk.backward(dy); }, x,
                         ps, {.samples = 4}) >= 4 * 30);
+}
+
+TEST_CASE("basic_block: backward through shared stage scratch equals backward with own buffers") {
+  // Four identity blocks and then a projection block on one scratch: the identity
+  // blocks' input gradients take turns in out[0] and out[1] (the third and fourth
+  // write the buffers the first two wrote); each must match blocks with buffers of
+  // their own, input gradient and every parameter gradient, bit for bit (a dx in
+  // s.a or s.b, which the block's own backward uses, fails here).
+  std::mt19937_64 rng_a(19), rng_b(19), rng(20);
+  sjmt::block_scratch<B, double> scratch;
+  std::vector<std::unique_ptr<sjmt::basic_block<B, double>>> shared, own;
+  for (int i = 0; i < 4; ++i) {
+    shared.push_back(std::make_unique<sjmt::basic_block<B, double>>(be, 4, 4, 1, rng_a, &scratch));
+    own.push_back(std::make_unique<sjmt::basic_block<B, double>>(be, 4, 4, 1, rng_b));
+  }
+  sjmt::block_scratch<B, double> next;  // the projection block's own stage
+  shared.push_back(std::make_unique<sjmt::basic_block<B, double>>(be, 4, 8, 2, rng_a, &next));
+  own.push_back(std::make_unique<sjmt::basic_block<B, double>>(be, 4, 8, 2, rng_b));
+  const auto x = random_tensor({2, 6, 6, 4}, rng);
+  const auto dy = random_tensor({2, 3, 3, 8}, rng);
+  const auto run = [&](auto& blocks) {
+    const sjmt_test::tensor* h = &x;
+    for (auto& b : blocks) h = &b->forward(*h, mode::train);
+    const sjmt_test::tensor* g = &dy;
+    for (auto it = blocks.rbegin(); it != blocks.rend(); ++it) g = &(*it)->backward(*g);
+    return *g;  // a copy: the shared one lives in the scratch
+  };
+  const auto dx_shared = run(shared), dx_own = run(own);
+  REQUIRE(dx_shared.shape() == x.shape());
+  CHECK(std::equal(dx_shared.begin(), dx_shared.end(), dx_own.begin()));
+  for (std::size_t i = 0; i < shared.size(); ++i) {
+    sjmt_test::params ps, po;
+    shared[i]->collect(ps, "");
+    own[i]->collect(po, "");
+    REQUIRE(ps.size() == po.size());
+    for (std::size_t j = 0; j < ps.size(); ++j) {
+      if (!ps[j].grad) continue;
+      CAPTURE(i);
+      CAPTURE(ps[j].name);
+      CHECK(std::equal(ps[j].grad->begin(), ps[j].grad->end(), po[j].grad->begin()));
+    }
+  }
 }
 
 TEST_CASE("basic_block: inference through shared stage scratch equals inference with own buffers") {

@@ -32,10 +32,12 @@ namespace sjmt {
 /// time), and in inference also the intermediate activations. out[0] and
 /// out[1] take turns: in inference as the block outputs (a block reads only
 /// its predecessor's output), in backward as the input gradients of the blocks
-/// that keep the shape (a block's dx is the one its dy is not; the block
-/// before reads it and is done with it before the next block writes it). So a
-/// stage holds two input gradients, not one per block: 218 MiB less at the
-/// peak of ResNet-110 training (docs/performance.md).
+/// that keep the shape (a block's dx is the one its dy is not, so that batch
+/// norm's backward never writes its dz over its own dy, which the door does not
+/// promise to allow; the block before reads dx and is done with it before the
+/// next block writes that buffer). So a
+/// stage holds two input gradients, not one per block (peak memory:
+/// docs/performance.md, "A stage's input gradients in two buffers").
 template <class Backend, class T>
 struct block_scratch {
   typename Backend::template tensor<T> a, b, out[2];
@@ -102,11 +104,11 @@ class basic_block {
   // a block that changes the shape has the input's shape and stays in conv1.
   // dx is the stage's out[] buffer that dy is not (block_scratch) where the
   // block keeps the shape and has stage scratch, else the block's own m_dx:
-  // valid until the next backward on the same scratch.
+  // valid until the next backward or inference forward on the same scratch.
   const tensor& backward(const tensor& dy) {
     SJMT_CHECK(value_error, m_x != nullptr, "basic_block::backward: called before forward");
     auto& s = m_scratch ? *m_scratch : m_own_scratch;
-    tensor& dx = changes_shape() || !m_scratch ? m_dx : &dy == &s.out[0] ? s.out[1] : s.out[0];
+    tensor& dx = (changes_shape() || !m_scratch) ? m_dx : (&dy == &s.out[0] ? s.out[1] : s.out[0]);
     tensor& dsum = changes_shape() ? m_dsum : dx;
     const tensor& d_conv2 = m_conv2.backward(m_bn2.backward(dy, s.a, &dsum), s.b);
     const tensor& d_bn1 = m_bn1.backward(d_conv2, s.a, nullptr);
