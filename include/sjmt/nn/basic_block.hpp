@@ -35,9 +35,9 @@ namespace sjmt {
 /// that keep the shape (a block's dx is the one its dy is not, so that batch
 /// norm's backward never writes its dz over its own dy, which the door does not
 /// promise to allow; the block before reads dx and is done with it before the
-/// next block writes that buffer). So a
-/// stage holds two input gradients, not one per block (peak memory:
-/// docs/performance.md, "A stage's input gradients in two buffers").
+/// next block writes that buffer). So a stage holds two input gradients, not
+/// one per block (peak memory: docs/performance.md, "A stage's input gradients
+/// in two buffers").
 template <class Backend, class T>
 struct block_scratch {
   typename Backend::template tensor<T> a, b, out[2];

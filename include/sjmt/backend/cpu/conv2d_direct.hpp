@@ -383,9 +383,10 @@ const T* flipped_filter(scratch& ws, const T* w, std::size_t R, std::size_t C, s
 // taps read count consecutive dy rows, and along the other dimension count'
 // consecutive dy columns, which in NHWC are count' K contiguous values: one segment
 // walk (count segments of count' K) per class, as the forward's, on a padded copy
-// of the dy image (dy itself where no class reads past it), each dx pixel written once (a class without taps, as the odd
-// pixels of a 1x1 stride-2 layer, is written zero). It replaces im2col's
-// R R C-wide dcol rows, the zero fill and the col2im scatter.
+// of the dy image (dy itself where no class reads past it), each dx pixel written
+// once (a class without taps, as the odd pixels of a 1x1 stride-2 layer, is
+// written zero). It replaces im2col's R R C-wide dcol rows, the zero fill and the
+// col2im scatter.
 
 /// The taps of one dx class along one dimension (above).
 struct strided_taps {
