@@ -95,7 +95,7 @@ inline void winograd4x4_bt6(const vec& d0, const vec& d1, const vec& d2, const v
 /// (tile row t: image t / TH, input rows 4 (t % TH) - 1 .. 4 (t % TH) + 4).
 template <class T, std::size_t Depth>
 void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, std::size_t t0, std::size_t t1,
-                      const T* zero, std::size_t padded, T* v) {
+                      std::size_t t_end, const T* zero, std::size_t padded, T* v) {
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tiles = (t1 - t0) * TW, chunks = C / Depth;
@@ -106,10 +106,26 @@ void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, 
       const std::size_t h = 4 * ti + a;  // input row h - 1
       rows[a] = h >= 1 && h <= H ? x + (n * H + h - 1) * W * C : zero;
     }
+    // The input rows that tile row t + 1 reads and this one does not (4, or 5 at an
+    // image's first tile row), prefetched into L2 four pixels a tile as this row goes,
+    // past t1 too (the next block is most often this thread's): x comes from L3 (a
+    // layer's input is larger than L2), and the loads of the six short row streams were
+    // where this transform waited (perf annotate).
+    const T* ahead[5];
+    std::size_t n_ahead = 0;
+    if (t + 1 < t_end) {
+      const std::size_t n1 = (t + 1) / TH, ti1 = (t + 1) % TH;
+      for (std::size_t a = n1 == n ? 2 : 0; a < 6; ++a) {
+        const std::size_t h = 4 * ti1 + a;
+        if (h >= 1 && h <= H) ahead[n_ahead++] = x + (n1 * H + h - 1) * W * C;
+      }
+    }
     for (std::size_t c = 0; c < C; c += L) {
       const std::size_t chunk = c / Depth, within = c % Depth;
       vec carry[2][6];  // the last two columns' B^T of the tile before: this tile's first two
       for (std::size_t tj = 0; tj < TW; ++tj) {
+        for (std::size_t r = 0; r < n_ahead; ++r)
+          for (std::size_t j = 4 * tj; j < std::min(W, 4 * tj + 4); ++j) __builtin_prefetch(ahead[r] + j * C + c, 0, 2);
         vec e[6][6];  // e[b] = B^T (column 4 tj + b - 1)
 #pragma GCC unroll 6
         for (std::size_t b = 0; b < 6; ++b) {
@@ -166,8 +182,8 @@ inline void winograd4x4_at6(const vec& m0, const vec& m1, const vec& m2, const v
 
 template <class T, std::size_t Depth>
 void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, std::size_t W, std::size_t C,
-                          const T* u, std::size_t K, std::size_t t0, std::size_t t1, T* buffer, const T* zero,
-                          T* y) {
+                          const T* u, std::size_t K, std::size_t t0, std::size_t t1, std::size_t t_end, T* buffer,
+                          const T* zero, T* y) {
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4, tiles = (t1 - t0) * TW;
@@ -175,16 +191,26 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
   T* v = buffer;
   T* m = buffer + 36 * winograd_v_stride<T>(C, padded);
   const std::size_t ms = winograd_m_stride<T>(K, padded);
-  winograd4x4_input<T, Depth>(x, H, W, C, t0, t1, zero, padded, v);
+  winograd4x4_input<T, Depth>(x, H, W, C, t0, t1, t_end, zero, padded, v);
   winograd_block_products<T, Depth>(plan, 36, v, u, C, K, padded, m);
   for (std::size_t t = t0; t < t1; ++t) {
     const std::size_t n = t / TH, ti = t % TH;
     T* image = y + n * H * W * K;
     const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
+    // The rows of tile row t + 1 are prefetched for writing a tile at a time while
+    // tile row t is stored: y is larger than L2, and this loop waited on its stores
+    // (F(4x4) 16-channel forward and backward-data 1.12-1.33x single-threaded with it,
+    // bench_ops; prefetching the block's first tile row too, before the transforms,
+    // measured 0.82-0.96x).
+    const std::size_t next_rows = t + 1 < t1 ? std::min<std::size_t>(4, H - 4 * ((t + 1) % TH)) : 0;
+    T* next = y + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K;
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const T* in = m + ((t - t0) * TW + tj) * K;
       const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
       T* o = image + (4 * ti * W + 4 * tj) * K;
+      for (std::size_t i = 0; i < next_rows; ++i)
+        for (std::size_t e = 0; e < ncols * K; e += 64 / sizeof(T))
+          __builtin_prefetch(next + (i * W + 4 * tj) * K + e, 1, 2);
       for (std::size_t k = 0; k < K; k += L) {
         vec s[6][4];  // s[b] = A^T (column b of M)
 #pragma GCC unroll 6
@@ -269,11 +295,11 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
     T* zero = v + buffer;
     std::fill(zero, zero + W * C, T(0));
     if (depth == 64)
-      winograd4x4_tile_rows<T, 64>(plan, x, H, W, C, u, K, t0, t1, v, zero, y);
+      winograd4x4_tile_rows<T, 64>(plan, x, H, W, C, u, K, t0, t1, tile_rows, v, zero, y);
     else if (depth == 32)
-      winograd4x4_tile_rows<T, 32>(plan, x, H, W, C, u, K, t0, t1, v, zero, y);
+      winograd4x4_tile_rows<T, 32>(plan, x, H, W, C, u, K, t0, t1, tile_rows, v, zero, y);
     else
-      winograd4x4_tile_rows<T, 16>(plan, x, H, W, C, u, K, t0, t1, v, zero, y);
+      winograd4x4_tile_rows<T, 16>(plan, x, H, W, C, u, K, t0, t1, tile_rows, v, zero, y);
     const std::size_t first = t0 / TH * H + 4 * (t0 % TH);
     const std::size_t last = (t1 - 1) / TH * H + std::min(H, 4 * ((t1 - 1) % TH) + 4);
     each_block(first, last - first);
@@ -315,7 +341,7 @@ inline void winograd4x4_a4(const vec& g0, const vec& g1, const vec& g2, const ve
 /// `tiles` = (t1 - t0) ceil(W / 4) per position; dY is zero outside (H, W).
 template <class T>
 void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std::size_t K, std::size_t t0,
-                                 std::size_t t1, std::size_t tiles, T* z) {
+                                 std::size_t t1, std::size_t t_end, std::size_t tiles, T* z) {
   using vec = typename simd_vector<T>::type;
   constexpr std::size_t L = vector_lanes<T>;
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4;
@@ -324,8 +350,15 @@ void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std:
     const std::size_t n = t / TH, ti = t % TH;
     const T* row0 = dy + (n * H + 4 * ti) * W * K;
     const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
+    // the rows of tile row t + 1, prefetched into L2 a tile's columns at a time (as
+    // winograd4x4_input's)
+    const std::size_t next_rows = t + 1 < t_end ? std::min<std::size_t>(4, H - 4 * ((t + 1) % TH)) : 0;
+    const T* next = dy + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K;
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
+      for (std::size_t i = 0; i < next_rows; ++i)
+        for (std::size_t e = 0; e < ncols * K; e += 64 / sizeof(T))
+          __builtin_prefetch(next + (i * W + 4 * tj) * K + e, 0, 2);
       const T* g0 = row0 + 4 * tj * K;
       T* out = z + ((t - t0) * TW + tj) * K;
       for (std::size_t k = 0; k < K; k += L) {
@@ -403,12 +436,12 @@ void conv2d_backward_filter_winograd4x4(scratch& ws, const T* x, const shape4& x
       ws, 36, N, TH, TW, W, C, K, depth, block, step, N * H * W * (9 * C + K),
       [&](std::size_t t0, std::size_t t1, std::size_t tiles, T* v, T* z, const T* zero) {
         if (depth == 64)
-          winograd4x4_input<T, 64>(x, H, W, C, t0, t1, zero, tiles, v);
+          winograd4x4_input<T, 64>(x, H, W, C, t0, t1, N * TH, zero, tiles, v);
         else if (depth == 32)
-          winograd4x4_input<T, 32>(x, H, W, C, t0, t1, zero, tiles, v);
+          winograd4x4_input<T, 32>(x, H, W, C, t0, t1, N * TH, zero, tiles, v);
         else
-          winograd4x4_input<T, 16>(x, H, W, C, t0, t1, zero, tiles, v);
-        winograd4x4_output_gradient(dy, H, W, K, t0, t1, tiles, z);
+          winograd4x4_input<T, 16>(x, H, W, C, t0, t1, N * TH, zero, tiles, v);
+        winograd4x4_output_gradient(dy, H, W, K, t0, t1, N * TH, tiles, z);
       });
   // dW = G^T (sum of the blocks' dU, in block order) G, one vector of (c, k) at a time
 #pragma omp parallel for schedule(static) if (worth_threads(blocks * size))
