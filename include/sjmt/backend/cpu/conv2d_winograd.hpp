@@ -516,17 +516,20 @@ void winograd_filter_products(std::size_t positions, const T* v, const T* z, std
 /// 36): one partial dU (positions C K values) per fixed block of `block` images, so that
 /// the result does not depend on the thread count. Each block runs in steps of `step`
 /// tile rows (TH per image, TW tiles each): `transform(t0, t1, tiles, v, z, zero)` fills
-/// this thread's V and Z for tile rows [t0, t1), then the products add them into the
-/// block's dU (chunks of `depth` input channels; with AVX-512 8 channels x 2 vectors of K
+/// this thread's V and Z for tile rows [t0, t1), then the products store them into the
+/// block's dU on its first step and add them on the others (chunks of `depth` input
+/// channels; with AVX-512 8 channels x 2 vectors of K
 /// per product, 16 x 1 where K is an odd number of vectors: 16 accumulators, 2 loads and
 /// 8 broadcasts per 16 FMAs; 4 x 4 measured 1.17x the direct kernel at 64 channels where
 /// 8 x 2 gives 1.39x; with AVX2 4 x 2 and 8 x 1, 8 accumulators, enough for two FMA
 /// pipes of latency 4). V and Z need no padding tiles: the products run over the tiles one at a
-/// time. Returns the partials, `blocks` of them in scratch slot 1.
+/// time. Returns the partials, `blocks` of them in scratch slot 1. Requires N, TH and TW
+/// at least 1 (every block has a first step that writes its dU).
 template <class T, class Transform>
 T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std::size_t TH, std::size_t TW,
                           std::size_t W, std::size_t C, std::size_t K, std::size_t depth, std::size_t block,
                           std::size_t step, std::size_t work, Transform&& transform) {
+  assert(N > 0 && TH > 0 && TW > 0);
   const std::size_t blocks = (N + block - 1) / block, size = positions * C * K;
   T* partial = ws.shared<T, 1>(blocks * size);
   const bool two = (K / vector_lanes<T>) % 2 == 0;
@@ -548,20 +551,20 @@ T* winograd_filter_blocks(scratch& ws, std::size_t positions, std::size_t N, std
     const std::size_t begin = b * block * TH, end = std::min(N, (b + 1) * block) * TH;
     for (std::size_t t0 = begin; t0 < end; t0 += step) {
       const std::size_t t1 = std::min(end, t0 + step), tiles = (t1 - t0) * TW;
-      const bool add = t0 != begin;
+      const bool accumulate = t0 != begin;
       transform(t0, t1, tiles, v, z, static_cast<const T*>(zero));
       if (depth == 64 && two)
-        winograd_filter_products<T, 64, rows2, 2>(positions, v, z, tiles, C, K, du, add);
+        winograd_filter_products<T, 64, rows2, 2>(positions, v, z, tiles, C, K, du, accumulate);
       else if (depth == 64)
-        winograd_filter_products<T, 64, 2 * rows2, 1>(positions, v, z, tiles, C, K, du, add);
+        winograd_filter_products<T, 64, 2 * rows2, 1>(positions, v, z, tiles, C, K, du, accumulate);
       else if (depth == 32 && two)
-        winograd_filter_products<T, 32, rows2, 2>(positions, v, z, tiles, C, K, du, add);
+        winograd_filter_products<T, 32, rows2, 2>(positions, v, z, tiles, C, K, du, accumulate);
       else if (depth == 32)
-        winograd_filter_products<T, 32, 2 * rows2, 1>(positions, v, z, tiles, C, K, du, add);
+        winograd_filter_products<T, 32, 2 * rows2, 1>(positions, v, z, tiles, C, K, du, accumulate);
       else if (two)
-        winograd_filter_products<T, 16, rows2, 2>(positions, v, z, tiles, C, K, du, add);
+        winograd_filter_products<T, 16, rows2, 2>(positions, v, z, tiles, C, K, du, accumulate);
       else
-        winograd_filter_products<T, 16, 2 * rows2, 1>(positions, v, z, tiles, C, K, du, add);
+        winograd_filter_products<T, 16, 2 * rows2, 1>(positions, v, z, tiles, C, K, du, accumulate);
     }
   }
   return partial;

@@ -37,6 +37,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <type_traits>
 
@@ -91,8 +92,27 @@ inline void winograd4x4_bt6(const vec& d0, const vec& d1, const vec& d2, const v
   e[5] = four * d1 - five * d3 + d5;
 }
 
+/// Prefetches into L2, for writing where Write is 1, the `count` values from `first` of
+/// each of `rows` rows `stride` values apart: each 64-byte line they touch once. The
+/// F(4x4) passes ask for tile row t + 1's rows a tile's columns at a time while they
+/// work on row t (a layer's tensors are larger than L2, and the hardware prefetchers do
+/// not follow the four to six interleaved short row streams in time; docs/performance.md,
+/// "Prefetching F(4x4)'s row streams"). Addresses as integers: a line's start may lie
+/// before `first`.
+template <int Write, class T>
+inline void prefetch_rows(const T* first, std::size_t rows, std::size_t stride, std::size_t count) {
+  constexpr std::uintptr_t line = 64;
+  for (std::size_t i = 0; i < rows; ++i) {
+    const auto begin = reinterpret_cast<std::uintptr_t>(first + i * stride);
+    const std::uintptr_t end = begin + count * sizeof(T);
+    for (std::uintptr_t a = begin - begin % line; a < end; a += line)
+      __builtin_prefetch(reinterpret_cast<const void*>(a), Write, 2);
+  }
+}
+
 /// V[xi][chunk][tile][Depth], xi = 6 a + b, for the tiles of tile rows [t0, t1)
-/// (tile row t: image t / TH, input rows 4 (t % TH) - 1 .. 4 (t % TH) + 4).
+/// (tile row t: image t / TH, input rows 4 (t % TH) - 1 .. 4 (t % TH) + 4), of the
+/// t_end = N TH tile rows of x (the rows of tile row t + 1 < t_end are prefetched).
 template <class T, std::size_t Depth>
 void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, std::size_t t0, std::size_t t1,
                       std::size_t t_end, const T* zero, std::size_t padded, T* v) {
@@ -107,10 +127,11 @@ void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, 
       rows[a] = h >= 1 && h <= H ? x + (n * H + h - 1) * W * C : zero;
     }
     // The input rows that tile row t + 1 reads and this one does not (4, or 5 at an
-    // image's first tile row), prefetched into L2 four pixels a tile as this row goes,
-    // past t1 too (the next block is most often this thread's): x comes from L3 (a
-    // layer's input is larger than L2), and the loads of the six short row streams were
-    // where this transform waited (perf annotate).
+    // image's first tile row), prefetched into L2 four pixels a tile as this row goes
+    // (a line per pixel and 64 bytes of channels), past t1 too (the next block is most
+    // often this thread's): perf annotate put this transform's time on the loads of its
+    // six row streams, and with the prefetch the single-threaded backward-filter ran
+    // 1.04-1.29x at 16 and 32 channels (bench_ops).
     const T* ahead[5];
     std::size_t n_ahead = 0;
     if (t + 1 < t_end) {
@@ -124,8 +145,10 @@ void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, 
       const std::size_t chunk = c / Depth, within = c % Depth;
       vec carry[2][6];  // the last two columns' B^T of the tile before: this tile's first two
       for (std::size_t tj = 0; tj < TW; ++tj) {
-        for (std::size_t r = 0; r < n_ahead; ++r)
-          for (std::size_t j = 4 * tj; j < std::min(W, 4 * tj + 4); ++j) __builtin_prefetch(ahead[r] + j * C + c, 0, 2);
+        if (c % (64 / sizeof(T)) == 0)  // one line holds two AVX2 float vectors
+          for (std::size_t r = 0; r < n_ahead; ++r)
+            for (std::size_t j = 4 * tj; j < std::min(W, 4 * tj + 4); ++j)
+              __builtin_prefetch(ahead[r] + j * C + c, 0, 2);
         vec e[6][6];  // e[b] = B^T (column 4 tj + b - 1)
 #pragma GCC unroll 6
         for (std::size_t b = 0; b < 6; ++b) {
@@ -180,6 +203,8 @@ inline void winograd4x4_at6(const vec& m0, const vec& m1, const vec& m2, const v
   y[3] = b + T(8) * d + m5;
 }
 
+/// y's rows of tile rows [t0, t1) (one block) from x (N, H, W, C), of x's t_end = N TH
+/// tile rows: input transform, products, output transform into y.
 template <class T, std::size_t Depth>
 void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H, std::size_t W, std::size_t C,
                           const T* u, std::size_t K, std::size_t t0, std::size_t t1, std::size_t t_end, T* buffer,
@@ -199,18 +224,16 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
     const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
     // The rows of tile row t + 1 are prefetched for writing a tile at a time while
     // tile row t is stored: y is larger than L2, and this loop waited on its stores
-    // (F(4x4) 16-channel forward and backward-data 1.12-1.33x single-threaded with it,
-    // bench_ops; prefetching the block's first tile row too, before the transforms,
-    // measured 0.82-0.96x).
+    // (16 channels, single-threaded bench_ops: forward 1.12-1.33x, backward-data
+    // 1.14-1.42x with it; prefetching the block's first tile row too, before the
+    // transforms, measured 0.82-0.96x).
     const std::size_t next_rows = t + 1 < t1 ? std::min<std::size_t>(4, H - 4 * ((t + 1) % TH)) : 0;
-    T* next = y + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K;
+    const T* next = next_rows ? y + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K : y;
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const T* in = m + ((t - t0) * TW + tj) * K;
       const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
       T* o = image + (4 * ti * W + 4 * tj) * K;
-      for (std::size_t i = 0; i < next_rows; ++i)
-        for (std::size_t e = 0; e < ncols * K; e += 64 / sizeof(T))
-          __builtin_prefetch(next + (i * W + 4 * tj) * K + e, 1, 2);
+      prefetch_rows<1>(next + 4 * tj * K, next_rows, W * K, ncols * K);
       for (std::size_t k = 0; k < K; k += L) {
         vec s[6][4];  // s[b] = A^T (column b of M)
 #pragma GCC unroll 6
@@ -338,7 +361,8 @@ inline void winograd4x4_a4(const vec& g0, const vec& g1, const vec& g2, const ve
 }
 
 /// Z[xi][tile][K] = (A dY A^T)[xi] for the tiles of tile rows [t0, t1) of dy (N, H, W, K),
-/// `tiles` = (t1 - t0) ceil(W / 4) per position; dY is zero outside (H, W).
+/// `tiles` = (t1 - t0) ceil(W / 4) per position; dY is zero outside (H, W). t_end = N TH,
+/// dy's tile rows (the rows of tile row t + 1 < t_end are prefetched).
 template <class T>
 void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std::size_t K, std::size_t t0,
                                  std::size_t t1, std::size_t t_end, std::size_t tiles, T* z) {
@@ -350,15 +374,14 @@ void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std:
     const std::size_t n = t / TH, ti = t % TH;
     const T* row0 = dy + (n * H + 4 * ti) * W * K;
     const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
-    // the rows of tile row t + 1, prefetched into L2 a tile's columns at a time (as
-    // winograd4x4_input's)
+    // The rows of tile row t + 1, all four, prefetched into L2 a tile's columns at a
+    // time, past t1 too (as winograd4x4_input's rows): the single-threaded
+    // backward-filter 1.02-1.29x at 16 channels, 1.02-1.11x at 32 (bench_ops).
     const std::size_t next_rows = t + 1 < t_end ? std::min<std::size_t>(4, H - 4 * ((t + 1) % TH)) : 0;
-    const T* next = dy + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K;
+    const T* next = next_rows ? dy + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K : dy;
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
-      for (std::size_t i = 0; i < next_rows; ++i)
-        for (std::size_t e = 0; e < ncols * K; e += 64 / sizeof(T))
-          __builtin_prefetch(next + (i * W + 4 * tj) * K + e, 0, 2);
+      prefetch_rows<0>(next + 4 * tj * K, next_rows, W * K, ncols * K);
       const T* g0 = row0 + 4 * tj * K;
       T* out = z + ((t - t0) * TW + tj) * K;
       for (std::size_t k = 0; k < K; k += L) {
