@@ -92,6 +92,18 @@ inline void winograd4x4_bt6(const vec& d0, const vec& d1, const vec& d2, const v
   e[5] = four * d1 - five * d3 + d5;
 }
 
+/// The image rows of tile row t (image t / TH): the first, counted in the N H rows of
+/// the tensor, and how many (4, fewer at the foot of an image whose height 4 does not
+/// divide); none for t = none_from and beyond (no tile row t + 1 to prefetch).
+struct winograd4x4_row_span {
+  std::size_t first = 0, count = 0;
+};
+inline winograd4x4_row_span winograd4x4_rows(std::size_t t, std::size_t TH, std::size_t H,
+                                             std::size_t none_from = std::size_t(-1)) {
+  if (t >= none_from) return {};
+  return {t / TH * H + 4 * (t % TH), std::min<std::size_t>(4, H - 4 * (t % TH))};
+}
+
 /// Prefetches into L2, for writing where Write is 1, the `count` values from `first` of
 /// each of `rows` rows `stride` values apart: each 64-byte line they touch once. The
 /// F(4x4) passes ask for tile row t + 1's rows a tile's columns at a time while they
@@ -146,9 +158,8 @@ void winograd4x4_input(const T* x, std::size_t H, std::size_t W, std::size_t C, 
       vec carry[2][6];  // the last two columns' B^T of the tile before: this tile's first two
       for (std::size_t tj = 0; tj < TW; ++tj) {
         if (c % (64 / sizeof(T)) == 0)  // one line holds two AVX2 float vectors
-          for (std::size_t r = 0; r < n_ahead; ++r)
-            for (std::size_t j = 4 * tj; j < std::min(W, 4 * tj + 4); ++j)
-              __builtin_prefetch(ahead[r] + j * C + c, 0, 2);
+          for (std::size_t r = 0; r < n_ahead; ++r)  // the line of channel c of each pixel
+            prefetch_rows<0>(ahead[r] + 4 * tj * C + c, std::min<std::size_t>(4, W - 4 * tj), C, 1);
         vec e[6][6];  // e[b] = B^T (column 4 tj + b - 1)
 #pragma GCC unroll 6
         for (std::size_t b = 0; b < 6; ++b) {
@@ -219,21 +230,18 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
   winograd4x4_input<T, Depth>(x, H, W, C, t0, t1, t_end, zero, padded, v);
   winograd_block_products<T, Depth>(plan, 36, v, u, C, K, padded, m);
   for (std::size_t t = t0; t < t1; ++t) {
-    const std::size_t n = t / TH, ti = t % TH;
-    T* image = y + n * H * W * K;
-    const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
+    const winograd4x4_row_span rows = winograd4x4_rows(t, TH, H);
     // The rows of tile row t + 1 are prefetched for writing a tile at a time while
     // tile row t is stored: y is larger than L2, and this loop waited on its stores
     // (16 channels, single-threaded bench_ops: forward 1.12-1.33x, backward-data
     // 1.14-1.42x with it; prefetching the block's first tile row too, before the
     // transforms, measured 0.82-0.96x).
-    const std::size_t next_rows = t + 1 < t1 ? std::min<std::size_t>(4, H - 4 * ((t + 1) % TH)) : 0;
-    const T* next = next_rows ? y + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K : y;
+    const winograd4x4_row_span next = winograd4x4_rows(t + 1, TH, H, t1);
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const T* in = m + ((t - t0) * TW + tj) * K;
       const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
-      T* o = image + (4 * ti * W + 4 * tj) * K;
-      prefetch_rows<1>(next + 4 * tj * K, next_rows, W * K, ncols * K);
+      T* o = y + (rows.first * W + 4 * tj) * K;
+      prefetch_rows<1>(y + (next.first * W + 4 * tj) * K, next.count, W * K, ncols * K);
       for (std::size_t k = 0; k < K; k += L) {
         vec s[6][4];  // s[b] = A^T (column b of M)
 #pragma GCC unroll 6
@@ -247,7 +255,7 @@ void winograd4x4_tile_rows(const winograd_plan& plan, const T* x, std::size_t H,
         for (std::size_t i = 0; i < 4; ++i) {
           vec r[4];
           winograd4x4_at6(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i], r);
-          if (i >= nrows) break;
+          if (i >= rows.count) break;
           if (ncols == 4) {
 #pragma GCC unroll 4
             for (std::size_t jj = 0; jj < 4; ++jj) std::memcpy(o + (i * W + jj) * K + k, &r[jj], sizeof(vec));
@@ -323,9 +331,9 @@ void conv2d_forward_winograd4x4(scratch& ws, const T* x, const shape4& xs, const
       winograd4x4_tile_rows<T, 32>(plan, x, H, W, C, u, K, t0, t1, tile_rows, v, zero, y);
     else
       winograd4x4_tile_rows<T, 16>(plan, x, H, W, C, u, K, t0, t1, tile_rows, v, zero, y);
-    const std::size_t first = t0 / TH * H + 4 * (t0 % TH);
-    const std::size_t last = (t1 - 1) / TH * H + std::min(H, 4 * ((t1 - 1) % TH) + 4);
-    each_block(first, last - first);
+    const winograd4x4_row_span last = winograd4x4_rows(t1 - 1, TH, H);
+    const std::size_t first = winograd4x4_rows(t0, TH, H).first;
+    each_block(first, last.first + last.count - first);
   }
 }
 
@@ -371,17 +379,15 @@ void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std:
   const std::size_t TH = (H + 3) / 4, TW = (W + 3) / 4;
   const std::size_t zs = winograd_m_stride<T>(K, tiles);
   for (std::size_t t = t0; t < t1; ++t) {
-    const std::size_t n = t / TH, ti = t % TH;
-    const T* row0 = dy + (n * H + 4 * ti) * W * K;
-    const std::size_t nrows = std::min<std::size_t>(4, H - 4 * ti);
+    const winograd4x4_row_span rows = winograd4x4_rows(t, TH, H);
+    const T* row0 = dy + rows.first * W * K;
     // The rows of tile row t + 1, all four, prefetched into L2 a tile's columns at a
     // time, past t1 too (as winograd4x4_input's rows): the single-threaded
     // backward-filter 1.02-1.29x at 16 channels, 1.02-1.11x at 32 (bench_ops).
-    const std::size_t next_rows = t + 1 < t_end ? std::min<std::size_t>(4, H - 4 * ((t + 1) % TH)) : 0;
-    const T* next = next_rows ? dy + ((t + 1) / TH * H + 4 * ((t + 1) % TH)) * W * K : dy;
+    const winograd4x4_row_span next = winograd4x4_rows(t + 1, TH, H, t_end);
     for (std::size_t tj = 0; tj < TW; ++tj) {
       const std::size_t ncols = std::min<std::size_t>(4, W - 4 * tj);
-      prefetch_rows<0>(next + 4 * tj * K, next_rows, W * K, ncols * K);
+      prefetch_rows<0>(dy + (next.first * W + 4 * tj) * K, next.count, W * K, ncols * K);
       const T* g0 = row0 + 4 * tj * K;
       T* out = z + ((t - t0) * TW + tj) * K;
       for (std::size_t k = 0; k < K; k += L) {
@@ -392,7 +398,7 @@ void winograd4x4_output_gradient(const T* dy, std::size_t H, std::size_t W, std:
           if (j < ncols)
 #pragma GCC unroll 4
             for (std::size_t i = 0; i < 4; ++i)
-              if (i < nrows) std::memcpy(&g[i], g0 + (i * W + j) * K + k, sizeof(vec));
+              if (i < rows.count) std::memcpy(&g[i], g0 + (i * W + j) * K + k, sizeof(vec));
           winograd4x4_a4(g[0], g[1], g[2], g[3], h[j]);
         }
 #pragma GCC unroll 6
